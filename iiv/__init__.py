@@ -1,0 +1,3 @@
+"""iiv: informational interviews in plain text."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from iiv.cli import main
+
+main()

@@ -1,0 +1,266 @@
+"""The task-line grammar: Obsidian Tasks' emoji format and Dataview's inline fields.
+
+Parsing is pure (a line in, a `Task` out); the edit functions return the new text of one
+line and leave every byte they do not have to change alone.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from iiv.dates import DATE_RE, BadDate, parse_date
+from iiv.errors import EditRefused
+
+TASK_RE = re.compile(
+    r"^(?P<indent>[ \t>]*)(?P<marker>[-*+]|\d+[.)])[ \t]+\[(?P<status>[^\]])\](?:[ \t]+(?P<rest>.*))?$"
+)
+VS = "\ufe0f?"  # emoji may carry an invisible variation selector
+DATE_FIELDS = {
+    "due": "📅📆🗓",
+    "scheduled": "⏳⌛",
+    "start": "🛫",
+    "created": "➕",
+    "done": "✅",
+    "cancelled": "❌",
+}
+PRIORITIES = {"🔺": "highest", "⏫": "high", "🔼": "medium", "🔽": "low", "⏬": "lowest"}
+DATAVIEW_KEYS = {
+    "due": "due",
+    "scheduled": "scheduled",
+    "start": "start",
+    "created": "created",
+    "completion": "done",
+    "cancelled": "cancelled",
+}
+DATAVIEW_RE = re.compile(r"[\[(](?P<key>[A-Za-z][\w -]*?)::[ \t]*(?P<value>[^\]\)]*?)[ \t]*[\])]")
+DATE_FIELD_RE = re.compile(
+    "(?P<emoji>["
+    + "".join(DATE_FIELDS.values())
+    + r"])"
+    + VS
+    + r"[ \t]*(?P<date>\d{4}-\d{2}-\d{2})[ \t]*$"
+)
+TRAILING = [
+    ("priority", re.compile("(?P<value>[" + "".join(PRIORITIES) + "])" + VS + r"[ \t]*$")),
+    ("recurrence", re.compile("🔁" + VS + r"[ \t]*(?P<value>[a-zA-Z0-9, !]+?)[ \t]*$")),
+    ("id", re.compile("🆔" + VS + r"[ \t]*(?P<value>[a-zA-Z0-9_-]+)[ \t]*$")),
+    ("depends", re.compile("⛔" + VS + r"[ \t]*(?P<value>[a-zA-Z0-9_,-]+)[ \t]*$")),
+    ("on_completion", re.compile("🏁" + VS + r"[ \t]*(?P<value>[a-zA-Z]+)[ \t]*$")),
+    ("tag", re.compile(r"(?:^|[ \t])(?P<value>#[^\s#]+)[ \t]*$")),
+    ("block", re.compile(r"(?:^|[ \t])(?P<value>\^[A-Za-z0-9-]+)[ \t]*$")),
+]
+BLOCK_ID_RE = re.compile(r"[ \t]+\^[A-Za-z0-9-]+[ \t]*$")
+OPEN_STATUSES = (" ", "/")
+DONE_STATUSES = ("x", "X")
+
+
+@dataclass(frozen=True)
+class Task:
+    line: int
+    status: str
+    description: str
+    due: date | None = None
+    scheduled: date | None = None
+    start: date | None = None
+    created: date | None = None
+    done: date | None = None
+    cancelled: date | None = None
+    priority: str | None = None
+    recurrence: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in DONE_STATUSES
+
+    @property
+    def when(self) -> date | None:
+        """The date the task is due: its due date, else its scheduled date."""
+        return self.due or self.scheduled
+
+
+def is_task_line(text: str) -> bool:
+    return TASK_RE.match(text) is not None
+
+
+def parse_task(text: str, line: int) -> tuple[Task, list[str]] | None:
+    """One line of a note → (task, problems found in it), or None if it is no task line."""
+    match = TASK_RE.match(text.rstrip("\r\n"))
+    if not match:
+        return None
+    fields: dict[str, object] = {}
+    problems: list[str] = []
+    rest = match.group("rest") or ""
+    description, tags = _strip_trailing_fields(rest, fields, problems)
+    description = _read_dataview_fields(description, fields, problems)
+    description = " ".join([*description.split(), *reversed(tags)])
+    task = Task(line=line, status=match.group("status"), description=description)
+    return replace(task, **fields), problems  # type: ignore[arg-type]
+
+
+def _strip_trailing_fields(
+    rest: str, fields: dict[str, object], problems: list[str]
+) -> tuple[str, list[str]]:
+    tags: list[str] = []
+    for _ in range(64):  # a line has few fields; the bound keeps hostile lines cheap
+        rest = rest.rstrip()
+        match = DATE_FIELD_RE.search(rest)
+        if match:
+            name = next(k for k, emojis in DATE_FIELDS.items() if match.group("emoji") in emojis)
+            _set_date(fields, problems, name, match.group("emoji"), match.group("date"))
+            rest = rest[: match.start()]
+            continue
+        for name, pattern in TRAILING:
+            found = pattern.search(rest)
+            if found:
+                value = found.group("value")
+                if name == "tag":
+                    tags.append(value)
+                elif name == "priority":
+                    fields.setdefault("priority", PRIORITIES[value])
+                elif name == "recurrence":
+                    fields.setdefault("recurrence", value.strip())
+                rest = rest[: found.start()]
+                break
+        else:
+            break
+    return rest, tags
+
+
+def _read_dataview_fields(text: str, fields: dict[str, object], problems: list[str]) -> str:
+    def take(match: re.Match[str]) -> str:
+        key = match.group("key").strip().lower()
+        value = match.group("value").strip()
+        if key in DATAVIEW_KEYS:
+            _set_date(fields, problems, DATAVIEW_KEYS[key], f"[{key}::]", value)
+        elif key == "priority":
+            fields.setdefault("priority", value.lower())
+        elif key == "repeat":
+            fields.setdefault("recurrence", value)
+        else:
+            return match.group(0)
+        return ""
+
+    return DATAVIEW_RE.sub(take, text)
+
+
+def _set_date(
+    fields: dict[str, object], problems: list[str], name: str, label: str, text: str
+) -> None:
+    try:
+        fields.setdefault(name, parse_date(text))
+    except BadDate:
+        problems.append(f"{label} {text} is not a real date")
+
+
+# Edits: each takes the text of one line (without its line ending) and returns new text.
+
+
+def complete_line(text: str, today: date) -> list[str]:
+    """Mark the task done the way Tasks does; a recurring task gets its next occurrence above."""
+    match = TASK_RE.match(text)
+    if not match:
+        raise EditRefused("there is no task on that line")
+    status = match.group("status")
+    if status not in OPEN_STATUSES:
+        word = "done" if status in DONE_STATUSES else f"marked [{status}]"
+        raise EditRefused(f"the task is already {word}")
+    done_text = _append_field(_set_status(text, match, "x"), _done_field(text, today))
+    parsed = parse_task(text, 0)
+    next_text = _next_occurrence(text, parsed[0], today) if parsed else None
+    return [next_text, done_text] if next_text else [done_text]
+
+
+def snooze_line(text: str, days: int, today: date) -> str:
+    """Move the task's due (else scheduled) date `days` later, counting from today if overdue."""
+    parsed = parse_task(text, 0)
+    if parsed is None:
+        raise EditRefused("there is no task on that line")
+    task = parsed[0]
+    if not task.is_open:
+        raise EditRefused("only an open task can be snoozed")
+    current = task.when
+    base = max(current, today) if current else today
+    new = base + timedelta(days=days)
+    if current is None:
+        return _append_field(text, f"📅 {new.isoformat()}")
+    return _shift_dates(text, {"due" if task.due else "scheduled": new})
+
+
+def _set_status(text: str, match: re.Match[str], status: str) -> str:
+    start = match.start("status")
+    return text[:start] + status + text[start + 1 :]
+
+
+def _done_field(text: str, today: date) -> str:
+    uses_dataview = DATAVIEW_RE.search(text) and not DATE_FIELD_RE.search(text.rstrip())
+    stamp = today.isoformat()
+    return f"[completion:: {stamp}]" if uses_dataview else f"✅ {stamp}"
+
+
+def _append_field(text: str, field: str) -> str:
+    """Add a field at the end of the line, before a trailing block id, keeping trailing space."""
+    stripped = text.rstrip()
+    trailing = text[len(stripped) :]
+    block = BLOCK_ID_RE.search(stripped)
+    if block:
+        return stripped[: block.start()] + " " + field + stripped[block.start() :] + trailing
+    return stripped + " " + field + trailing
+
+
+def _shift_dates(text: str, new_dates: dict[str, date]) -> str:
+    """Replace the digits of the named date fields (emoji or Dataview) and nothing else."""
+    for name, new in new_dates.items():
+        emojis = DATE_FIELDS[name]
+        keys = [k for k, v in DATAVIEW_KEYS.items() if v == name]
+        pattern = re.compile(
+            "(?:[" + emojis + "]" + VS + r"[ \t]*|[\[(](?:" + "|".join(keys) + r")::[ \t]*)"
+            r"(?P<date>\d{4}-\d{2}-\d{2})"
+        )
+        match = pattern.search(text)
+        if match:
+            text = text[: match.start("date")] + new.isoformat() + text[match.end("date") :]
+    return text
+
+
+RECURRENCE_RE = re.compile(
+    r"every\s+(?:(?P<n>\d+)\s+)?(?P<unit>day|week|month|year)s?(?P<when_done>\s+when\s+done)?",
+    re.IGNORECASE,
+)
+
+
+def _next_occurrence(text: str, task: Task, today: date) -> str | None:
+    """The next instance of a simple recurring task (`every 2 weeks`), or None."""
+    rule = RECURRENCE_RE.fullmatch(task.recurrence.strip()) if task.recurrence else None
+    dated = {k: v for k, v in (("due", task.due), ("scheduled", task.scheduled)) if v}
+    if not rule or not dated:
+        return None
+    count = int(rule.group("n") or 1)
+    unit = rule.group("unit").lower()
+    anchor = today if rule.group("when_done") else min(dated.values())
+    step = _add(anchor, count, unit) - min(dated.values())
+    match = TASK_RE.match(text)
+    assert match is not None
+    fresh = _set_status(text, match, " ")
+    return _shift_dates(fresh, {k: v + step for k, v in dated.items()})
+
+
+def _add(day: date, count: int, unit: str) -> date:
+    if unit == "day":
+        return day + timedelta(days=count)
+    if unit == "week":
+        return day + timedelta(weeks=count)
+    months = count * (12 if unit == "year" else 1)
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+__all__ = ["DATE_RE", "Task", "complete_line", "is_task_line", "parse_task", "snooze_line"]

@@ -1,0 +1,200 @@
+"""The vault on disk: which files are notes, reading them, and the whole vault as one snapshot.
+
+This is the one module that reads note files; `edit` is the one that writes them.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+
+from iiv.config import Config, load_config
+from iiv.errors import NoteNotFound, VaultNotFound
+from iiv.links import Link, Named, Resolver
+from iiv.note import Note, parse_note
+from iiv.problem import Problem, sort_problems
+
+NOTE_SUFFIX = ".md"
+
+
+def is_ignored(rel_path: str, config: Config) -> bool:
+    """The one ignore rule, for the walk and the watcher alike.
+
+    Skipped: anything under a dot-folder or named with a leading dot (`.git`, `.obsidian`,
+    `.trash`, `.stversions`, vim's `.note.md.swp`, Syncthing's `.syncthing.x.tmp`, iiv's own
+    temp files), anything not ending in `.md` (vim's `4913` and `note.md~`, Emacs' `#note.md#`),
+    and the templates folder.
+    """
+    parts = PurePosixPath(rel_path).parts
+    if not parts or any(part.startswith(".") for part in parts):
+        return True
+    if not parts[-1].lower().endswith(NOTE_SUFFIX) or parts[-1].lower() == NOTE_SUFFIX:
+        return True
+    return _under(parts, config.templates)
+
+
+def _under(parts: tuple[str, ...], folder: str) -> bool:
+    prefix = PurePosixPath(folder).parts
+    return bool(prefix) and parts[: len(prefix)] == prefix and len(parts) > len(prefix)
+
+
+@dataclass(frozen=True)
+class FileStat:
+    path: str
+    size: int
+    mtime_ns: int
+
+
+def vault_root(path: str | Path) -> Path:
+    root = Path(path).expanduser()
+    if not root.is_dir():
+        raise VaultNotFound(f"no vault at {path}: not a folder (use --vault PATH or set IIV_VAULT)")
+    return root.resolve()
+
+
+def scan(root: Path, config: Config) -> tuple[dict[str, FileStat], list[Problem]]:
+    """Every note file's (path, size, mtime) without reading any, and problems with the walk."""
+    found: dict[str, FileStat] = {}
+    problems: list[Problem] = []
+    pending = [(root, "")]
+    while pending:
+        folder, prefix = pending.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError as error:
+            problems.append(Problem(prefix or ".", None, f"cannot read folder: {error.strerror}"))
+            continue
+        for entry in entries:
+            rel = prefix + entry.name
+            if entry.name.startswith("."):
+                continue
+            _visit(root, entry, rel, config, pending, found, problems)
+    return found, problems
+
+
+def _visit(
+    root: Path,
+    entry: os.DirEntry[str],
+    rel: str,
+    config: Config,
+    pending: list[tuple[Path, str]],
+    found: dict[str, FileStat],
+    problems: list[Problem],
+) -> None:
+    try:
+        if entry.is_dir(follow_symlinks=False):
+            if not _under(PurePosixPath(rel + "/x").parts, config.templates):
+                pending.append((Path(entry.path), rel + "/"))
+            return
+        if is_ignored(rel, config):
+            return
+        if entry.is_symlink() and not _inside(root, Path(entry.path)):
+            problems.append(Problem(rel, None, "symlink to a file outside the vault: not read"))
+            return
+        info = entry.stat()
+    except OSError as error:
+        problems.append(Problem(rel, None, f"cannot read: {error.strerror}"))
+        return
+    if stat.S_ISREG(info.st_mode):
+        found[rel] = FileStat(rel, info.st_size, info.st_mtime_ns)
+
+
+def _inside(root: Path, path: Path) -> bool:
+    try:
+        return Path(os.path.realpath(path)).is_relative_to(root)
+    except (OSError, ValueError):
+        return False
+
+
+def note_file(root: Path, rel_path: str, config: Config | None = None) -> Path:
+    """The file of a vault-relative note path, refusing anything outside the vault or ignored."""
+    rel = rel_path.replace("\\", "/").strip()
+    parts = PurePosixPath(rel).parts
+    bad = not parts or rel.startswith("/") or ".." in parts or "\x00" in rel
+    if bad or is_ignored(rel, config or Config()):
+        raise NoteNotFound(f"{rel_path}: not a note in this vault")
+    path = root / rel
+    if not _inside(root, path) or not path.is_file():
+        raise NoteNotFound(f"{rel_path}: no such note in this vault")
+    return path
+
+
+def read_note(root: Path, rel_path: str) -> Note:
+    try:
+        data = (root / rel_path).read_bytes()
+    except OSError as error:
+        problem = Problem(rel_path, None, f"cannot read: {error.strerror}", "io")
+        return Note(path=rel_path, kind="note", title=PurePosixPath(rel_path).stem, body="",
+                    problems=(problem,))
+    return parse_note(rel_path, data)
+
+
+def load(path: str | Path) -> Vault:
+    """Read a whole vault from disk (the CLI's way; the server keeps a live catalog instead)."""
+    root = vault_root(path)
+    config, problems = load_config(root)
+    stats, walk_problems = scan(root, config)
+    notes = {rel: read_note(root, rel) for rel in sorted(stats)}
+    return Vault(root, config, notes, tuple(problems + walk_problems))
+
+
+@dataclass(frozen=True)
+class Vault:
+    """A snapshot of every note, with what needs the whole vault: link resolution, problems."""
+
+    root: Path
+    config: Config
+    notes: Mapping[str, Note]
+    extra_problems: tuple[Problem, ...] = field(default=())
+
+    @cached_property
+    def resolver(self) -> Resolver:
+        return Resolver(Named(n.path, n.names) for n in self.notes.values() if not n.conflict_of)
+
+    @cached_property
+    def people(self) -> list[Note]:
+        return [n for n in self.notes.values() if n.kind == "person" and not n.conflict_of]
+
+    @cached_property
+    def interviews(self) -> list[Note]:
+        return [n for n in self.notes.values() if n.kind == "interview" and not n.conflict_of]
+
+    def person(self, link: Link) -> Note | None:
+        path = self.resolver.resolve(link.target)
+        note = self.notes.get(path) if path else None
+        return note if note is not None and note.kind == "person" else None
+
+    def person_name(self, link: Link) -> str:
+        person = self.person(link)
+        return person.title if person else link.text
+
+    @cached_property
+    def problems(self) -> list[Problem]:
+        found = list(self.extra_problems)
+        for note in self.notes.values():
+            found.extend(note.problems)
+            found.extend(self._link_problems(note))
+        return sort_problems(found)
+
+    def _link_problems(self, note: Note) -> Iterable[Problem]:
+        person_links = [("introduced_by", note.introduced_by)] if note.introduced_by else []
+        keys = ("person" if "person" in note.meta else "people")
+        person_links += [(keys, link) for link in note.people]
+        for key, link in person_links:
+            message = self._link_problem(link)
+            if message:
+                yield Problem(note.path, note.line_of(key), f"{key}: {message}", "link")
+
+    def _link_problem(self, link: Link) -> str | None:
+        candidates = self.resolver.candidates(link.target)
+        if not candidates:
+            return f"[[{link.target}]] matches no note (create it with: iiv new person \"{link.target}\")"
+        if self.notes[candidates[0]].kind != "person":
+            return f"[[{link.target}]] is {candidates[0]}, which is not a person note (type: person)"
+        if len(candidates) > 1:
+            return f"[[{link.target}]] is ambiguous: {', '.join(candidates)}; using {candidates[0]}"
+        return None
