@@ -92,7 +92,7 @@ def _visit(
             return
         if is_ignored(rel, config):
             return
-        if entry.is_symlink() and not _inside(root, Path(entry.path)):
+        if entry.is_symlink() and not inside(root, Path(entry.path)):
             problems.append(Problem(rel, None, "symlink to a file outside the vault: not read"))
             return
         info = entry.stat()
@@ -103,7 +103,7 @@ def _visit(
         found[rel] = FileStat(rel, info.st_size, info.st_mtime_ns)
 
 
-def _inside(root: Path, path: Path) -> bool:
+def inside(root: Path, path: Path) -> bool:
     try:
         return Path(os.path.realpath(path)).is_relative_to(root)
     except (OSError, ValueError):
@@ -118,9 +118,20 @@ def note_file(root: Path, rel_path: str, config: Config | None = None) -> Path:
     if bad or is_ignored(rel, config or Config()):
         raise NoteNotFound(f"{rel_path}: not a note in this vault")
     path = root / rel
-    if not _inside(root, path) or not path.is_file():
+    if not inside(root, path) or not path.is_file():
         raise NoteNotFound(f"{rel_path}: no such note in this vault")
     return path
+
+
+def read_existing(root: Path, rel_path: str) -> Note | None:
+    """The note, or None when its file is gone (deleted between the walk and the read)."""
+    try:
+        data = (root / rel_path).read_bytes()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+    except OSError:
+        return read_note(root, rel_path)
+    return parse_note(rel_path, data)
 
 
 def read_note(root: Path, rel_path: str) -> Note:

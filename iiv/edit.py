@@ -1,0 +1,521 @@
+"""Writing note files: the one module that changes the user's vault.
+
+An edit changes only the lines it must and keeps every other byte: line endings (CRLF, LF or
+mixed), a BOM, the presence or absence of a trailing newline, the file's permission mode.
+It is written atomically and refused when the file changed since it was read.
+
+The pure helpers (`replace_line`, `with_task_completed`, `with_task_snoozed`,
+`with_property`) take bytes and return bytes; the functions that take a vault root wrap
+them with reading, the hash check and the atomic write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+import stat
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import date
+from functools import partial
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+import yaml
+
+from iiv.config import Config
+from iiv.errors import BadArgument, EditConflict, EditRefused, NoteExists, NoteNotFound
+from iiv.note import BOM, KEY_RE, Note, parse_note
+from iiv.tasks import complete_line, is_task_line, snooze_line
+from iiv.vault import is_ignored, note_file
+
+NULL_WORDS = ("~", "null", "Null", "NULL")  # read as an empty value, not as text
+INDICATORS = tuple("[]{},#*&!|>'\"%@`")  # a plain YAML scalar cannot start with these
+LINE_BREAKS = "\r\n\x85\u2028\u2029"  # YAML 1.1 breaks lines on all of these
+PROPERTY_NAME_RE = re.compile(r"\w(?:[\w .-]*[\w.-])?")
+UNQUOTED_END = re.compile(r"[ \t]#")  # where a comment starts after a plain value
+TEMP_NAME_BYTES = 100  # keeps `.{name}.iiv-XXXXXX.tmp` under the 255-byte name limit
+
+
+# Pure: bytes in, bytes out.
+
+
+@dataclass
+class _Text:
+    """A file's text as (content, line ending) pairs, and the BOM it started with."""
+
+    bom: bytes
+    lines: list[tuple[str, str]]
+
+    def index(self, line: int) -> int:
+        if not 1 <= line <= len(self.lines):
+            raise NoteNotFound("no such line")
+        return line - 1
+
+    def added_ending(self, index: int) -> str:
+        """The ending for a line inserted at `index`: the line before it's, else the usual one."""
+        before = self.lines[index - 1][1] if index > 0 else ""
+        return before or self.dominant_ending()
+
+    def dominant_ending(self) -> str:
+        crlf = sum(1 for _, ending in self.lines if ending == "\r\n")
+        lf = sum(1 for _, ending in self.lines if ending == "\n")
+        return "\r\n" if crlf > lf else "\n"
+
+    def to_bytes(self) -> bytes:
+        return self.bom + "".join(content + end for content, end in self.lines).encode("utf-8")
+
+
+def _split(data: bytes) -> _Text:
+    """Lines as `parse_note` counts them: split at LF, a CR before it belongs to the ending."""
+    bom = BOM if data.startswith(BOM) else b""
+    body = data[len(bom) :]
+    if b"\x00" in body:
+        raise EditRefused("contains NUL bytes (a binary file?): edit it in your editor first")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise EditRefused("not valid UTF-8: edit it in your editor first") from None
+    pieces = text.split("\n")
+    lines = [(p[:-1], "\r\n") if p.endswith("\r") else (p, "\n") for p in pieces[:-1]]
+    if pieces[-1]:
+        lines.append((pieces[-1], ""))
+    return _Text(bom, lines)
+
+
+def replace_line(data: bytes, line: int, new_lines: list[str]) -> bytes:
+    """Replace 1-based file `line` with `new_lines`; the last of them takes the old line's place.
+
+    The replaced line keeps its own ending; lines inserted above it take the ending of the
+    line before them, else the file's dominant one.
+    """
+    if not new_lines or any("\n" in new for new in new_lines):
+        raise ValueError("new_lines must be one or more lines without line breaks")
+    text = _split(data)
+    index = text.index(line)
+    added = text.added_ending(index)
+    ending = text.lines[index][1]
+    text.lines[index : index + 1] = [(new, added) for new in new_lines[:-1]]
+    text.lines.insert(index + len(new_lines) - 1, (new_lines[-1], ending))
+    return text.to_bytes()
+
+
+def with_task_completed(data: bytes, line: int, today: date) -> bytes:
+    """The file with the task on `line` done; a recurring task gets its next occurrence above."""
+    return _edit_task(data, line, lambda text: complete_line(text, today))
+
+
+def with_task_snoozed(data: bytes, line: int, days: int, today: date) -> bytes:
+    """The file with the task on `line` due `days` later (counting from today if overdue)."""
+    return _edit_task(data, line, lambda text: [snooze_line(text, days, today)])
+
+
+def _edit_task(data: bytes, line: int, change: Callable[[str], list[str]]) -> bytes:
+    text = _split(data)
+    content = text.lines[text.index(line)][0]
+    if line not in {task.line for task in parse_note("note.md", data).tasks}:
+        if is_task_line(content):
+            raise EditRefused("that line is in a code block or the front-matter, not a task")
+        raise EditRefused("there is no task on that line")
+    return replace_line(data, line, change(content))
+
+
+def with_property(data: bytes, key: str, value: str) -> bytes:
+    """The file with front-matter property `key` set to the text `value`, one line changed.
+
+    An existing `key:` line keeps its key text, spacing, trailing comment and ending; a missing
+    key is added before the closing `---`; a file without front-matter gets one at the top.
+    Refused when the result would not read back as exactly that change.
+    """
+    if not PROPERTY_NAME_RE.fullmatch(key):
+        raise BadArgument(f"{key!r} is not a property name (letters, digits, spaces, _ . -)")
+    text = _split(data)
+    before = parse_note("note.md", data)
+    close = _front_matter_close(before, text)
+    scalar = yaml_scalar(value)
+    if close is None:
+        ending = text.dominant_ending()
+        text.lines[0:0] = [("---", ending), (f"{key}: {scalar}", ending), ("---", ending)]
+    else:
+        _set_in_block(text, close, key, scalar, before)
+    result = text.to_bytes()
+    _check_only_key_changed(before, parse_note("note.md", result), key, value)
+    return result
+
+
+def _front_matter_close(note: Note, text: _Text) -> int | None:
+    """The index of the line closing the front-matter, or None when the file has none."""
+    if any(p.code == "conflict-markers" for p in note.problems):
+        raise EditRefused("has git conflict markers: resolve the merge first")
+    if any(p.code == "yaml" for p in note.problems):
+        raise EditRefused("the front-matter is not valid YAML: fix it in your editor first")
+    if not text.lines or text.lines[0][0].rstrip() != "---":
+        return None
+    if note.body_line == 1:
+        raise EditRefused("the front-matter on line 1 is never closed with ---: fix it first")
+    return note.body_line - 2
+
+
+def _set_in_block(text: _Text, close: int, key: str, scalar: str, note: Note) -> None:
+    found = [i for i in range(1, close) if _line_key(text.lines[i][0]) == key]
+    if len(found) > 1:
+        raise EditRefused(f"{key} is set {len(found)} times in the front-matter: keep one")
+    if not found and key in note.meta:
+        raise EditRefused(f"cannot find the line that sets {key}: edit it in your editor")
+    if not found:
+        text.lines.insert(close, (f"{key}: {scalar}", text.lines[close - 1][1]))
+        return
+    start = found[0]
+    end = _continuation_end(text.lines, start + 1, close)
+    text.lines[start:end] = [(_with_value(text.lines[start][0], scalar), text.lines[start][1])]
+
+
+def _line_key(content: str) -> str | None:
+    match = KEY_RE.match(content)
+    return match.group("key").strip().strip("'\"") if match else None
+
+
+def _continuation_end(lines: list[tuple[str, str]], start: int, close: int) -> int:
+    """The end of a value's continuation: indented lines and `- item` lines after the key.
+
+    Blank and comment lines between them go with the value; those after it stay.
+    """
+    end = start
+    for index in range(start, close):
+        content = lines[index][0]
+        if content.strip() and (content[0] in " \t" or re.match(r"-(?:[ \t]|$)", content)):
+            end = index + 1
+        elif content.strip() and not content.startswith("#"):
+            break
+    return end
+
+
+def _with_value(content: str, scalar: str) -> str:
+    match = KEY_RE.match(content)
+    assert match is not None
+    head, rest = content[: match.end()], content[match.end() :]
+    old = rest.lstrip(" \t")
+    gap = rest[: len(rest) - len(old)]
+    if not gap and not head.endswith((" ", "\t")):
+        gap = " "
+    tail = _after_value(old)
+    if tail.startswith("#"):
+        tail = " " + tail
+    return head + gap + scalar + tail
+
+
+def _after_value(old: str) -> str:
+    """What follows the old value on its line and is kept: a comment or trailing spaces."""
+    if not old or old.startswith("#"):
+        return old
+    if old[0] in "'\"":
+        end = _closing_quote(old)
+        return old[end + 1 :] if end is not None else ""
+    if old[0] in "[{|>&*!":
+        return ""  # a collection, block scalar, anchor or tag: replaced whole
+    comment = UNQUOTED_END.search(old)
+    value = old[: comment.start()] if comment else old
+    return old[len(value.rstrip(" \t")) :]
+
+
+def _closing_quote(old: str) -> int | None:
+    quote, index = old[0], 1
+    while index < len(old):
+        char = old[index]
+        if quote == '"' and char == "\\":
+            index += 2
+            continue
+        if char == quote and quote == "'" and old[index + 1 : index + 2] == "'":
+            index += 2
+            continue
+        if char == quote:
+            return index
+        index += 1
+    return None
+
+
+def _check_only_key_changed(before: Note, after: Note, key: str, value: str) -> None:
+    others_before = {k: v for k, v in before.meta.items() if k != key}
+    others_after = {k: v for k, v in after.meta.items() if k != key}
+    broken = any(p.code == "yaml" for p in after.problems)
+    if broken or after.meta.get(key) != value or others_before != others_after:
+        raise EditRefused(f"cannot set {key} without rewriting the front-matter: edit it yourself")
+
+
+def yaml_scalar(value: str) -> str:
+    """`value` as a YAML scalar: plain when it reads back as the same text, else double-quoted."""
+    return value if _is_plain(value) else _double_quoted(value)
+
+
+def _is_plain(value: str) -> bool:
+    if not value or value in NULL_WORDS or value != value.strip(" \t"):
+        return False
+    if value.startswith(INDICATORS) or ": " in value or " #" in value or value.endswith(":"):
+        return False
+    if any(char in LINE_BREAKS or not _printable(char) for char in value if char != "\t"):
+        return False
+    try:
+        return bool(yaml.load(f"k: {value}", Loader=yaml.BaseLoader) == {"k": value})
+    except yaml.YAMLError:
+        return False
+
+
+def _double_quoted(value: str) -> str:
+    return '"' + "".join(_escaped(char) for char in value) + '"'
+
+
+def _escaped(char: str) -> str:
+    if char in '"\\':
+        return "\\" + char
+    if char == "\t":
+        return "\\t"
+    if _printable(char) and char not in LINE_BREAKS:
+        return char
+    code = ord(char)
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def _printable(char: str) -> bool:
+    """YAML's printable set: anything else must be escaped."""
+    code = ord(char)
+    return (
+        0x20 <= code <= 0x7E
+        or 0xA0 <= code <= 0xD7FF
+        or (0xE000 <= code <= 0xFFFD and code != 0xFEFF)
+        or code >= 0x10000
+    )
+
+
+# On disk.
+
+
+def content_hash(data: bytes) -> str:
+    """The sha256 hex digest of a file's bytes: what an edit checks against."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def read(root: Path, rel_path: str, config: Config | None = None) -> tuple[bytes, str]:
+    """A note's bytes and their hash, refusing paths outside the vault or ignored."""
+    data = _read_file(note_file(root, rel_path, config), rel_path)
+    return data, content_hash(data)
+
+
+def _read_file(path: Path, rel_path: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise EditRefused(f"{rel_path}: cannot read: {error.strerror}") from None
+
+
+def complete_task(
+    root: Path,
+    rel_path: str,
+    line: int,
+    expected_hash: str,
+    today: date,
+    config: Config | None = None,
+) -> str:
+    """Complete the task on 1-based file `line`; returns the file's new hash."""
+    change = partial(with_task_completed, line=line, today=today)
+    return _apply(root, rel_path, expected_hash, change, f"{rel_path}:{line}", config)
+
+
+def snooze_task(
+    root: Path,
+    rel_path: str,
+    line: int,
+    days: int,
+    expected_hash: str,
+    today: date,
+    config: Config | None = None,
+) -> str:
+    """Move the task on `line` `days` later; returns the file's new hash."""
+    change = partial(with_task_snoozed, line=line, days=days, today=today)
+    return _apply(root, rel_path, expected_hash, change, f"{rel_path}:{line}", config)
+
+
+def set_property(
+    root: Path,
+    rel_path: str,
+    key: str,
+    value: str,
+    expected_hash: str,
+    config: Config | None = None,
+) -> str:
+    """Set front-matter property `key` to `value`; returns the file's new hash."""
+    change = partial(with_property, key=key, value=value)
+    return _apply(root, rel_path, expected_hash, change, rel_path, config)
+
+
+def _apply(
+    root: Path,
+    rel_path: str,
+    expected_hash: str,
+    change: Callable[[bytes], bytes],
+    where: str,
+    config: Config | None,
+) -> str:
+    # Write to the real file, so a symlinked note stays a symlink.
+    path = Path(os.path.realpath(note_file(root, rel_path, config)))
+    data = _read_file(path, rel_path)
+    if content_hash(data) != expected_hash:
+        raise EditConflict(_conflict_message(rel_path))
+    try:
+        new = change(data)
+    except (EditRefused, NoteNotFound, BadArgument) as error:
+        raise type(error)(f"{where}: {error}") from None
+    if new == data:
+        return expected_hash
+    try:
+        _replace_atomically(path, new, expected_hash, rel_path)
+    except OSError as error:
+        message = f"{rel_path}: cannot write: {error.strerror}; nothing was written"
+        raise EditRefused(message) from None
+    return content_hash(new)
+
+
+def _conflict_message(rel_path: str) -> str:
+    return f"{rel_path} changed since it was read; nothing was written. Reload and try again."
+
+
+def _replace_atomically(path: Path, data: bytes, expected_hash: str, rel_path: str) -> None:
+    mode = stat.S_IMODE(path.stat().st_mode)
+    fd, temp = _temp_file(path, 0o600)
+    try:
+        _write_and_close(fd, data)
+        os.chmod(temp, mode)
+        if content_hash(path.read_bytes()) != expected_hash:
+            raise EditConflict(_conflict_message(rel_path))
+        os.replace(temp, path)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(temp)
+        raise
+    _fsync_folder(path.parent)
+
+
+def _temp_file(target: Path, mode: int) -> tuple[int, Path]:
+    """A new hidden file beside `target`, which the vault walk and the watcher ignore."""
+    name = target.name.encode("utf-8")[:TEMP_NAME_BYTES].decode("utf-8", "ignore")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        temp = target.parent / f".{name}.iiv-{secrets.token_hex(3)}.tmp"
+        with suppress(FileExistsError):
+            return os.open(temp, flags, mode), temp
+    raise FileExistsError(f"no free temporary name beside {target.name}")
+
+
+def _write_and_close(fd: int, data: bytes) -> None:
+    with open(fd, "wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename durable; some systems (Windows) cannot open a folder, and need not."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def create_note(root: Path, rel_path: str, text: str, config: Config | None = None) -> Path:
+    """Create a new note, with its folders, never overwriting anything; returns its path."""
+    rel = _new_note_path(rel_path, config or Config())
+    target = root / rel
+    try:
+        _check_inside(root, target.parent, rel_path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _check_inside(root, target.parent, rel_path)
+        _create_exclusively(target, text.encode("utf-8"), rel_path)
+    except OSError as error:
+        raise EditRefused(f"{rel_path}: cannot create: {error.strerror}") from None
+    _fsync_folder(target.parent)
+    return target
+
+
+def _new_note_path(rel_path: str, config: Config) -> str:
+    rel = rel_path.replace("\\", "/").strip()
+    if _escapes(rel):
+        raise EditRefused(f"{rel_path}: not inside the vault; give a path like people/Ada.md")
+    if is_ignored(rel, config):
+        raise EditRefused(
+            f"{rel_path}: iiv does not read notes there (a name must end in .md, must not start"
+            f" with '.', and must not be in the {config.templates} folder)"
+        )
+    return rel
+
+
+def _escapes(rel: str) -> bool:
+    parts = PurePosixPath(rel).parts
+    absolute = rel.startswith("/") or bool(PureWindowsPath(rel).drive)
+    return not parts or absolute or ".." in parts or "\x00" in rel
+
+
+def _check_inside(root: Path, folder: Path, rel_path: str) -> None:
+    """Refuse a folder that leads out of the vault through a symlink."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    real_root = Path(os.path.realpath(root))
+    if not Path(os.path.realpath(existing)).is_relative_to(real_root):
+        raise EditRefused(f"{rel_path}: that folder leads outside the vault")
+
+
+def _create_exclusively(target: Path, data: bytes, rel_path: str) -> None:
+    """Write a temp file, then link it to `target`: the note appears whole or not at all."""
+    fd, temp = _temp_file(target, 0o666)
+    try:
+        _write_and_close(fd, data)
+        try:
+            os.link(temp, target)
+        except FileExistsError:
+            raise NoteExists(_exists_message(rel_path)) from None
+        except OSError:  # no hard links here (FAT, some network drives)
+            _write_new(target, data, rel_path)
+    finally:
+        with suppress(OSError):
+            os.unlink(temp)
+
+
+def _write_new(target: Path, data: bytes, rel_path: str) -> None:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(target, flags, 0o666)
+    except FileExistsError:
+        raise NoteExists(_exists_message(rel_path)) from None
+    try:
+        _write_and_close(fd, data)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(target)
+        raise
+
+
+def _exists_message(rel_path: str) -> str:
+    return f"{rel_path} already exists; nothing was written. Choose another name."
+
+
+__all__ = [
+    "complete_task",
+    "content_hash",
+    "create_note",
+    "read",
+    "replace_line",
+    "set_property",
+    "snooze_task",
+    "with_property",
+    "with_task_completed",
+    "with_task_snoozed",
+    "yaml_scalar",
+]

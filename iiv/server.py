@@ -1,0 +1,109 @@
+"""`iiv serve`: the library, its worker and the dashboard behind waitress, a production server."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import waitress
+from waitress.server import BaseWSGIServer, MultiSocketServer
+
+from iiv.errors import BadArgument, IivError
+from iiv.library import Library, WriterLock
+from iiv.web import create_app
+from iiv.web.security import LOOPBACK_HOSTS, WebSettings, load_secret
+from iiv.worker import Worker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    vault: Path
+    host: str = "127.0.0.1"
+    port: int = 8765
+    index_dir: Path | None = None
+    watch: bool = True
+    allow_remote: bool = False
+    token: str | None = None
+    reconcile_every: float = 60.0
+
+
+def _placeholder(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+    return [b"starting\n"]
+
+
+class Server:
+    """A library with its worker and a waitress server, runnable in the foreground or a thread."""
+
+    def __init__(self, options: ServeOptions) -> None:
+        if options.host not in ("127.0.0.1", "localhost", "::1") and not options.allow_remote:
+            raise BadArgument(
+                f"refusing to listen on {options.host}: anyone who can reach it could read your "
+                "notes. Use --allow-remote (an access token is then required)."
+            )
+        self.library = Library.open(options.vault, options.index_dir)
+        self.lock = WriterLock(self.library.folder)
+        if not self.lock.acquire(timeout=0):
+            self.library.close()
+            raise IivError("another iiv serve (or iiv index) is writing this vault's index; "
+                           "stop it first, or use the one that runs")
+        self.worker = Worker(self.library, watch=options.watch,
+                             reconcile_every=options.reconcile_every)
+        self.wsgi = waitress.create_server(_placeholder, host=options.host, port=options.port,
+                                           threads=8, ident="iiv", clear_untrusted_proxy_headers=True)
+        assert not isinstance(self.wsgi, MultiSocketServer)
+        self.port: int = self.wsgi.effective_port  # type: ignore[assignment]
+        remote = (options.host,) if options.allow_remote else ()
+        self.settings = WebSettings(port=self.port, secret_key=load_secret(self.library.folder),
+                                    extra_hosts=remote, token=options.token if remote else None)
+        self.app = create_app(self.library, self.settings)
+        self.wsgi.application = self.app
+        self.url = f"http://{_url_host(options.host)}:{self.port}/"
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the worker and serve from a background thread (tests, benchmarks)."""
+        self.worker.start()
+        self._thread = threading.Thread(target=self.wsgi.run, name="iiv-http", daemon=True)
+        self._thread.start()
+
+    def run(self) -> None:
+        """Serve in the foreground until Ctrl+C or SIGTERM."""
+        self.worker.start()
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            self.wsgi.run()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        server: BaseWSGIServer = self.wsgi  # type: ignore[assignment]
+        server.close()
+        server.task_dispatcher.shutdown(timeout=5)
+        if self._thread:
+            self._thread.join(timeout=5)
+        self.worker.stop()
+        self.library.close()
+        self.lock.release()
+
+
+def _url_host(host: str) -> str:
+    if host in ("127.0.0.1", "::1", "localhost"):
+        return "127.0.0.1" if host != "::1" else "[::1]"
+    return host
+
+
+__all__ = ["LOOPBACK_HOSTS", "ServeOptions", "Server"]

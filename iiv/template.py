@@ -1,0 +1,212 @@
+"""New notes and new vaults: the person and interview templates, `iiv init`, `iiv new`.
+
+Templates use only the placeholders Obsidian's core Templates plugin also fills (`{{title}}`,
+`{{date}}`, `{{time}}`), so the same files work there. Everything else is set afterwards as a
+property, through the same one-line edit `iiv thanked` uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from iiv.config import CONFIG_FILE, Config
+from iiv.edit import create_note, with_property
+from iiv.errors import BadArgument, NoteExists
+from iiv.note import STATUSES
+
+PERSON = """\
+---
+type: person
+name: "{{title}}"
+aliases: []
+company:
+role:
+email:
+linkedin:
+location:
+tags: []
+source:
+introduced_by:
+keep_in_touch:
+---
+# {{title}}
+
+How we met, what they do, what they care about.
+
+## Interviews
+Interview notes that link to this person show up on their page in iiv.
+
+## Notes
+"""
+
+INTERVIEW = """\
+---
+type: interview
+person:
+date: {{date}}
+status: prospect
+medium:
+location:
+goal:
+requested:
+thanked:
+tags: []
+---
+# {{title}}
+
+## Questions
+- What does a typical week look like for you?
+- What do you wish you had known when you started?
+- What would you do in my place?
+- Who else should I talk to?
+
+## Notes
+
+## Takeaways
+
+## Follow-ups
+- [ ] Send a thank-you note
+"""
+
+WELCOME = """\
+# Welcome to your interview vault
+
+This folder is yours: plain Markdown files that any editor (and Obsidian) can open.
+
+- `people/` holds a note per person (`type: person`).
+- `interviews/` holds a note per conversation (`type: interview`), linked to people with `[[Name]]`.
+- `templates/` holds the templates `iiv new` uses; Obsidian's Templates plugin can use them too.
+- `iiv.yaml` holds the settings, such as how many days before a polite nudge.
+
+Start with `iiv new person "Ada Lovelace" --company "Analytical Engines"`, then
+`iiv new interview "Ada Lovelace" --date 2026-12-03 --status scheduled`, and see what is due
+with `iiv due`. Tasks anywhere, like the one below, show up there too.
+
+- [ ] Write down three people I would like to learn from 📅 {{date}}
+"""
+
+CONFIG = """\
+# iiv settings for this vault. Every line is optional; these are the defaults.
+# Days after a done interview before the thank-you is due:
+thank_you_after: 1
+# Days after a request with no answer before a polite nudge:
+nudge_after: 7
+# Days after the nudge before iiv suggests marking the request no-reply:
+give_up_after: 7
+# Days before a scheduled interview to prepare:
+prepare_before: 1
+# Interviews a month you aim for:
+monthly_goal: 2
+# Folders (inside the vault):
+templates: templates
+people: people
+interviews: interviews
+"""
+
+
+@dataclass(frozen=True)
+class NewInterview:
+    person: str
+    day: date | None = None
+    time: str | None = None
+    status: str | None = None
+    medium: str | None = None
+
+
+def render(template: str, title: str, day: str, time: str = "") -> str:
+    return template.replace("{{title}}", title).replace("{{date}}", day).replace("{{time}}", time)
+
+
+def template_text(root: Path, config: Config, kind: str) -> str:
+    """The vault's own template if it has one, else the built-in one."""
+    path = root / config.templates / f"{kind}.md"
+    try:
+        return path.read_text(encoding="utf-8")
+    except (FileNotFoundError, UnicodeDecodeError):
+        return PERSON if kind == "person" else INTERVIEW
+
+
+def safe_file_name(title: str) -> str:
+    """A title as a file name that works on every OS and in a wikilink."""
+    cleaned = "".join(" " if c in '\\/:*?"<>|#^[]' or ord(c) < 32 else c for c in title)
+    cleaned = " ".join(cleaned.split()).strip(". ")
+    if not cleaned:
+        raise BadArgument(f"{title!r} cannot be used as a note name")
+    return cleaned[:120]
+
+
+def new_person(root: Path, config: Config, name: str, company: str | None, today: date) -> str:
+    rel = f"{config.people}/{safe_file_name(name)}.md"
+    data = render(template_text(root, config, "person"), name, today.isoformat()).encode("utf-8")
+    if company:
+        data = with_property(data, "company", company)
+    create_note(root, rel, data.decode("utf-8"))
+    return rel
+
+
+def new_interview(root: Path, config: Config, new: NewInterview, today: date) -> str:
+    if new.status and new.status not in STATUSES:
+        raise BadArgument(f"status must be one of {', '.join(STATUSES)}, not {new.status!r}")
+    day = new.day or today
+    title = f"{day.isoformat()} {safe_file_name(new.person)}"
+    day_text = f"{new.day} {new.time}" if new.day and new.time else str(new.day or "")
+    data = render(template_text(root, config, "interview"), title, day_text, new.time or "")
+    data_bytes = data.encode("utf-8")
+    for key, value in _interview_properties(new, today).items():
+        data_bytes = with_property(data_bytes, key, value)
+    return _create_numbered(root, f"{config.interviews}/{title}", data_bytes.decode("utf-8"))
+
+
+def _interview_properties(new: NewInterview, today: date) -> dict[str, str]:
+    status = new.status or ("prospect" if new.day is None else "scheduled")
+    values = {"person": f"[[{new.person}]]", "status": status}
+    if new.day:
+        values["date"] = f"{new.day} {new.time}" if new.time else new.day.isoformat()
+    if status == "requested":
+        values["requested"] = today.isoformat()
+    if new.medium:
+        values["medium"] = new.medium
+    return values
+
+
+def _create_numbered(root: Path, stem: str, text: str) -> str:
+    """Create `stem.md`, or `stem 2.md`, ... when a note of that name exists: never overwrite."""
+    for number in range(1, 100):
+        rel = f"{stem}.md" if number == 1 else f"{stem} {number}.md"
+        try:
+            create_note(root, rel, text)
+            return rel
+        except NoteExists:
+            continue
+    raise NoteExists(f"{stem}.md and 98 numbered copies exist already")
+
+
+def init_vault(path: Path, today: date) -> list[str]:
+    """Create a vault (or complete one): folders, templates, settings, a welcome note.
+
+    Existing files are left alone; returns what was created.
+    """
+    path.mkdir(parents=True, exist_ok=True)
+    config = Config()
+    created: list[str] = []
+    for folder in (config.people, config.interviews):
+        if not (path / folder).exists():
+            (path / folder).mkdir()
+            created.append(folder + "/")
+    files = {
+        f"{config.templates}/person.md": PERSON,
+        f"{config.templates}/interview.md": INTERVIEW,
+        CONFIG_FILE: CONFIG,
+        "Welcome.md": render(WELCOME, "Welcome", today.isoformat()),
+    }
+    for rel, text in files.items():
+        target = path / rel
+        if target.exists():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "x", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        created.append(rel)
+    return created

@@ -1,0 +1,29 @@
+"""The dashboard: a Flask app over a `Library`. `create_app` has no side effects at import."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from iiv.library import Library
+from iiv.web import api, security
+from iiv.web.security import WebSettings
+
+
+def create_app(library: Library, settings: WebSettings | None = None) -> Flask:
+    settings = settings or WebSettings()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        DEBUG=False,
+        TESTING=False,
+        JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=1_000_000,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_HTTPONLY=True,
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["iiv"] = library
+    app.extensions["iiv_settings"] = settings
+    security.install(app, settings)
+    app.register_blueprint(api.bp)
+    return app

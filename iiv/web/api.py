@@ -1,0 +1,70 @@
+"""The JSON API: the contract the dashboard and scripts read (documented in the README)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from iiv.dates import BadDate, parse_date
+from iiv.library import Library
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def library() -> Library:
+    lib: Library = current_app.extensions["iiv"]
+    return lib
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    try:
+        value = int(request.args.get(name, default))
+    except ValueError:
+        value = default
+    return max(low, min(high, value))
+
+
+def _error(message: str) -> tuple[Response, int]:
+    return jsonify({"error": message}), 400
+
+
+@bp.get("/status")
+def status() -> Response:
+    return jsonify(library().status())
+
+
+@bp.get("/search")
+def search() -> Response | tuple[Response, int]:
+    query = request.args.get("q", "").strip()
+    limit = _int_arg("limit", 20, 1, 200)
+    page = _int_arg("page", 1, 1, 10_000)
+    result = library().search(query, limit=limit, page=page)
+    return jsonify({
+        "query": result.query,
+        "total": result.total,
+        "page": result.page,
+        "pages": result.pages,
+        "suggestion": result.suggestion,
+        "results": [
+            {"path": h.path, "kind": h.kind, "title": h.title, "score": round(h.score, 4),
+             "snippet": h.snippet}
+            for h in result.hits
+        ],
+    })
+
+
+@bp.get("/due")
+def due() -> Response | tuple[Response, int]:
+    try:
+        today = parse_date(request.args["today"]) if "today" in request.args else date.today()
+    except BadDate as error:
+        return _error(f"today: {error}")
+    within = _int_arg("within", 7, 0, 3660)
+    items = library().due(today, within)
+    return jsonify({"today": today.isoformat(), "items": [i.to_json() for i in items]})
+
+
+@bp.get("/problems")
+def problems() -> Response:
+    return jsonify({"items": [p.to_json() for p in library().snapshot().problems]})

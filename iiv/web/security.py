@@ -1,0 +1,106 @@
+"""What keeps the dashboard safe on localhost, where any web page can send it requests.
+
+- Host check on every request (DNS rebinding): only localhost, 127.0.0.1 and [::1] at our port.
+- State changes need a same-origin `Origin` and a CSRF token from a page we rendered.
+- Headers: a strict Content-Security-Policy (no inline script), nosniff, no framing, no referrer.
+- A bind address other than loopback needs an access token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import Flask, Response, abort, g, request
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    port: int = 8765
+    secret_key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
+    extra_hosts: tuple[str, ...] = ()  # host names allowed besides loopback (with --allow-remote)
+    token: str | None = None  # required on every request when set
+
+    @property
+    def allowed_hosts(self) -> set[str]:
+        names = (*LOOPBACK_HOSTS, *self.extra_hosts)
+        hosts = {f"{name}:{self.port}" for name in names}
+        if self.port == 80:
+            hosts |= set(names)
+        return hosts
+
+    def csrf_token(self) -> str:
+        return hmac.new(self.secret_key, b"iiv-csrf-v1", hashlib.sha256).hexdigest()
+
+
+def load_secret(folder: Path) -> bytes:
+    """The vault's random secret, kept outside the vault in a file only its owner can read."""
+    path = folder / "secret"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        os.chmod(path, 0o600)
+        data = path.read_bytes()
+        if len(data) >= 32:
+            return data
+        path.unlink()
+        return load_secret(folder)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(secrets.token_bytes(32))
+    return path.read_bytes()
+
+
+def install(app: Flask, settings: WebSettings) -> None:
+    @app.before_request
+    def check_request() -> None:
+        if request.host.lower() not in settings.allowed_hosts:
+            abort(Response("Refused: unexpected Host header.\n", 421, mimetype="text/plain"))
+        if settings.token:
+            if not _has_token(settings.token):
+                abort(Response("Refused: an access token is required.\n", 401,
+                               mimetype="text/plain"))
+            g.remember_token = request.args.get("token") == settings.token
+        if request.method not in SAFE_METHODS:
+            _check_state_change(settings)
+
+    @app.after_request
+    def add_headers(response: Response) -> Response:
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+        if settings.token and g.get("remember_token"):
+            response.set_cookie("iiv_token", settings.token, httponly=True, samesite="Strict")
+        for name in [h for h in response.headers.keys() if h.lower().startswith("access-control-")]:
+            del response.headers[name]
+        return response
+
+
+def _has_token(token: str) -> bool:
+    given = request.args.get("token") or request.cookies.get("iiv_token") or ""
+    return hmac.compare_digest(given, token)
+
+
+def _check_state_change(settings: WebSettings) -> None:
+    origin = request.headers.get("Origin", "")
+    if origin != f"{request.scheme}://{request.host}":
+        abort(Response("Refused: the request did not come from this dashboard.\n", 403,
+                       mimetype="text/plain"))
+    sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
+    if not hmac.compare_digest(sent, settings.csrf_token()):
+        abort(Response("Refused: missing or wrong CSRF token. Reload the page and try again.\n",
+                       403, mimetype="text/plain"))

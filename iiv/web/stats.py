@@ -1,0 +1,82 @@
+"""The practice at a glance: requests, answers, this month's interviews and the streak.
+
+Pure: a vault snapshot and `today` in, numbers out.
+
+- A *request* is an interview with a `requested` date, or with a status that only follows an
+  ask (`requested`, `declined`, `no-reply`). Interviews arranged without an ask (an
+  introduction, a friend) are not requests.
+- An *answer* is a request that moved past `requested`: `scheduled`, `done`, `cancelled`
+  (agreed, then called off) or `declined`. `requested`, `no-reply` and `prospect` are not.
+- The *acceptance rate* is the share of answers that were a yes: scheduled, done or cancelled
+  out of all answers. Requests still waiting, or never answered, do not count against it.
+- The *streak* counts consecutive calendar months with at least one `done` interview, ending
+  this month, or last month while this month has none yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from iiv.note import Note
+from iiv.vault import Vault
+
+ASKED = ("requested", "declined", "no-reply")
+YES = ("scheduled", "done", "cancelled")
+ANSWERED = (*YES, "declined")
+
+
+@dataclass(frozen=True)
+class PracticeStats:
+    requests: int  # asks sent
+    answers: int  # asks that got a yes or a no
+    accepted: int  # answers that were a yes
+    done_this_month: int
+    monthly_goal: int
+    streak: int  # consecutive months with a done interview
+
+    @property
+    def acceptance(self) -> int | None:
+        """Accepted answers as a whole percentage, or None before the first answer."""
+        return round(100 * self.accepted / self.answers) if self.answers else None
+
+    @property
+    def goal_met(self) -> bool:
+        return self.done_this_month >= self.monthly_goal
+
+
+def practice_stats(vault: Vault, today: date) -> PracticeStats:
+    interviews = vault.interviews
+    requests = [n for n in interviews if is_request(n)]
+    answers = [n for n in requests if n.status in ANSWERED]
+    done_months = {_month(n.date) for n in interviews if n.status == "done" and n.date}
+    return PracticeStats(
+        requests=len(requests),
+        answers=len(answers),
+        accepted=sum(1 for n in answers if n.status in YES),
+        done_this_month=sum(
+            1 for n in interviews if n.status == "done" and n.date and _month(n.date) == _month(today)
+        ),
+        monthly_goal=vault.config.monthly_goal,
+        streak=streak(done_months, _month(today)),
+    )
+
+
+def is_request(note: Note) -> bool:
+    return note.requested is not None or note.status in ASKED
+
+
+def streak(months: Iterable[int], this_month: int) -> int:
+    """Consecutive months (as `year * 12 + month - 1`) in `months`, ending this month or last."""
+    present = set(months)
+    month = this_month if this_month in present else this_month - 1
+    count = 0
+    while month in present:
+        count += 1
+        month -= 1
+    return count
+
+
+def _month(day: date) -> int:
+    return day.year * 12 + day.month - 1

@@ -1,0 +1,119 @@
+"""The worker: the one thread that writes the catalog and the index while `iiv serve` runs.
+
+It applies what the watcher recorded in coalesced batches, and reconciles the whole vault at
+start, periodically and after any alarm, so that the index converges even when events are lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from iiv.library import Library
+from iiv.watch import Watcher
+
+log = logging.getLogger(__name__)
+
+
+class Worker:
+    def __init__(
+        self,
+        library: Library,
+        watch: bool = True,
+        reconcile_every: float = 60.0,
+        debounce: float = 0.05,
+        max_delay: float = 0.3,
+    ) -> None:
+        self.library = library
+        self.reconcile_every = reconcile_every
+        self.debounce, self.max_delay = debounce, max_delay
+        self.watcher = Watcher(library.root, self.record, self.alarm) if watch else None
+        self._paths: set[str] = set()
+        self._full = True  # the first job: a full sync
+        self._wake = threading.Condition()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="iiv-worker", daemon=True)
+        self.ready = threading.Event()  # set after the first full sync
+
+    def start(self) -> None:
+        if self.watcher:
+            self.watcher.start()
+            self.library.watching = True
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self._wake:
+            self._stopping = True
+            self._wake.notify_all()
+        if self.watcher:
+            self.watcher.stop()
+        self.library.watching = False
+        self._thread.join(timeout=30)
+
+    def record(self, path: str) -> None:
+        with self._wake:
+            self._paths.add(path)
+            self.library.pending = len(self._paths)
+            self._wake.notify_all()
+
+    def alarm(self, reason: str) -> None:
+        log.warning("%s: reconciling the whole vault", reason)
+        with self._wake:
+            self._full = True
+            self._wake.notify_all()
+
+    def _run(self) -> None:
+        last_full = 0.0
+        while True:
+            batch, full = self._next_batch(last_full)
+            if batch is None:
+                return
+            try:
+                if full:
+                    self._check_watcher()
+                    self.library.sync()
+                    last_full = time.monotonic()
+                    self.ready.set()
+                elif batch:
+                    self.library.sync(batch)
+            except Exception:  # noqa: BLE001 - the worker survives; a full reconcile repairs
+                log.exception("sync failed; the whole vault will be reconciled")
+                with self._wake:
+                    self._full = True
+                time.sleep(1.0)
+            finally:
+                with self._wake:
+                    self.library.pending = len(self._paths)
+
+    def _next_batch(self, last_full: float) -> tuple[set[str] | None, bool]:
+        """Wait for work; coalesce a burst of paths into one batch."""
+        with self._wake:
+            while not (self._paths or self._full or self._stopping):
+                remaining = last_full + self.reconcile_every - time.monotonic()
+                if remaining <= 0:
+                    self._full = True
+                    break
+                self._wake.wait(timeout=remaining)
+            if self._stopping:
+                return None, False
+            if not self._full:
+                self._settle()
+            batch, full = self._paths, self._full
+            self._paths, self._full = set(), False
+            self.library.pending = len(batch) + (1 if full else 0)
+            return batch, full
+
+    def _settle(self) -> None:
+        """Wait until no new path arrives for `debounce` seconds, at most `max_delay` in all."""
+        deadline = time.monotonic() + self.max_delay
+        while not self._stopping:
+            seen = len(self._paths)
+            self._wake.wait(timeout=min(self.debounce, max(0.0, deadline - time.monotonic())))
+            if len(self._paths) == seen or time.monotonic() >= deadline:
+                return
+
+    def _check_watcher(self) -> None:
+        if self.watcher and not self.watcher.alive:
+            log.warning("the file watcher stopped: restarting it")
+            self.watcher.restart()

@@ -1,0 +1,115 @@
+"""The library: sync as a diff of (path, size, mtime), the catalog and index outside the vault."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from iiv.errors import BadArgument
+from iiv.library import Library, SyncStats, index_folder
+from tests.helpers import copy_example, make_vault
+from tests.sync_helpers import consistent, found
+
+PERSON = "---\ntype: person\nname: Ada Lovelace\ncompany: Analytical Engines\n---\nMathematician.\n"
+
+
+def open_library(root: Path, tmp_path: Path) -> Library:
+    return Library.open(root, tmp_path / "index")
+
+
+def test_first_sync_adds_every_note_and_second_changes_nothing(tmp_path: Path) -> None:
+    root = make_vault(tmp_path, {"people/Ada.md": PERSON, "notes/a.md": "# A\nhello world\n"})
+    library = open_library(root, tmp_path)
+    assert library.sync() == SyncStats(added=2, modified=0, removed=0)
+    assert library.sync() == SyncStats()
+    assert found(library, "mathematician") == {"people/Ada.md"}
+    assert library.status()["notes"] == 2 and library.status()["indexed"] == 2
+
+
+def test_sync_reports_modified_and_removed(tmp_path: Path) -> None:
+    root = make_vault(tmp_path, {"a.md": "alpha\n", "b.md": "beta\n"})
+    library = open_library(root, tmp_path)
+    library.sync()
+    (root / "a.md").write_text("alpha gamma and more\n")
+    (root / "b.md").unlink()
+    assert library.sync() == SyncStats(added=0, modified=1, removed=1)
+    assert found(library, "gamma") == {"a.md"}
+    assert found(library, "beta") == set()
+
+
+def test_a_start_where_nothing_changed_reads_no_note_file(tmp_path: Path) -> None:
+    root = make_vault(tmp_path, {"a.md": "original words\n"})
+    Library.open(root, tmp_path / "index").sync()
+    note = root / "a.md"
+    stat = note.stat()
+    note.write_text("replaced words\n")  # same size: only a read would notice
+    os.utime(note, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    library = Library.open(root, tmp_path / "index")
+    assert library.sync() == SyncStats()
+    assert library.snapshot().notes["a.md"].title == "a"
+    assert found(library, "original") == {"a.md"}
+
+
+def test_a_restart_serves_the_due_list_from_the_catalog(tmp_path: Path) -> None:
+    root = copy_example(tmp_path)
+    Library.open(root, tmp_path / "index").sync()
+    library = Library.open(root, tmp_path / "index")  # no sync: catalog only
+    kinds = {item.kind for item in library.due(date(2026, 12, 1), 7)}
+    assert kinds == {"task", "thank-you", "nudge", "prepare", "keep-in-touch"}
+
+
+def test_the_index_lives_outside_the_vault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_vault(tmp_path, {"a.md": "x\n"})
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = index_folder(root)
+    assert folder.parent == tmp_path / "cache" / "iiv" and folder.name.startswith("vault-")
+    Library.open(root).sync()
+    assert sorted(p.name for p in root.iterdir()) == ["a.md"]
+    with pytest.raises(BadArgument, match="inside the vault"):
+        index_folder(root, root / ".iiv")
+
+
+@pytest.mark.parametrize("damage", ["truncate", "delete", "version", "garbage-catalog"])
+def test_a_damaged_index_is_rebuilt_from_the_files(tmp_path: Path, damage: str) -> None:
+    root = copy_example(tmp_path)
+    folder = tmp_path / "index"
+    Library.open(root, folder).sync()
+    whoosh = folder / "whoosh"
+    segments = sorted(p for p in whoosh.iterdir() if p.suffix in (".seg", ".trm", ".pst", ".toc"))
+    if damage == "truncate":
+        for path in segments:
+            path.write_bytes(path.read_bytes()[:10])
+    elif damage == "delete":
+        for path in segments:
+            path.unlink()
+    elif damage == "version":
+        (whoosh / "iiv-index.json").write_text('{"version": -1}')
+    else:
+        (folder / "catalog.sqlite").write_bytes(b"not a database at all" * 100)
+    library = Library.open(root, folder)
+    library.sync()
+    assert consistent(library)
+    assert found(library, "woodworking")
+
+
+def test_a_stale_lock_left_by_a_killed_process_does_not_block(tmp_path: Path) -> None:
+    root = make_vault(tmp_path, {"a.md": "first\n"})
+    folder = tmp_path / "index"
+    Library.open(root, folder).sync()
+    (folder / "whoosh" / "WRITELOCK").write_text("")
+    (folder / "writer.lock").write_text("12345")
+    (root / "a.md").write_text("second version\n")
+    library = Library.open(root, folder)
+    assert library.sync().modified == 1
+    assert found(library, "second") == {"a.md"}
+
+
+def test_rebuild_starts_over(tmp_path: Path) -> None:
+    root = make_vault(tmp_path, {"a.md": "x\n", "b.md": "y\n"})
+    library = open_library(root, tmp_path)
+    library.sync()
+    assert library.rebuild() == SyncStats(added=2)
+    assert consistent(library)

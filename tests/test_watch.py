@@ -1,0 +1,177 @@
+"""The watcher and the worker on real files: every way an editor or a tool saves a note."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from iiv.library import Library
+from iiv.worker import Worker
+from tests.helpers import make_vault
+from tests.sync_helpers import assert_consistent, found, wait_until, write
+
+NOTE = "---\ntype: person\nname: Grace Hopper\n---\nCompiler pioneer. {word}\n"
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Path:
+    return make_vault(tmp_path, {
+        "people/Grace Hopper.md": NOTE.format(word="cobol"),
+        "notes/plain.md": "# Plain\nnothing special\n",
+    })
+
+
+@pytest.fixture
+def library(vault: Path, tmp_path: Path) -> Iterator[Library]:
+    lib = Library.open(vault, tmp_path / "index")
+    worker = Worker(lib, watch=True, reconcile_every=3600)
+    worker.start()
+    assert worker.ready.wait(30)
+    yield lib
+    worker.stop()
+    lib.close()
+
+
+def searchable(library: Library, word: str, paths: set[str]) -> None:
+    wait_until(lambda: found(library, word) == paths, 10, f"{word!r} to be found in {paths}")
+
+
+def test_watch_reindexes_a_plain_overwrite(library: Library, vault: Path) -> None:
+    (vault / "people/Grace Hopper.md").write_text(NOTE.format(word="nanosecond"))
+    searchable(library, "nanosecond", {"people/Grace Hopper.md"})
+    assert found(library, "cobol") == set()
+
+
+def test_watch_reindexes_an_atomic_rename_save(library: Library, vault: Path) -> None:
+    temp = vault / "people/.Grace Hopper.md.tmp"
+    temp.write_text(NOTE.format(word="flowmatic"))
+    os.replace(temp, vault / "people/Grace Hopper.md")
+    searchable(library, "flowmatic", {"people/Grace Hopper.md"})
+    assert_consistent(library)
+
+
+def test_watch_reindexes_sed_in_place(library: Library, vault: Path) -> None:
+    subprocess.run(["sed", "-i", "s/cobol/univac/", str(vault / "people/Grace Hopper.md")],
+                   check=True)
+    searchable(library, "univac", {"people/Grace Hopper.md"})
+
+
+@pytest.mark.skipif(not shutil.which("vim"), reason="vim is not installed")
+@pytest.mark.parametrize("backupcopy", ["yes", "no"])
+def test_watch_reindexes_a_vim_save(library: Library, vault: Path, backupcopy: str) -> None:
+    subprocess.run(
+        ["vim", "-Es", "-N", "-u", "NONE", "-i", "NONE", "-c", f"set backupcopy={backupcopy}",
+         "-c", "set swapfile writebackup", "-c", "%s/cobol/harvard/", "-c", "wq",
+         str(vault / "people/Grace Hopper.md")],
+        check=True, timeout=30, stdin=subprocess.DEVNULL,
+    )
+    searchable(library, "harvard", {"people/Grace Hopper.md"})
+    assert_consistent(library)
+    assert "4913" not in library.snapshot().notes
+
+
+def test_watch_indexes_a_new_folder_with_notes_moved_into_it(
+    library: Library, vault: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    for number in range(5):
+        write(outside / f"n{number}.md", f"# Moved {number}\nzeppelin\n")
+    (vault / "archive").mkdir()
+    for path in outside.iterdir():
+        shutil.move(str(path), vault / "archive" / path.name)
+    searchable(library, "zeppelin", {f"archive/n{n}.md" for n in range(5)})
+
+
+def test_watch_follows_renames_and_folder_moves(library: Library, vault: Path) -> None:
+    os.rename(vault / "notes/plain.md", vault / "notes/renamed.md")
+    searchable(library, "special", {"notes/renamed.md"})
+    os.rename(vault / "notes", vault / "ideas")
+    searchable(library, "special", {"ideas/renamed.md"})
+    assert_consistent(library)
+
+
+def test_watch_forgets_a_deleted_folder_and_a_note_moved_out(
+    library: Library, vault: Path, tmp_path: Path
+) -> None:
+    shutil.move(str(vault / "people/Grace Hopper.md"), tmp_path / "gone.md")
+    searchable(library, "cobol", set())
+    shutil.rmtree(vault / "notes")
+    searchable(library, "special", set())
+    assert_consistent(library)
+    assert library.snapshot().notes == {}
+
+
+def test_watch_forgets_a_folder_moved_out_of_the_vault(
+    library: Library, vault: Path, tmp_path: Path
+) -> None:
+    for number in range(20):
+        write(vault / "old" / f"n{number}.md", f"obsolete {number}\n")
+    wait_until(lambda: len(found(library, "obsolete")) == 20, 10, "20 notes indexed")
+    shutil.move(str(vault / "old"), tmp_path / "old")
+    searchable(library, "obsolete", set())
+
+
+def test_watch_sees_a_half_written_file_complete(library: Library, vault: Path) -> None:
+    path = vault / "notes/slow.md"
+    with path.open("w") as handle:
+        handle.write("---\ntype: person\nname: Half")
+        handle.flush()
+        wait_until(lambda: "notes/slow.md" in library.snapshot().notes, 10, "the half file")
+        handle.write(" Written\n---\nfinished sentence\n")
+    searchable(library, "finished", {"notes/slow.md"})
+    wait_until(lambda: library.snapshot().notes["notes/slow.md"].title == "Half Written", 10)
+
+
+def test_watch_ignores_dot_folders_swap_files_and_templates(library: Library, vault: Path) -> None:
+    write(vault / ".obsidian/workspace.md", "secretword\n")
+    write(vault / "people/.Grace Hopper.md.swp", "secretword\n")
+    write(vault / "templates/person.md", "secretword\n")
+    write(vault / "notes/visible.md", "secretword\n")
+    searchable(library, "secretword", {"notes/visible.md"})
+
+
+def test_watch_survives_a_git_checkout_of_a_thousand_files(library: Library, vault: Path) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(vault), *args], check=True, capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    git("-c", "user.email=t@example.org", "-c", "user.name=t", "commit", "-q", "--allow-empty",
+        "-m", "empty")
+    git("checkout", "-q", "-b", "many")
+    for number in range(1000):
+        write(vault / "bulk" / f"note {number:04d}.md", f"# Bulk {number}\nkeyword{number % 7}\n")
+    git("add", "-A")
+    git("-c", "user.email=t@example.org", "-c", "user.name=t", "commit", "-q", "-m", "many")
+    wait_until(lambda: len(library.snapshot().notes) == 1002, 30, "1,000 notes to arrive")
+    git("checkout", "-q", "main")
+    wait_until(lambda: len(library.snapshot().notes) == 2, 30, "1,000 notes to leave")
+    git("checkout", "-q", "many")
+    assert_consistent(library, timeout=30)
+    assert len(found(library, "keyword3")) == 143
+
+
+def test_a_full_reconcile_repairs_lost_events(vault: Path, tmp_path: Path) -> None:
+    library = Library.open(vault, tmp_path / "index")
+    worker = Worker(library, watch=False, reconcile_every=0.5)
+    worker.start()
+    try:
+        assert worker.ready.wait(30)
+        write(vault / "notes/unwatched.md", "quietly added\n")
+        searchable(library, "quietly", {"notes/unwatched.md"})
+    finally:
+        worker.stop()
+        library.close()
+
+
+def test_a_queue_overflow_triggers_a_full_reconcile(library: Library) -> None:
+    before = library.last_sync
+    logging.getLogger("watchdog.observers.inotify_c").warning(
+        "Inotify queue overflowed; filesystem events were lost")
+    wait_until(lambda: library.last_sync != before, 10, "a reconcile after the overflow")
+    assert_consistent(library)
