@@ -82,7 +82,7 @@ def print_json(data: object) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(name="iiv", cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="iiv")
 def cli() -> None:
     """iiv: informational interviews in plain text.
@@ -106,7 +106,7 @@ def init(path: Path) -> None:
     """
     created = init_vault(path, date.today())
     for rel in created:
-        click.echo(f"created {path / rel}")
+        click.echo(f"created {path}/{rel}")
     if not created:
         click.echo(f"{path} is already a vault: nothing to create")
 

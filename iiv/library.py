@@ -138,6 +138,7 @@ class Library:
             "last_sync": self.last_sync.isoformat(timespec="seconds") if self.last_sync else None,
             "watching": self.watching,
             "index_version": INDEX_VERSION,
+            "generation": self.generation,
         }
 
     def wait_for_change(self, generation: int, timeout: float) -> int:
@@ -151,24 +152,27 @@ class Library:
     def sync(self, paths: Iterable[str] | None = None, progress: Progress | None = None) -> SyncStats:
         """Bring catalog and index up to date: everything (None) or the given vault paths."""
         with self._write:
-            if paths is None:
-                current, self._walk_problems = scan(self.root, self.config)
-                known = {p: s for p, (s, _) in self._entries.items()}
-                indexed = {} if self.index.needs_rebuild else self.index.indexed()
-            else:
-                current, known = self._stat_paths(paths)
-                indexed = None
-            stats = self._apply(current, known, indexed, progress)
-            self.last_sync = datetime.now(timezone.utc)
-            return stats
+            return self._sync(paths, progress, rebuild=False)
 
     def rebuild(self, progress: Progress | None = None) -> SyncStats:
         """Start over: forget the catalog and the index, and read every note again."""
         with self._write:
             self.catalog.clear()
             self._entries = {}
-            self.index.needs_rebuild = True
-        return self.sync(progress=progress)
+            return self._sync(None, progress, rebuild=True)
+
+    def _sync(self, paths: Iterable[str] | None, progress: Progress | None, rebuild: bool) -> SyncStats:
+        rebuild = rebuild or self.index.needs_rebuild
+        if paths is None:
+            current, self._walk_problems = scan(self.root, self.config)
+            known = {p: s for p, (s, _) in self._entries.items()}
+            indexed = {} if rebuild else self.index.indexed()
+        else:
+            current, known = self._stat_paths(paths)
+            indexed = None
+        stats = self._apply(current, known, indexed, progress, rebuild)
+        self.last_sync = datetime.now(timezone.utc)
+        return stats
 
     def _stat_paths(self, paths: Iterable[str]) -> tuple[dict[str, FileStat], dict[str, FileStat]]:
         """The current stats and the known stats of the given paths and of folders among them."""
@@ -195,8 +199,8 @@ class Library:
         known: dict[str, FileStat],
         indexed: dict[str, tuple[int, int]] | None,
         progress: Progress | None,
+        rebuild: bool,
     ) -> SyncStats:
-        rebuild = self.index.needs_rebuild
         changed = sorted(p for p, s in current.items() if known.get(p) != s)
         if rebuild:
             to_index = sorted(current)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import warnings
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
@@ -85,6 +86,9 @@ class Watcher:
         self._overflow = _AlarmOnOverflow(alarm)
 
     def start(self) -> None:
+        # watchdog notes when a folder created during its recursive walk is registered twice;
+        # harmless (the watch is simply replaced), and a warning must not kill its thread.
+        warnings.filterwarnings("ignore", message="Callback with id", category=RuntimeWarning)
         logging.getLogger("watchdog.observers").addHandler(self._overflow)
         try:
             self._observer = self._start(Observer())

@@ -141,8 +141,8 @@ def test_watch_survives_a_git_checkout_of_a_thousand_files(library: Library, vau
         subprocess.run(["git", "-C", str(vault), *args], check=True, capture_output=True)
 
     git("init", "-q", "-b", "main")
-    git("-c", "user.email=t@example.org", "-c", "user.name=t", "commit", "-q", "--allow-empty",
-        "-m", "empty")
+    git("add", "-A")
+    git("-c", "user.email=t@example.org", "-c", "user.name=t", "commit", "-q", "-m", "base")
     git("checkout", "-q", "-b", "many")
     for number in range(1000):
         write(vault / "bulk" / f"note {number:04d}.md", f"# Bulk {number}\nkeyword{number % 7}\n")
