@@ -81,7 +81,7 @@ def test_check_lists_each_broken_note_and_exits_1(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["check", "--vault", str(root)])
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
-        "broken.md:3: invalid YAML front-matter: did not find expected ',' or ']'",
+        "broken.md:2: invalid YAML front-matter: did not find expected ',' or ']'",
         "latin.md:1: not valid UTF-8 (saved in another encoding?): unreadable bytes are shown as �",
         "people/ada.md:5: keep_in_touch: expected a number of days, got 'often'",
     ]
