@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from iiv.library import Library
-from iiv.web import api, security
+from iiv.web import actions, api, notes, pages, search, security, today
 from iiv.web.security import WebSettings
 
 
@@ -26,4 +26,6 @@ def create_app(library: Library, settings: WebSettings | None = None) -> Flask:
     app.extensions["iiv_settings"] = settings
     security.install(app, settings)
     app.register_blueprint(api.bp)
+    for blueprint in (pages.bp, today.bp, search.bp, notes.bp, actions.bp):
+        app.register_blueprint(blueprint)
     return app

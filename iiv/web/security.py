@@ -2,6 +2,8 @@
 
 - Host check on every request (DNS rebinding): only localhost, 127.0.0.1 and [::1] at our port.
 - State changes need a same-origin `Origin` and a CSRF token from a page we rendered.
+  (Under no-referrer, browsers send `Origin: null` for our own forms: then
+  `Sec-Fetch-Site: same-origin` must say so.)
 - Headers: a strict Content-Security-Policy (no inline script), nosniff, no framing, no referrer.
 - A bind address other than loopback needs an access token.
 """
@@ -95,9 +97,17 @@ def _has_token(token: str) -> bool:
     return hmac.compare_digest(given, token)
 
 
-def _check_state_change(settings: WebSettings) -> None:
+def _same_origin() -> bool:
     origin = request.headers.get("Origin", "")
-    if origin != f"{request.scheme}://{request.host}":
+    if origin == f"{request.scheme}://{request.host}":
+        return True
+    # Under `Referrer-Policy: no-referrer` browsers send `Origin: null` even for a form on our own
+    # page; then Sec-Fetch-Site, which no page can forge, tells that one of our pages sent it.
+    return origin == "null" and request.headers.get("Sec-Fetch-Site") == "same-origin"
+
+
+def _check_state_change(settings: WebSettings) -> None:
+    if not _same_origin():
         abort(Response("Refused: the request did not come from this dashboard.\n", 403,
                        mimetype="text/plain"))
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""

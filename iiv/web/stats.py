@@ -56,7 +56,9 @@ def practice_stats(vault: Vault, today: date) -> PracticeStats:
         answers=len(answers),
         accepted=sum(1 for n in answers if n.status in YES),
         done_this_month=sum(
-            1 for n in interviews if n.status == "done" and n.date and _month(n.date) == _month(today)
+            1
+            for n in interviews
+            if n.status == "done" and n.date and _month(n.date) == _month(today)
         ),
         monthly_goal=vault.config.monthly_goal,
         streak=streak(done_months, _month(today)),

@@ -1,0 +1,137 @@
+"""What every page shares: the library, the page frame, error pages; and the Problems page.
+
+The other pages live beside this module, one blueprint per area: `today`, `search`, `notes`
+(person, interview, note, company) and `actions` (the edit buttons).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from iiv.dates import BadDate, parse_date
+from iiv.errors import BadArgument, EditConflict, IivError, NoteNotFound
+from iiv.library import Library
+from iiv.problem import CODES_FIRST
+from iiv.vault import is_ignored
+from iiv.web.security import WebSettings
+from iiv.web.urls import note_url, safe_next
+
+bp = Blueprint("pages", __name__)
+
+
+def library() -> Library:
+    lib: Library = current_app.extensions["iiv"]
+    return lib
+
+
+def csrf_token() -> str:
+    settings: WebSettings = current_app.extensions["iiv_settings"]
+    return settings.csrf_token()
+
+
+def display_day() -> date:
+    """`?today=YYYY-MM-DD` (it changes only what is shown), else the real today."""
+    text = request.args.get("today", "").strip()
+    try:
+        return parse_date(text) if text else date.today()
+    except BadDate as error:
+        raise BadArgument(f"today: {error}") from None
+
+
+@dataclass(frozen=True)
+class Chrome:
+    """The frame around every page: the vault's name, the problem count."""
+
+    vault_name: str
+    problems: int
+    notes: int
+    section: str
+    generation: int  # the library's, when the page was rendered: app.js polls for a newer one
+
+
+@bp.app_context_processor
+def chrome() -> dict[str, Any]:
+    lib = library()
+    snapshot = lib.snapshot()
+    endpoint = request.endpoint or ""
+    return {
+        "chrome": Chrome(
+            vault_name=lib.root.name,
+            problems=len(snapshot.problems),
+            notes=len(snapshot.notes),
+            section=endpoint.split(".", 1)[0],
+            generation=lib.generation,
+        )
+    }
+
+
+def error_page(code: int, title: str, message: str, back: str | None = None) -> tuple[str, int]:
+    return render_template("error.html", code=code, title=title, message=message, back=back), code
+
+
+@bp.app_errorhandler(404)
+def not_found(error: HTTPException) -> tuple[str, int] | tuple[Response, int]:
+    if request.path.startswith("/api/"):
+        return jsonify({"error": "not found"}), 404
+    message = "There is no page here, or no note at that path in this vault."
+    return error_page(404, "Not found", message)
+
+
+@bp.app_errorhandler(400)
+def bad_request(error: HTTPException) -> tuple[str, int]:
+    return error_page(400, "Bad request", "The form or address could not be understood.")
+
+
+@bp.app_errorhandler(500)
+def server_error(error: HTTPException) -> tuple[str, int]:
+    message = "iiv could not show this page. The details are in the server's log."
+    return error_page(500, "Something went wrong", message)
+
+
+@bp.app_errorhandler(EditConflict)
+def conflict(error: EditConflict) -> tuple[str, int]:
+    path = request.form.get("path") or "The note"
+    message = (
+        f"{path} changed since this page was loaded; nothing was written. Reload and try again."
+    )
+    return error_page(409, "Changed on disk", message, safe_next(request.form.get("next")))
+
+
+@bp.app_errorhandler(NoteNotFound)
+def missing(error: NoteNotFound) -> tuple[str, int]:
+    return error_page(404, "Not found", str(error))
+
+
+@bp.app_errorhandler(IivError)
+def refused(error: IivError) -> tuple[str, int]:
+    if request.method != "POST":
+        return error_page(400, "Bad request", str(error))
+    return error_page(400, "Nothing was changed", str(error), safe_next(request.form.get("next")))
+
+
+@dataclass(frozen=True)
+class ProblemRow:
+    location: str
+    message: str
+    url: str | None
+    urgent: bool  # a conflict copy or conflict markers: data may be lost or counted twice
+
+
+@bp.get("/problems")
+def problems() -> str:
+    lib = library()
+    snapshot = lib.snapshot()
+    rows = []
+    for problem in snapshot.problems:
+        note = snapshot.notes.get(problem.path)
+        readable = note is not None and not is_ignored(problem.path, lib.config)
+        url = note_url(problem.path, note.kind) if note is not None and readable else None
+        rows.append(
+            ProblemRow(problem.location(), problem.message, url, problem.code in CODES_FIRST)
+        )
+    return render_template("problems.html", rows=rows)

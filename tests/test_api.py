@@ -1,0 +1,111 @@
+"""The JSON API against a real `iiv serve` on 127.0.0.1: the documented shapes, and freshness."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from iiv.server import ServeOptions, Server
+from tests.helpers import copy_example
+from tests.sync_helpers import wait_until
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    tmp = tmp_path_factory.mktemp("api")
+    running = Server(ServeOptions(vault=copy_example(tmp), port=0, index_dir=tmp / "index"))
+    running.start()
+    try:
+        assert running.worker.ready.wait(30)
+        yield running
+    finally:
+        running.close()
+
+
+def get(server: Server, path: str, host: str | None = None) -> tuple[int, Any]:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        connection.request("GET", path, headers={"Host": host or f"127.0.0.1:{server.port}"})
+        response = connection.getresponse()
+        body = response.read()
+        kind = response.getheader("Content-Type", "")
+        return response.status, json.loads(body) if "json" in kind else body.decode()
+    finally:
+        connection.close()
+
+
+def test_status_has_the_documented_shape(server: Server) -> None:
+    status, data = get(server, "/api/status")
+    assert status == 200
+    assert set(data) >= {"notes", "indexed", "problems", "pending", "last_sync", "watching",
+                         "index_version"}
+    assert data["notes"] == data["indexed"] == 38
+    assert data["problems"] == 0 and data["pending"] == 0 and data["watching"] is True
+
+
+def test_due_has_the_documented_shape(server: Server) -> None:
+    status, data = get(server, "/api/due?today=2026-12-01&within=7")
+    assert status == 200 and data["today"] == "2026-12-01"
+    assert {item["kind"] for item in data["items"]} == {
+        "task", "thank-you", "nudge", "prepare", "keep-in-touch"}
+    for item in data["items"]:
+        assert list(item) == ["path", "line", "person", "action", "due", "kind", "overdue"]
+        assert not item["path"].startswith("/") and "\\" not in item["path"]
+
+
+def test_due_refuses_a_bad_date_with_one_line(server: Server) -> None:
+    assert get(server, "/api/due?today=2026-02-30") == (
+        400, {"error": "today: 2026-02-30 is not a real date"})
+
+
+def test_search_has_the_documented_shape(server: Server) -> None:
+    status, data = get(server, "/api/search?q=sharpening&limit=3")
+    assert status == 200 and data["query"] == "sharpening" and data["total"] >= 3
+    assert len(data["results"]) == 3
+    for result in data["results"]:
+        assert set(result) == {"path", "kind", "title", "score", "snippet"}
+    assert any("<mark>" in result["snippet"] for result in data["results"])
+
+
+def test_problems_has_the_documented_shape(server: Server) -> None:
+    assert get(server, "/api/problems") == (200, {"items": []})
+
+
+@pytest.mark.parametrize("host", ["evil.example", "127.0.0.1.nip.io:{port}", "localhost:1",
+                                  "attacker.localhost:{port}"])
+def test_api_refuses_a_foreign_host(server: Server, host: str) -> None:
+    status, body = get(server, "/api/status", host=host.format(port=server.port))
+    assert status == 421 and "Host" in body
+
+
+def test_a_sed_edit_shows_in_search_and_problems(server: Server) -> None:
+    note = server.library.root / "people" / "Tomasz Wójcik.md"
+    subprocess.run(["sed", "-i", "s/woodworking/marquetry/", str(note)], check=True)
+    wait_until(lambda: any(r["path"] == "people/Tomasz Wójcik.md" for r in
+                           get(server, "/api/search?q=marquetry")[1]["results"]), 5,
+               "the sed edit to be searchable")
+    broken = server.library.root / "notes" / "broken.md"
+    broken.write_text("---\nkeep_in_touch: [\n---\n")
+    wait_until(lambda: get(server, "/api/problems")[1]["items"] != [], 5, "the problem to show")
+    assert get(server, "/api/problems")[1]["items"][0]["path"] == "notes/broken.md"
+    broken.unlink()
+    wait_until(lambda: get(server, "/api/problems")[1]["items"] == [], 5, "the problem to go")
+    wait_until(lambda: get(server, "/api/status")[1]["pending"] == 0, 5, "pending to be 0")
+
+
+def test_unknown_paths_are_404_and_never_a_traceback(server: Server) -> None:
+    status, body = get(server, "/api/nope")
+    assert status == 404 and "Traceback" not in str(body)
+
+
+def test_serve_refuses_a_non_loopback_host_without_allow_remote(tmp_path: Path) -> None:
+    from iiv.errors import BadArgument
+
+    with pytest.raises(BadArgument, match="--allow-remote"):
+        Server(ServeOptions(vault=tmp_path, host="0.0.0.0", port=0, index_dir=tmp_path / "i"))

@@ -1,0 +1,246 @@
+"""The dashboard in a real browser (Debian's Chromium through Playwright) over a real server.
+
+One server and one browser serve the whole module; each test uses its own notes, so their
+order does not matter. Skipped when /usr/bin/chromium is missing, unless IIV_REQUIRE_BROWSER=1.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import Browser, Dialog, Page, ViewportSize, expect, sync_playwright
+
+from iiv.server import ServeOptions, Server
+from tests.helpers import ROOT, copy_example
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+WAIT_MS = 10_000
+WIDE: ViewportSize = {"width": 1280, "height": 900}
+DAY = "?today=2026-12-01"
+GRACE = "interviews/2026-09-29 Grace Liang.md"
+GRACE_TASK = "Done: Send Grace Liang the meetup recording once it is published"
+KENJI_VISIT = "interviews/2026-12-03 Kenji Watanabe and Amara Okafor.md"
+PAYLOAD = "<img src=x onerror=window.__xss=1;alert(1)>"
+SCRIPT = "<script>window.__xss=2;alert('script')</script>"
+XSS_NAME = "notes/<img src=x onerror=alert(3)> evil.md"
+XSS_NOTE = f"""---
+title: "{SCRIPT}{PAYLOAD}"
+---
+# Evil {SCRIPT}
+
+{PAYLOAD} and {SCRIPT} and [click](javascript:alert('link'))
+
+[[{SCRIPT}]] [[Welcome|{PAYLOAD}]]
+
+- [ ] Answer {PAYLOAD} {SCRIPT} 📅 2029-12-01
+"""
+# Realistic problems for the Problems page: a sync conflict copy, a bad date, a missing person.
+PROBLEM_NOTES = {
+    "people/Grace Liang.sync-conflict-20261121-101500-ABCDEF7.md": (
+        "---\ntype: person\nname: Grace Liang\ncompany: Harbor Analytics\n---\n# Grace Liang\n"
+    ),
+    "notes/Reading list.md": "# Reading list\n\n- [ ] Read *The Mom Test* 📅 2026-02-31\n",
+    "interviews/2026-12-14 Priya Raman.md": (
+        '---\ntype: interview\nperson: "[[Priya Raman]]"\nstatus: prospect\n---\n# Priya\n'
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = copy_example(tmp_path_factory.mktemp("browser"))
+    for rel, text in {XSS_NAME: XSS_NOTE, **PROBLEM_NOTES}.items():
+        (root / rel).write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def server(vault: Path) -> Iterator[Server]:
+    options = ServeOptions(vault=vault, port=0, index_dir=vault.parent / "idx", reconcile_every=60)
+    server = Server(options)
+    server.start()
+    try:
+        assert server.worker.ready.wait(timeout=30), "the first sync did not finish in 30 s"
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        if os.environ.get("IIV_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{CHROMIUM} is missing and IIV_REQUIRE_BROWSER=1")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=ARGS
+        )
+        yield browser
+        browser.close()
+
+
+class Tab:
+    """A page in a fresh browser context that records every dialog it opens."""
+
+    def __init__(self, browser: Browser, server: Server, phone: bool = False) -> None:
+        size: ViewportSize = {"width": 390, "height": 844} if phone else WIDE
+        self.context = browser.new_context(
+            viewport=size,
+            is_mobile=phone,
+            device_scale_factor=2 if phone else 1,
+        )
+        self.page: Page = self.context.new_page()
+        self.page.set_default_timeout(WAIT_MS)
+        self.base = server.url
+        self.dialogs: list[str] = []
+        self.page.on("dialog", self._dialog)
+
+    def _dialog(self, dialog: Dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def open(self, path: str) -> Page:
+        self.page.goto(self.base + path.lstrip("/"))
+        return self.page
+
+
+@pytest.fixture
+def tab(browser: Browser, server: Server) -> Iterator[Tab]:
+    tab = Tab(browser, server)
+    yield tab
+    tab.context.close()
+
+
+def note_path(kind: str, rel: str) -> str:
+    return f"/{kind}/{quote(rel)}"
+
+
+def test_screenshots_of_every_page(
+    browser: Browser, server: Server, tab: Tab, tmp_path: Path
+) -> None:
+    """Each page as a new user sees it; written to docs/screenshots/ with IIV_SCREENSHOTS=1."""
+    folder = SCREENSHOTS if os.environ.get("IIV_SCREENSHOTS") == "1" else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    shots = {
+        "today": "/" + DAY,
+        "search": "/search?q=tutorial",
+        "person": note_path("person", "people/Amara Okafor.md") + DAY,
+        "interview": note_path("interview", KENJI_VISIT) + DAY,
+        "problems": "/problems",
+    }
+    for name, path in shots.items():
+        page = tab.open(path)
+        expect(page.locator("h1").first).to_be_visible()
+        page.screenshot(path=str(folder / f"{name}.png"))
+    phone = Tab(browser, server, phone=True)
+    phone.open("/" + DAY).screenshot(path=str(folder / "today-phone.png"))
+    phone.context.close()
+    assert len(list(folder.glob("*.png"))) >= len(shots) + 1
+
+
+def test_dashboard_shows_the_week_most_urgent_first(tab: Tab) -> None:
+    page = tab.open("/" + DAY)
+    expect(page.locator(".page-head .lead")).to_have_text(
+        "7 overdue, 1 due today, 5 later this week."
+    )
+    first = page.locator(".row").first
+    expect(first).to_contain_text("Get back in touch with Farah Haddad")
+    expect(first.get_by_role("link", name="Farah Haddad", exact=True)).to_have_attribute(
+        "href", "/person/people/Farah%20Haddad.md"
+    )
+    expect(page.locator(".layout-side")).to_contain_text("Thu 3 Dec 2026, 15:30")
+
+
+def test_done_changes_exactly_one_line_on_disk(tab: Tab, vault: Path) -> None:
+    before = (vault / GRACE).read_text(encoding="utf-8").splitlines()
+    page = tab.open("/" + DAY)
+    with page.expect_navigation():
+        page.get_by_role("button", name=GRACE_TASK).click()
+    expect(page).to_have_url(tab.base + DAY)
+    expect(page.get_by_role("button", name=GRACE_TASK)).to_have_count(0)
+    after = (vault / GRACE).read_text(encoding="utf-8").splitlines()
+    assert len(after) == len(before)
+    changed = [(old, new) for old, new in zip(before, after, strict=True) if old != new]
+    assert len(changed) == 1 and changed[0][1].startswith("- [x] Send [[Grace Liang]]")
+
+
+def test_slash_focuses_search_and_a_result_opens(tab: Tab) -> None:
+    page = tab.open("/" + DAY)
+    page.keyboard.press("/")
+    expect(page.locator("#search-q")).to_be_focused()
+    page.keyboard.type("walnut")
+    page.keyboard.press("Enter")
+    results = page.locator(".result")
+    expect(results.first.locator("mark").first).to_have_text("walnut")
+    title = results.first.locator(".result-title")
+    name = title.inner_text()
+    title.click()
+    expect(page.locator("h1")).to_have_text(name)
+    expect(page.locator(".file-line")).to_contain_text(".md")
+
+
+def test_new_interview_from_a_person_page(tab: Tab, vault: Path) -> None:
+    page = tab.open(note_path("person", "people/Chiara Bianchi.md"))
+    page.get_by_label("Date", exact=True).fill("2026-12-18")
+    page.get_by_label("Time", exact=True).fill("11:00")
+    page.get_by_label("Status", exact=True).select_option("scheduled")
+    page.get_by_label("Medium", exact=True).fill("video")
+    page.get_by_role("button", name="Create interview note").click()
+    rel = "interviews/2026-12-18 Chiara Bianchi.md"
+    expect(page).to_have_url(tab.base + note_path("interview", rel).lstrip("/"))
+    expect(page.locator("h1")).to_have_text("2026-12-18 Chiara Bianchi")
+    text = (vault / rel).read_text(encoding="utf-8")
+    assert 'person: "[[Chiara Bianchi]]"' in text and "date: 2026-12-18 11:00" in text
+
+
+def test_a_change_on_disk_shows_without_a_reload(tab: Tab, vault: Path) -> None:
+    rel = "notes/Questions I ask.md"
+    page = tab.open(note_path("note", rel))
+    page.evaluate("window.__sameDocument = true")
+    page.locator("#search-q").focus()
+    page.keyboard.type("half-typed")
+    with open(vault / rel, "a", encoding="utf-8") as handle:
+        handle.write("\n- What surprised you most this year? (added in the editor)\n")
+    expect(page.locator("main")).to_contain_text("added in the editor", timeout=WAIT_MS)
+    assert page.evaluate("window.__sameDocument") is True
+    expect(page.locator("#search-q")).to_be_focused()
+    expect(page.locator("#search-q")).to_have_value("half-typed")
+
+
+def test_hostile_notes_run_no_script(tab: Tab) -> None:
+    pages = [
+        "/?today=2030-01-01",
+        note_path("note", XSS_NAME),
+        "/search?q=evil",
+        "/search?q=answer",
+        "/problems",
+    ]
+    for path in pages:
+        page = tab.open(path)
+        expect(page.locator("h1").first).to_be_visible()
+        assert page.evaluate("typeof window.__xss") == "undefined", path
+    assert tab.dialogs == []
+    page = tab.open(note_path("note", XSS_NAME))
+    expect(page.locator("h1").first).to_contain_text("<script>")
+    expect(page.locator("main")).to_contain_text("<img src=x onerror=")
+
+
+def test_problems_list_the_conflict_copy_first(tab: Tab) -> None:
+    page = tab.open("/problems")
+    first = page.locator(".problem").first
+    expect(first).to_contain_text("sync-conflict-20261121-101500-ABCDEF7")
+    expect(page.locator("main")).to_contain_text("📅 2026-02-31 is not a real date")
