@@ -38,7 +38,7 @@ def parse_datetime(text: str) -> tuple[date, str | None]:
     return day, f"{hour:02d}:{minute:02d}"
 
 
-def _real_date(year: str, month: str, day: str, text: str) -> date:
+def _real_date(year: str, month: str, day: str, *, text: str) -> date:
     try:
         return date(int(year), int(month), int(day))
     except ValueError:

@@ -29,16 +29,18 @@ class Link:
 
 
 def parse_link(text: str) -> Link | None:
-    """One link, written `[[X]]` or bare `X` (as in a YAML property), → Link or None if empty."""
+    """One link, written `[[X]]` (the first, amid other words) or bare `X` (as in a YAML
+    property), → Link or None if empty."""
     text = text.strip()
-    match = WIKILINK_RE.fullmatch(text)
+    match = WIKILINK_RE.search(text)  # a property may add words: "[[Ada]] (met at PyCon)"
     inner = match.group("inner") if match else text
-    target, _, label = inner.partition("|")
+    # inside a Markdown table the pipe is escaped: [[Ada Lovelace\|Ada]]
+    target, _, label = inner.replace("\\|", "|").partition("|")
     target, _, heading = target.partition("#")
     target = target.strip()
     if target.lower().endswith(".md"):
         target = target[:-3]
-    if not target:
+    if not target.strip("[]! "):  # `[[]]`: a placeholder, no target
         return None
     return Link(target=target, label=label.strip() or None, heading=heading.strip() or None)
 

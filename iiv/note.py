@@ -7,6 +7,7 @@ Pure: bytes in, a `Note` out, never an exception. Whatever cannot be understood 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import PurePosixPath
@@ -24,17 +25,19 @@ STATUSES = ("prospect", "requested", "scheduled", "done", "declined", "no-reply"
 MAX_NOTE_BYTES = 2_000_000
 MAX_ALIASES = 100
 MAX_META_NODES = 1000
+MAX_DEPTH = 100  # libyaml composes nodes recursively in C: deeper input can crash the process
 BOM = b"\xef\xbb\xbf"
 FENCE_RE = re.compile(r"^[ \t>]*(```|~~~)")
 CONFLICT_RE = re.compile(r"^(<{7} |={7}$|>{7} )")
-KEY_RE = re.compile(r"^(?P<key>[^\s#:'\"\-?][^:]*?)[ \t]*:(?:[ \t]|$)")
+KEY_RE = re.compile(r"^(?P<key>[^\s#:\-?][^:]*):(?:[ \t]|$)")
 ALIAS_RE = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\[\]{}]+")
 SYNCTHING_RE = re.compile(r"\.sync-conflict-\d{8}-\d{6}-[A-Za-z0-9]+")
 DROPBOX_RE = re.compile(r" \([^()]*conflicted copy[^()]*\)", re.IGNORECASE)
 TEXT_FIELDS = ("company", "role", "email", "phone", "linkedin", "location", "source")
 INTERVIEW_TEXT = ("medium", "location", "goal")
 UNITS = {"day": 1, "week": 7, "month": 30, "year": 365}
-DURATION_RE = re.compile(r"(\d+)\s*(?:(day|week|month|year)s?|d|w|m|y)?", re.IGNORECASE)
+DURATION_RE = re.compile(r"(\d+)\s*(?:(day|week|month|year)s?|(d|w|m|y))?", re.IGNORECASE)
+SHORT_UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -49,6 +52,9 @@ _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag == "tag:yaml.org,2002:null"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+_Day = date
 
 
 @dataclass(frozen=True)
@@ -80,8 +86,8 @@ class Note:
     status: str | None = None
     medium: str | None = None
     goal: str | None = None
-    requested: date | None = None
-    thanked: date | None = None
+    requested: _Day | None = None  # not `date`: inside Note, that is the field above
+    thanked: _Day | None = None
     # everywhere
     tasks: tuple[Task, ...] = ()
     links: tuple[Link, ...] = ()
@@ -150,7 +156,7 @@ def parse_note(path: str, data: bytes) -> Note:
 def _decode(path: str, data: bytes, problems: list[Problem]) -> str:
     if len(data) > MAX_NOTE_BYTES:
         cut = data.rfind(b"\n", 0, MAX_NOTE_BYTES)
-        data = data[: cut if cut > 0 else MAX_NOTE_BYTES]
+        data = data[: cut if cut > 0 else _char_boundary(data, MAX_NOTE_BYTES)]
         message = f"very large file: only its first {MAX_NOTE_BYTES // 1_000_000} MB is indexed"
         problems.append(Problem(path, None, message, "large"))
     if data.startswith(BOM):
@@ -168,6 +174,14 @@ def _decode(path: str, data: bytes, problems: list[Problem]) -> str:
     return text.replace("\r\n", "\n").replace("\x00", "")
 
 
+def _char_boundary(data: bytes, end: int) -> int:
+    """The largest index <= end that does not fall inside a UTF-8 multi-byte character."""
+    start = end
+    while start > end - 4 and start > 0 and data[start] & 0xC0 == 0x80:
+        start -= 1
+    return start
+
+
 def _front_matter_block(
     path: str, lines: list[str], problems: list[Problem]
 ) -> tuple[int, str | None]:
@@ -181,11 +195,19 @@ def _front_matter_block(
                 message = "empty front-matter (--- then ---): add properties or remove both lines"
                 problems.append(Problem(path, 1, message))
             return index, yaml_text
-        if lines[index].startswith(("# ", "## ")) and index > 1 and not lines[index - 1].strip():
-            break  # a heading after a blank line: the block was never closed
+        if _heading_after_blank(lines, index):
+            break  # the block was never closed
     message = "front-matter opened with --- on line 1 is never closed with ---"
     problems.append(Problem(path, 1, message))
     return 0, None
+
+
+def _heading_after_blank(lines: list[str], index: int) -> bool:
+    """A Markdown heading after a blank line, not followed by more `key:` lines (a YAML comment)."""
+    if not lines[index].startswith(("# ", "## ")) or index < 2 or lines[index - 1].strip():
+        return False
+    following = next((line for line in lines[index + 1 :] if line.strip()), "")
+    return following.rstrip() not in ("---", "...") and not KEY_RE.match(following)
 
 
 def _load_yaml(path: str, text: str, problems: list[Problem]) -> dict[str, Any]:
@@ -193,9 +215,18 @@ def _load_yaml(path: str, text: str, problems: list[Problem]) -> dict[str, Any]:
         problems.append(Problem(path, 2, f"front-matter uses more than {MAX_ALIASES} YAML aliases"))
         return {}
     try:
+        if _too_deep(text):
+            message = f"front-matter is nested more than {MAX_DEPTH} levels deep: not read"
+            problems.append(Problem(path, 2, message, "yaml"))
+            return {}
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
     except yaml.MarkedYAMLError as error:
-        problems.append(_yaml_problem(path, error))
+        problems.append(_yaml_problem(path, error, text))
+        return {}
+    except yaml.reader.ReaderError as error:  # its position counts bytes or characters
+        line = text[: max(text.find(chr(error.character)), 0)].count("\n") + 2
+        message = f"invalid YAML front-matter: {error.reason} (U+{error.character:04X})"
+        problems.append(Problem(path, line, message, "yaml"))
         return {}
     except (yaml.YAMLError, ValueError, TypeError, RecursionError) as error:
         problems.append(Problem(path, 2, f"invalid YAML front-matter: {error}", "yaml"))
@@ -207,7 +238,34 @@ def _load_yaml(path: str, text: str, problems: list[Problem]) -> dict[str, Any]:
         message = f"front-matter is {kind}, not properties (`key: value` lines)"
         problems.append(Problem(path, 2, message, "yaml"))
         return {}
-    return {str(key): _bounded(value) for key, value in data.items()}
+    return _bounded_meta(path, text, data, problems)
+
+
+def _too_deep(text: str) -> bool:
+    """Whether collections nest deeper than MAX_DEPTH; each level needs one of `[{-?:`."""
+    if sum(text.count(char) for char in "[{-?:") <= MAX_DEPTH:
+        return False
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return False
+
+
+def _bounded_meta(
+    path: str, text: str, data: dict[Any, Any], problems: list[Problem]
+) -> dict[str, Any]:
+    meta = {str(key): _bounded(value) for key, value in data.items()}
+    cut = [str(key) for key, value in data.items() if meta[str(key)] is not value]
+    lines = _key_lines(text.split("\n")) if cut else {}
+    for key in cut:
+        message = f"{key}: too large or too deeply nested to read (YAML aliases?)"
+        problems.append(Problem(path, lines.get(key, 2), message, "yaml"))
+    return meta
 
 
 def _bounded(value: Any) -> Any:
@@ -229,14 +287,16 @@ def _bounded(value: Any) -> Any:
     return value
 
 
-def _yaml_problem(path: str, error: yaml.MarkedYAMLError) -> Problem:
+def _yaml_problem(path: str, error: yaml.MarkedYAMLError, text: str) -> Problem:
     mark = error.problem_mark or error.context_mark
-    line = mark.line + 2 if mark else 2
+    lines = text.split("\n")
+    index = min(mark.line, len(lines) - 1) if mark else 0  # the end of input: its last line
     reason = error.problem or error.context or "cannot be read"
+    near = "\n".join(lines[max(index - 1, 0) : index + 1])
     hint = ""
-    if "{{" in str(getattr(mark, "buffer", "") or "") or "found unhashable key" in reason:
+    if "{{" in near or "found unhashable key" in reason:
         hint = " (a template placeholder like {{date}} must be quoted or filled in)"
-    return Problem(path, line, f"invalid YAML front-matter: {reason}{hint}", "yaml")
+    return Problem(path, index + 2, f"invalid YAML front-matter: {reason}{hint}", "yaml")
 
 
 def _key_lines(fm_lines: list[str]) -> dict[str, int]:
@@ -330,11 +390,10 @@ class _Properties:
             return None
 
     def link(self, key: str, value: Any) -> Link | None:
-        if isinstance(value, list) and len(value) == 1 and isinstance(value[0], list):
-            inner = value[0]
-            if len(inner) == 1 and isinstance(inner[0], str):
-                self.problem(key, f'put the link in quotes: "[[{inner[0]}]]" (YAML reads [[ ]] as a list)')
-                return parse_link(inner[0])
+        if isinstance(value, list) and _unquoted_link(value):
+            inner = value[0][0]
+            self.problem(key, f'put the link in quotes: "[[{inner}]]" (YAML reads [[ ]] as a list)')
+            return parse_link(inner)
         if isinstance(value, str):
             return parse_link(value)
         self.problem(key, f"expected a link like \"[[Ada Lovelace]]\", got {_describe(value)}")
@@ -344,8 +403,11 @@ class _Properties:
         value = self.meta.get(key)
         if value is None or value == "":
             return ()
-        if isinstance(value, list) and not (len(value) == 1 and isinstance(value[0], list)):
+        found: Iterator[Link | None]
+        if isinstance(value, list) and not _unquoted_link(value):
             found = (self.link(key, item) for item in value if item is not None)
+        elif isinstance(value, str) and len(find_links(value)) > 1:
+            found = iter(find_links(value))
         else:
             found = iter([self.link(key, value)])
         return tuple(link for link in found if link)
@@ -394,8 +456,14 @@ class _Properties:
         if not match or int(match.group(1)) == 0:
             self.problem(key, f"expected a number of days, got {value!r}")
             return None
-        unit = (match.group(2) or "day").lower()
-        return int(match.group(1)) * UNITS.get(unit, 1)
+        unit = (match.group(2) or SHORT_UNITS.get((match.group(3) or "d").lower(), "day")).lower()
+        return int(match.group(1)) * UNITS[unit]
+
+
+def _unquoted_link(value: list[Any]) -> bool:
+    """`[[Ada]]` unquoted, as YAML reads it: a list holding one list holding one text."""
+    inner = value[0] if len(value) == 1 else None
+    return isinstance(inner, list) and len(inner) == 1 and isinstance(inner[0], str)
 
 
 def _describe(value: object) -> str:

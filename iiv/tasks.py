@@ -35,7 +35,7 @@ DATAVIEW_KEYS = {
     "completion": "done",
     "cancelled": "cancelled",
 }
-DATAVIEW_RE = re.compile(r"[\[(](?P<key>[A-Za-z][\w -]*?)::[ \t]*(?P<value>[^\]\)]*?)[ \t]*[\])]")
+DATAVIEW_RE = re.compile(r"[\[(](?P<key>[A-Za-z][\w -]*?)::[ \t]*(?P<value>[^\[\]()]*?)[ \t]*[\])]")
 DATE_FIELD_RE = re.compile(
     "(?P<emoji>["
     + "".join(DATE_FIELDS.values())
@@ -52,7 +52,7 @@ TRAILING = [
     ("tag", re.compile(r"(?:^|[ \t])(?P<value>#[^\s#]+)[ \t]*$")),
     ("block", re.compile(r"(?:^|[ \t])(?P<value>\^[A-Za-z0-9-]+)[ \t]*$")),
 ]
-BLOCK_ID_RE = re.compile(r"[ \t]+\^[A-Za-z0-9-]+[ \t]*$")
+BLOCK_ID_RE = re.compile(r"(?<![ \t])[ \t]+\^[A-Za-z0-9-]+[ \t]*$")
 OPEN_STATUSES = (" ", "/")
 DONE_STATUSES = ("x", "X")
 
@@ -105,7 +105,10 @@ def parse_task(text: str, line: int) -> tuple[Task, list[str]] | None:
 
 
 def _strip_trailing_fields(
-    rest: str, fields: dict[str, object], problems: list[str]
+    rest: str,
+    fields: dict[str, object],
+    problems: list[str],
+    spans: dict[str, tuple[int, int]] | None = None,
 ) -> tuple[str, list[str]]:
     tags: list[str] = []
     for _ in range(64):  # a line has few fields; the bound keeps hostile lines cheap
@@ -113,7 +116,10 @@ def _strip_trailing_fields(
         match = DATE_FIELD_RE.search(rest)
         if match:
             name = next(k for k, emojis in DATE_FIELDS.items() if match.group("emoji") in emojis)
+            fields.pop(name, None)  # read from the end: as in Tasks, the leftmost one wins
             _set_date(fields, problems, name, match.group("emoji"), match.group("date"))
+            if spans is not None:
+                spans[name] = match.span("date")
             rest = rest[: match.start()]
             continue
         for name, pattern in TRAILING:
@@ -123,9 +129,9 @@ def _strip_trailing_fields(
                 if name == "tag":
                     tags.append(value)
                 elif name == "priority":
-                    fields.setdefault("priority", PRIORITIES[value])
+                    fields["priority"] = PRIORITIES[value]
                 elif name == "recurrence":
-                    fields.setdefault("recurrence", value.strip())
+                    fields["recurrence"] = value.strip()
                 rest = rest[: found.start()]
                 break
         else:
@@ -189,7 +195,8 @@ def snooze_line(text: str, days: int, today: date) -> str:
     base = max(current, today) if current else today
     new = base + timedelta(days=days)
     if current is None:
-        return _append_field(text, f"📅 {new.isoformat()}")
+        shifted = _shift_dates(text, {"due": new})  # an impossible date written there
+        return shifted if shifted != text else _append_field(text, f"📅 {new.isoformat()}")
     return _shift_dates(text, {"due" if task.due else "scheduled": new})
 
 
@@ -216,17 +223,27 @@ def _append_field(text: str, field: str) -> str:
 
 def _shift_dates(text: str, new_dates: dict[str, date]) -> str:
     """Replace the digits of the named date fields (emoji or Dataview) and nothing else."""
+    description_end, spans = _date_spans(text)
+    day = f"(?P<date>{DATE_RE.pattern})"
     for name, new in new_dates.items():
-        emojis = DATE_FIELDS[name]
-        keys = [k for k, v in DATAVIEW_KEYS.items() if v == name]
-        pattern = re.compile(
-            "(?:[" + emojis + "]" + VS + r"[ \t]*|[\[(](?:" + "|".join(keys) + r")::[ \t]*)"
-            r"(?P<date>\d{4}-\d{2}-\d{2})"
-        )
-        match = pattern.search(text)
-        if match:
-            text = text[: match.start("date")] + new.isoformat() + text[match.end("date") :]
+        keys = "|".join(k for k, v in DATAVIEW_KEYS.items() if v == name)
+        dataview = re.compile(rf"[\[(][ \t]*(?:{keys})[ \t]*::[ \t]*{day}[ \t]*[\])]", re.I)
+        found = dataview.search(text, 0, description_end)
+        span = spans.get(name) or (found.span("date") if found else None)
+        if span:
+            text = text[: span[0]] + new.isoformat() + text[span[1] :]
     return text
+
+
+def _date_spans(text: str) -> tuple[int, dict[str, tuple[int, int]]]:
+    """Where a task line's description ends, and where the digits of each emoji date are."""
+    match = TASK_RE.match(text)
+    if not match or match.group("rest") is None:
+        return len(text), {}
+    spans: dict[str, tuple[int, int]] = {}
+    description, _ = _strip_trailing_fields(match.group("rest"), {}, [], spans)
+    start = match.start("rest")
+    return start + len(description), {k: (start + a, start + b) for k, (a, b) in spans.items()}
 
 
 RECURRENCE_RE = re.compile(
@@ -236,18 +253,27 @@ RECURRENCE_RE = re.compile(
 
 
 def _next_occurrence(text: str, task: Task, today: date) -> str | None:
-    """The next instance of a simple recurring task (`every 2 weeks`), or None."""
-    rule = RECURRENCE_RE.fullmatch(task.recurrence.strip()) if task.recurrence else None
-    dated = {k: v for k, v in (("due", task.due), ("scheduled", task.scheduled)) if v}
-    if not rule or not dated:
+    """The next instance of a recurring task (`every 2 weeks`), or None if it does not recur."""
+    if not task.recurrence:
         return None
-    count = int(rule.group("n") or 1)
-    unit = rule.group("unit").lower()
-    anchor = today if rule.group("when_done") else min(dated.values())
-    step = _add(anchor, count, unit) - min(dated.values())
+    rule = RECURRENCE_RE.fullmatch(task.recurrence.strip())
+    if not rule:  # completing it without a next instance would silently end the series
+        raise EditRefused(
+            f"iiv cannot compute the next occurrence of a task repeating {task.recurrence!r}:"
+            " complete it in Obsidian"
+        )
     match = TASK_RE.match(text)
     assert match is not None
     fresh = _set_status(text, match, " ")
+    dates = (("due", task.due), ("scheduled", task.scheduled), ("start", task.start))
+    dated = {k: v for k, v in dates if v}
+    if not dated:
+        return fresh  # as in Tasks: the next instance of an undated task is undated too
+    count = int(rule.group("n") or 1)
+    unit = rule.group("unit").lower()
+    reference = next(iter(dated.values()))  # as in Tasks: due, else scheduled, else start
+    anchor = today if rule.group("when_done") else reference
+    step = _add(anchor, count, unit) - reference
     return _shift_dates(fresh, {k: v + step for k, v in dated.items()})
 
 

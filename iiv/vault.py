@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 
 from iiv.config import Config, load_config
 from iiv.errors import NoteNotFound, VaultNotFound
-from iiv.links import Link, Named, Resolver
+from iiv.links import Link, Named, Resolver, find_links, parse_link
 from iiv.note import Note, parse_note
 from iiv.problem import Problem, sort_problems
 
@@ -192,10 +192,7 @@ class Vault:
         return sort_problems(found)
 
     def _link_problems(self, note: Note) -> Iterable[Problem]:
-        person_links = [("introduced_by", note.introduced_by)] if note.introduced_by else []
-        keys = ("person" if "person" in note.meta else "people")
-        person_links += [(keys, link) for link in note.people]
-        for key, link in person_links:
+        for key, link in _person_links(note):
             message = self._link_problem(link)
             if message:
                 yield Problem(note.path, note.line_of(key), f"{key}: {message}", "link")
@@ -209,3 +206,22 @@ class Vault:
         if len(candidates) > 1:
             return f"[[{link.target}]] is ambiguous: {', '.join(candidates)}; using {candidates[0]}"
         return None
+
+
+def _person_links(note: Note) -> list[tuple[str, Link]]:
+    """Each link to a person with the property it came from (`person`, `people`, `introduced_by`)."""
+    found = [("introduced_by", note.introduced_by)] if note.introduced_by else []
+    for key in ("person", "people"):
+        targets = {link.target for link in _links_in(note.meta.get(key))}
+        found += [(key, link) for link in note.people if link.target in targets]
+    return found
+
+
+def _links_in(value: object) -> list[Link]:
+    """The links a raw property value holds (text, a list, or YAML's reading of `[[X]]`)."""
+    if isinstance(value, list):
+        return [link for item in value for link in _links_in(item)]
+    if not isinstance(value, str):
+        return []
+    single = parse_link(value)
+    return find_links(value) or ([single] if single else [])
