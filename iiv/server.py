@@ -59,7 +59,7 @@ class Server:
         self.wsgi = waitress.create_server(_placeholder, host=options.host, port=options.port,
                                            threads=8, ident="iiv", clear_untrusted_proxy_headers=True)
         assert not isinstance(self.wsgi, MultiSocketServer)
-        self.port: int = self.wsgi.effective_port  # type: ignore[assignment]
+        self.port: int = self.wsgi.effective_port
         remote = (options.host,) if options.allow_remote else ()
         self.settings = WebSettings(port=self.port, secret_key=load_secret(self.library.folder),
                                     extra_hosts=remote, token=options.token if remote else None)
@@ -90,7 +90,7 @@ class Server:
             self.close()
 
     def close(self) -> None:
-        server: BaseWSGIServer = self.wsgi  # type: ignore[assignment]
+        server: BaseWSGIServer = self.wsgi
         server.close()
         server.task_dispatcher.shutdown(timeout=5)
         if self._thread:
