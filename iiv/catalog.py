@@ -11,7 +11,8 @@ import logging
 import pickle
 import sqlite3
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from iiv.note import Note
 from iiv.vault import FileStat
 
 log = logging.getLogger(__name__)
+OPEN_ATTEMPTS = 100  # 5 s of waiting for other iiv processes creating the catalog
 CATALOG_VERSION = f"1/{__version__}"  # the pickled Note's shape follows the code's version
 
 
@@ -31,7 +33,7 @@ class Catalog:
 
     def _open(self) -> sqlite3.Connection:
         try:
-            db = self._connect()
+            db = self._connect_when_free()
             version = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
             if version and version[0] == CATALOG_VERSION:
                 return db
@@ -45,6 +47,21 @@ class Catalog:
         db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (CATALOG_VERSION,))
         db.commit()
         return db
+
+    def _connect_when_free(self) -> sqlite3.Connection:
+        """A connection, the catalog claimed with our version if it is new. Several iiv opening
+        a new catalog at once get "locked" from SQLite at once, not a damaged file: wait."""
+        for _ in range(OPEN_ATTEMPTS):
+            db = None
+            try:
+                db = self._connect()
+                db.execute("INSERT OR IGNORE INTO meta VALUES ('version', ?)", (CATALOG_VERSION,))
+                return db
+            except sqlite3.OperationalError:
+                if db is not None:
+                    db.close()
+                time.sleep(0.05)
+        return self._connect()
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
@@ -65,27 +82,61 @@ class Catalog:
         for path, size, mtime_ns, blob in rows:
             try:
                 note = pickle.loads(blob)
-            except Exception:  # noqa: BLE001 - a damaged row is re-read from its file
+            except Exception:  # a damaged row is re-read from its file
                 continue
             found[path] = (FileStat(path, size, mtime_ns), note)
         return found
 
-    def apply(self, changed: Iterable[tuple[FileStat, Note]], removed: Iterable[str]) -> None:
-        """Store changed notes (without their bodies) and forget removed ones, in one transaction."""
+    def apply(
+        self,
+        changed: Iterable[tuple[FileStat, Note]],
+        removed: Iterable[str],
+        pickled: Mapping[str, bytes] | None = None,
+    ) -> None:
+        """Store changed notes (bodies left out) and forget removed ones, in one transaction.
+
+        `pickled` holds notes already pickled, bodies left out, by path (a build worker's).
+        """
+        pickled = pickled or {}
         rows = [
-            (stat.path, stat.size, stat.mtime_ns, pickle.dumps(replace(note, body="")))
+            (stat.path, stat.size, stat.mtime_ns, pickled.get(stat.path) or _pickle(note))
             for stat, note in changed
         ]
+        removed = list(removed)
+        if not rows and not removed:
+            return
         with self._lock:
             self._db.execute("BEGIN")
+            self._db.execute("DELETE FROM meta WHERE key = 'index'")
             self._db.executemany("DELETE FROM notes WHERE path = ?", ((p,) for p in removed))
             self._db.executemany("INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?)", rows)
             self._db.execute("COMMIT")
 
     def clear(self) -> None:
         with self._lock:
+            self._db.execute("BEGIN")
+            self._db.execute("DELETE FROM meta WHERE key = 'index'")
             self._db.execute("DELETE FROM notes")
+            self._db.execute("COMMIT")
+
+    def index_stamp(self) -> str | None:
+        """The stamp of the full-text index when it last held exactly these notes, if it did."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'index'").fetchone()
+        return row[0] if row else None
+
+    def mark_indexed(self, stamp: str) -> None:
+        """Record that the index with this stamp holds exactly the notes stored here.
+
+        Any later change to the notes forgets it, until the index has caught up again.
+        """
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('index', ?)", (stamp,))
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _pickle(note: Note) -> bytes:
+    return pickle.dumps(replace(note, body="") if note.body else note)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -22,13 +22,16 @@ from iiv.dates import BadDate, parse_date, parse_datetime
 from iiv.edit import complete_task, read, set_property
 from iiv.errors import BadArgument, IivError
 from iiv.followups import FollowUp, due_within, followups
-from iiv.index import SearchResult
-from iiv.library import Library, WriterLock
-from iiv.server import ServeOptions, Server
 from iiv.template import NewInterview, init_vault, new_interview, new_person
 from iiv.vault import Vault, load, vault_root
 
+if TYPE_CHECKING:  # the index, library and server load Whoosh, Flask and waitress: over a
+    # second of imports that `iiv done` or `iiv due` must not pay, so the commands import them.
+    from iiv.index import SearchResult
+    from iiv.library import WriterLock
+
 F = TypeVar("F", bound=Callable[..., Any])
+BUILD_WAIT = 300.0  # seconds `iiv search` waits for another iiv building the index
 
 
 class Group(click.Group):
@@ -299,14 +302,18 @@ def index(rebuild: bool, index_dir: Path | None, vault_path: Path) -> None:
       iiv index
       iiv index --rebuild
     """
+    from iiv.library import Library, WriterLock, index_folder
+
     _log_to_stderr()
+    # The lock first: a library opened before it may describe an index since replaced.
+    lock = WriterLock(index_folder(vault_root(vault_path), index_dir))
+    if not _acquire(lock):
+        click.echo("another iiv (iiv serve, or an iiv index still running) is keeping this "
+                   "vault's index up to date: nothing to do"
+                   + (" (stop it to rebuild)" if rebuild else "."))
+        return
     library = Library.open(vault_path, index_dir)
-    lock = WriterLock(library.folder)
     try:
-        if not _acquire(lock):
-            click.echo("iiv serve is running on this vault and keeps its index up to date: "
-                       "nothing to do" + (" (stop it to rebuild)" if rebuild else "."))
-            return
         started = time.monotonic()
         with _progress("Reading notes") as progress:
             stats = (library.rebuild if rebuild else library.sync)(progress=progress)
@@ -365,19 +372,55 @@ def search(query: str, limit: int, page: int, as_json: bool, index_dir: Path | N
       iiv search 'tag:career company:northwind'
     """
     _log_to_stderr()
-    library = Library.open(vault_path, index_dir)
-    lock = WriterLock(library.folder)
-    try:
-        if lock.acquire(timeout=0):
-            library.sync()  # else iiv serve holds the lock and keeps the index fresh
-        result = library.search(query, limit=limit, page=page)
-    finally:
-        lock.release()
-        library.close()
+    result = _search(vault_path, index_dir, query, limit, page)
     if as_json:
         print_json(search_json(result))
         return
     click.echo(format_search(result))
+
+
+def _search(vault_path: Path, index_dir: Path | None, query: str, limit: int,
+            page: int) -> SearchResult:
+    """Sync, then search; while another iiv writes the index, search it as that one keeps
+    it, and wait (saying so) while it builds the index from nothing or replaces it."""
+    deadline = time.monotonic() + BUILD_WAIT
+    waiting = False
+    while True:
+        result = _search_once(vault_path, index_dir, query, limit, page)
+        if result is not None:
+            return result
+        if time.monotonic() > deadline:
+            raise IivError("another iiv is still building the search index: try again later")
+        if not waiting:
+            click.echo("waiting for another iiv to build the search index...", err=True)
+            waiting = True
+        time.sleep(0.5)
+
+
+def _search_once(vault_path: Path, index_dir: Path | None, query: str, limit: int,
+                 page: int) -> SearchResult | None:
+    """The results, or None while another iiv is building or replacing the index."""
+    from iiv.library import Library, WriterLock, index_folder
+
+    # The lock first: a library opened before it may describe an index since replaced.
+    lock = WriterLock(index_folder(vault_root(vault_path), index_dir))
+    writer = lock.acquire(timeout=0)  # else iiv serve (or index) keeps the index fresh
+    try:
+        library = Library.open(vault_path, index_dir)
+        try:
+            if writer:
+                library.sync()
+            elif library.index.needs_rebuild:
+                return None
+            return library.search(query, limit=limit, page=page)
+        except IivError:
+            if writer:
+                raise
+            return None  # the writer replaced the index while it was read: open it again
+        finally:
+            library.close()
+    finally:
+        lock.release()
 
 
 def search_json(result: SearchResult) -> dict[str, object]:
@@ -426,6 +469,8 @@ def serve(host: str, port: int, no_watch: bool, allow_remote: bool, index_dir: P
       iiv serve --vault ~/interviews
       iiv serve --vault vault-example --port 8800
     """
+    from iiv.server import ServeOptions, Server
+
     _log_to_stderr()
     token = secrets.token_urlsafe(24) if allow_remote else None
     options = ServeOptions(vault=vault_path, host=host, port=port, index_dir=index_dir,

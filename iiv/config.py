@@ -10,6 +10,7 @@ import yaml
 from iiv.problem import Problem
 
 CONFIG_FILE = "iiv.yaml"
+MAX_DAYS = 36_500  # a hundred years: more overflows the calendar
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,10 @@ def parse_config(text: str) -> tuple[Config, list[Problem]]:
     """The text of iiv.yaml → settings, and a problem for each value that cannot be used."""
     try:
         data = yaml.safe_load(text)
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError):
+        # an explicit tag whose value does not fit it: `nudge_after: !!int soon`
+        message = "invalid YAML: a value does not fit its !! tag; using defaults"
+        return Config(), [Problem(CONFIG_FILE, None, message)]
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else None
@@ -54,7 +59,7 @@ def parse_config(text: str) -> tuple[Config, list[Problem]]:
 def _check(key: str, value: object) -> str | None:
     if key in NUMBERS:
         if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-            return None
+            return None if value <= MAX_DAYS else f"{key}: {value} is more than {MAX_DAYS} days"
         return f"{key}: expected a whole number (0 or more), got {value!r}"
     if key in FOLDERS:
         if isinstance(value, str) and value.strip() and ".." not in Path(value).parts:

@@ -11,17 +11,22 @@ them with reading, the hash check and the atomic write.
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import functools
 import hashlib
 import os
 import re
 import secrets
 import stat
+import time
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any
 
 import yaml
 
@@ -37,6 +42,10 @@ LINE_BREAKS = "\r\n\x85\u2028\u2029"  # YAML 1.1 breaks lines on all of these
 PROPERTY_NAME_RE = re.compile(r"\w(?:[\w .-]*[\w.-])?")
 UNQUOTED_END = re.compile(r"[ \t]#")  # where a comment starts after a plain value
 TEMP_NAME_BYTES = 100  # keeps `.{name}.iiv-XXXXXX.tmp` under the 255-byte name limit
+TEMP_RE = re.compile(r"\..*\.iiv-[0-9a-f]{6}\.tmp", re.DOTALL)  # what `_temp_name` makes
+STALE_TEMP_SECONDS = 60.0
+PROC_FD = "/proc/self/fd"  # where Linux names an open file, for linking an unnamed one
+AT_FDCWD, RENAME_EXCHANGE = -100, 2  # Linux's renameat2: relative to the working folder; swap
 
 
 # Pure: bytes in, bytes out.
@@ -237,11 +246,23 @@ def _closing_quote(old: str) -> int | None:
 
 
 def _check_only_key_changed(before: Note, after: Note, key: str, value: str) -> None:
-    others_before = {k: v for k, v in before.meta.items() if k != key}
-    others_after = {k: v for k, v in after.meta.items() if k != key}
+    others_before = {k: _comparable(v) for k, v in before.meta.items() if k != key}
+    others_after = {k: _comparable(v) for k, v in after.meta.items() if k != key}
     broken = any(p.code == "yaml" for p in after.problems)
     if broken or after.meta.get(key) != value or others_before != others_after:
         raise EditRefused(f"cannot set {key} without rewriting the front-matter: edit it yourself")
+
+
+def _comparable(value: object) -> object:
+    """A property value, ignoring final newlines: a block scalar (`|`) that ends the YAML
+    gains one when a line is added after it, a quirk of how the block is read, not a change."""
+    if isinstance(value, str):
+        return value.rstrip("\n")
+    if isinstance(value, list):
+        return [_comparable(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _comparable(item) for key, item in value.items()}
+    return value
 
 
 def yaml_scalar(value: str) -> str:
@@ -384,36 +405,185 @@ def _conflict_message(rel_path: str) -> str:
 
 def _replace_atomically(path: Path, data: bytes, expected_hash: str, rel_path: str) -> None:
     mode = stat.S_IMODE(path.stat().st_mode)
-    fd, temp = _temp_file(path, 0o600)
+    _remove_stale_temps(path.parent)
+    fd, temp = _written_temp(path, data, mode)
     try:
-        _write_and_close(fd, data)
-        os.chmod(temp, mode)
-        if content_hash(path.read_bytes()) != expected_hash:
-            raise EditConflict(_conflict_message(rel_path))
-        os.replace(temp, path)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(temp)
-        raise
+        checked = _checked_file(path, expected_hash, rel_path)
+        temp = temp or _name_unnamed(fd, path)
+        _swap_in(temp, path, checked, rel_path)
+    finally:
+        os.close(fd)
+        if temp:  # the version replaced, or ours when nothing was
+            with suppress(OSError):
+                os.unlink(temp)
     _fsync_folder(path.parent)
+
+
+def _checked_file(path: Path, expected_hash: str, rel_path: str) -> tuple[int, int, int, int]:
+    """The identity of the file at `path`, once its content is checked against the hash."""
+    with path.open("rb") as file:
+        data = file.read()
+        info = os.fstat(file.fileno())
+    if content_hash(data) != expected_hash:
+        raise EditConflict(_conflict_message(rel_path))
+    return _identity(info)
+
+
+def _identity(info: os.stat_result) -> tuple[int, int, int, int]:
+    """What tells a file from one saved in its place (a rename brings a new inode)."""
+    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
+
+
+def _swap_in(temp: Path, path: Path, checked: tuple[int, int, int, int], rel_path: str) -> None:
+    """Put `temp` in the place of `path`, unless `path` is no longer the file checked.
+
+    A check made before a rename leaves an instant in which an editor's save can land and be
+    replaced unseen. Where two names can be exchanged atomically (Linux), the file replaced is
+    checked after the exchange too, and an editor's save found there goes back in place.
+    """
+    ours = os.stat(temp).st_ino
+    if not _exchange(temp, path):
+        os.replace(temp, path)
+        return
+    if _identity(os.stat(temp)) != checked:
+        _put_back(temp, path, ours)
+        raise EditConflict(_conflict_message(rel_path))
+
+
+def _put_back(temp: Path, path: Path, placed: int) -> None:
+    """Exchange again until `path` holds the newest file that is not ours.
+
+    `temp` holds the file that `path` held; if `path` was saved again meanwhile, the exchange
+    brings that newer file to `temp`, and the next one puts it in place in turn.
+    """
+    for _ in range(100):
+        moving = os.stat(temp).st_ino
+        _exchange(temp, path)
+        if os.stat(temp).st_ino == placed:  # nobody saved since the last exchange
+            return
+        placed = moving
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two names atomically (Linux's renameat2); False where the system cannot."""
+    renameat2 = _renameat2()
+    if renameat2 is None:
+        return False
+    if renameat2(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE):
+        code = ctypes.get_errno()
+        if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+            return False  # a file system or kernel without it
+        raise OSError(code, os.strerror(code), str(second))
+    return True
+
+
+@functools.cache
+def _renameat2() -> Any:
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError, TypeError):  # not Linux, or a C library without it
+        return None
+    path_at = (ctypes.c_int, ctypes.c_char_p)  # a folder descriptor and a path in it
+    function.argtypes = (*path_at, *path_at, ctypes.c_uint)
+    function.restype = ctypes.c_int
+    return function
+
+
+def _written_temp(target: Path, data: bytes, mode: int | None) -> tuple[int, Path | None]:
+    """An open file beside `target` holding `data`, synced, with `mode` (None: a new file's).
+
+    Where the system allows (Linux's O_TMPFILE) the file has no name (None) until it is
+    linked: a crash while it is written leaves nothing in the vault. Elsewhere it is a hidden
+    temp file from the start, which a later edit in that folder removes if a crash left it.
+    """
+    created = 0o666 if mode is None else 0o600
+    fd = _open_unnamed(target.parent, created)
+    temp = None
+    if fd is None:
+        fd, temp = _temp_file(target, created)
+    try:
+        _write_all(fd, data)
+        if mode is not None:
+            os.fchmod(fd, mode)
+    except BaseException:
+        os.close(fd)
+        if temp:
+            with suppress(OSError):
+                os.unlink(temp)
+        raise
+    return fd, temp
+
+
+def _open_unnamed(folder: Path, mode: int) -> int | None:
+    """A new file in `folder` without a name (O_TMPFILE), or None where there is no such thing."""
+    flag = getattr(os, "O_TMPFILE", 0)
+    if not flag or not os.path.isdir(PROC_FD):
+        return None
+    try:
+        return os.open(folder, flag | os.O_WRONLY, mode)
+    except OSError as error:
+        if error.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+            return None  # a file system without it (FAT, NFS, an old kernel)
+        raise
+
+
+def _name_unnamed(fd: int, target: Path) -> Path:
+    """Give the unnamed file `fd` a temp name beside `target`, ready to be renamed over it."""
+    for _ in range(100):
+        temp = _temp_name(target)
+        with suppress(FileExistsError):
+            _link_unnamed(fd, temp)
+            return temp
+    raise FileExistsError(f"no free temporary name beside {target.name}")
+
+
+def _link_unnamed(fd: int, name: Path) -> None:
+    """Give the unnamed open file `fd` the name `name`; fails if that name exists."""
+    folder = os.open(PROC_FD, os.O_RDONLY | os.O_DIRECTORY)
+    try:  # linkat(AT_SYMLINK_FOLLOW): a plain link() would link /proc's symlink itself
+        os.link(str(fd), name, src_dir_fd=folder, follow_symlinks=True)
+    finally:
+        os.close(folder)
 
 
 def _temp_file(target: Path, mode: int) -> tuple[int, Path]:
     """A new hidden file beside `target`, which the vault walk and the watcher ignore."""
-    name = target.name.encode("utf-8")[:TEMP_NAME_BYTES].decode("utf-8", "ignore")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for _ in range(100):
-        temp = target.parent / f".{name}.iiv-{secrets.token_hex(3)}.tmp"
+        temp = _temp_name(target)
         with suppress(FileExistsError):
             return os.open(temp, flags, mode), temp
     raise FileExistsError(f"no free temporary name beside {target.name}")
 
 
+def _temp_name(target: Path) -> Path:
+    name = target.name.encode("utf-8")[:TEMP_NAME_BYTES].decode("utf-8", "ignore")
+    return target.parent / f".{name}.iiv-{secrets.token_hex(3)}.tmp"
+
+
+def _remove_stale_temps(folder: Path) -> None:
+    """Remove iiv temp files that a crash left in `folder`: no edit takes a minute."""
+    cutoff = time.time() - STALE_TEMP_SECONDS
+    with suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            if TEMP_RE.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                with suppress(OSError):
+                    if entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                        os.unlink(entry.path)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    os.fsync(fd)
+
+
 def _write_and_close(fd: int, data: bytes) -> None:
-    with open(fd, "wb") as file:
-        file.write(data)
-        file.flush()
-        os.fsync(file.fileno())
+    try:
+        _write_all(fd, data)
+    finally:
+        os.close(fd)
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -473,19 +643,23 @@ def _check_inside(root: Path, folder: Path, rel_path: str) -> None:
 
 
 def _create_exclusively(target: Path, data: bytes, rel_path: str) -> None:
-    """Write a temp file, then link it to `target`: the note appears whole or not at all."""
-    fd, temp = _temp_file(target, 0o666)
+    """Write the note without a name, then link it to `target`: it appears whole or not at all."""
+    _remove_stale_temps(target.parent)
+    fd, temp = _written_temp(target, data, None)
     try:
-        _write_and_close(fd, data)
-        try:
+        if temp:
             os.link(temp, target)
-        except FileExistsError:
-            raise NoteExists(_exists_message(rel_path)) from None
-        except OSError:  # no hard links here (FAT, some network drives)
-            _write_new(target, data, rel_path)
+        else:
+            _link_unnamed(fd, target)
+    except FileExistsError:
+        raise NoteExists(_exists_message(rel_path)) from None
+    except OSError:  # no hard links here (FAT, some network drives)
+        _write_new(target, data, rel_path)
     finally:
-        with suppress(OSError):
-            os.unlink(temp)
+        os.close(fd)
+        if temp:
+            with suppress(OSError):
+                os.unlink(temp)
 
 
 def _write_new(target: Path, data: bytes, rel_path: str) -> None:

@@ -53,8 +53,16 @@ def followups(vault: Vault, today: date) -> list[FollowUp]:
 
 def due_within(items: Iterable[FollowUp], today: date, within: int) -> list[FollowUp]:
     """The overdue ones, those due today and those due in the next `within` days."""
-    last = today + timedelta(days=within)
+    last = _shift(today, within)
     return [item for item in items if item.due <= last]
+
+
+def _shift(day: date, days: int) -> date:
+    """`day` moved by `days`, held at the calendar's ends (9999-12-31 + 1 is 9999-12-31)."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
 
 
 def _item(note: Note, key: str, action: str, due: date, kind: str, today: date,
@@ -109,7 +117,7 @@ def _thank_yous(vault: Vault, today: date) -> Iterator[FollowUp]:
         if any(t.is_done or (t.is_open and t.when) for t in thank_tasks):
             continue
         people = _people(vault, note)
-        due = note.date + timedelta(days=vault.config.thank_you_after)
+        due = _shift(note.date, vault.config.thank_you_after)
         what = note.medium or "interview"
         action = f"Send a thank-you note to {people[0] or 'them'} for the {what} on {note.date}"
         yield _item(note, "status", action, due, "thank-you", today, people)
@@ -122,8 +130,8 @@ def _nudges(vault: Vault, today: date) -> Iterator[FollowUp]:
             continue
         people = _people(vault, note)
         who = people[0] or "them"
-        nudge = note.requested + timedelta(days=config.nudge_after)
-        give_up = nudge + timedelta(days=config.give_up_after)
+        nudge = _shift(note.requested, config.nudge_after)
+        give_up = _shift(nudge, config.give_up_after)
         if today >= give_up:
             action = f"No reply from {who} since {note.requested}: mark the request no-reply"
             yield _item(note, "requested", action, give_up, "nudge", today, people)
@@ -144,7 +152,7 @@ def _preparations(vault: Vault, today: date) -> Iterator[FollowUp]:
             action = f"The {what} with {who} on {when} is still scheduled: mark it done or reschedule"
             yield _item(note, "status", action, note.date, "prepare", today, people)
         else:
-            due = note.date - timedelta(days=vault.config.prepare_before)
+            due = _shift(note.date, -vault.config.prepare_before)
             action = f"Prepare for the {what} with {who} on {when}"
             yield _item(note, "date", action, due, "prepare", today, people)
 
@@ -161,7 +169,7 @@ def _keep_in_touch(vault: Vault, today: date) -> Iterator[FollowUp]:
             action = f"Get in touch with {person.title}: no contact recorded yet"
             yield _item(person, "keep_in_touch", action, today, "keep-in-touch", today, me)
             continue
-        due = last + timedelta(days=person.keep_in_touch)
+        due = _shift(last, person.keep_in_touch)
         action = f"Get back in touch with {person.title}: last contact {last}"
         yield _item(person, "keep_in_touch", action, due, "keep-in-touch", today, me)
 

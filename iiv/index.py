@@ -4,46 +4,88 @@ The one module that imports whoosh; whoosh objects never leave it. Anything wron
 index on disk (missing, damaged, an older format) makes `Index.open` report `needs_rebuild`
 instead of raising: the notes are the truth, and `rebuild` recreates the index from them.
 
-Threads: one thread writes (`update`, `remove_prefix`, `rebuild`); any thread may read. Each
-read opens its own whoosh searcher (about a millisecond), so readers share nothing and always
-see the latest commit, including one made by another iiv process.
+Threads: one thread writes (`update`, `remove_prefix`, `rebuild`); any thread may read. A
+reader borrows a whoosh searcher from a small pool, which replaces any a commit (of this or
+another iiv process) made stale, so a searcher serves one thread at a time and every read
+sees the latest commit.
+
+Speed (figures in docs/performance.md): words are analyzed in one pass per field instead of
+whoosh's token-by-token filter chain; a big rebuild reads, parses and indexes in worker
+processes, one segment each; a save commits a tiny segment and merges only tiny ones; snippets
+are cut from the stored text without re-running the analyzer.
 """
 
 from __future__ import annotations
 
+import gc
 import html
 import json
+import logging
 import math
+import os
+import pickle
+import queue as queues
 import re
 import shutil
+import signal
+import subprocess
+import sys
 import threading
+import traceback
+import zlib
+from array import array
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from whoosh import columns, fields, highlight, index, qparser, query
-from whoosh.analysis import CharsetFilter, IDAnalyzer, StandardAnalyzer, StemmingAnalyzer
+from whoosh import columns, fields, index, qparser, query
+from whoosh.analysis import (
+    STOP_WORDS,
+    CharsetFilter,
+    IDAnalyzer,
+    StandardAnalyzer,
+    StemmingAnalyzer,
+)
+from whoosh.codec import whoosh3
+from whoosh.filedb import compound
 from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import BufferFile
 from whoosh.index import EmptyIndexError, LockError
+from whoosh.lang.porter import stem
+from whoosh.reading import SegmentReader
 from whoosh.support.charset import accent_map
 from whoosh.util.filelock import try_for
+from whoosh.writing import SegmentWriter
 
 from iiv.errors import IivError
 from iiv.note import Note
 from iiv.vault import FileStat
 
-INDEX_VERSION = 1
+log = logging.getLogger(__name__)
+INDEX_VERSION = 2
 VERSION_FILE = "iiv-index.json"
 LOCK_TIMEOUT = 10.0  # seconds to wait for another writer before saying the index is busy
 MAX_STORED_BODY = 20_000  # characters of body kept for snippets
 SNIPPET_CHARS = 200
+SNIPPET_CONTEXT = 60  # characters shown before a match
 PROGRESS_EVERY = 500
 SEARCH_FIELDS = ("title", "names", "body", "company", "role", "people", "tags")
 INDEX_FILE_RE = re.compile(r"_?MAIN_.*|.*\.tmp|" + re.escape(VERSION_FILE))  # whoosh's and ours
 BUSY = "the index is busy (another iiv is writing); try again"
+IDLE_SEARCHERS = 4  # searchers kept open for the next searches
+PARALLEL_FROM = 500  # notes: a rebuild this big reads, parses and indexes in worker processes
+CHUNK = 100  # notes a build worker reads at a time
+SEGMENT_DOCS = 6000  # notes a build worker writes to one segment
+WORKER_MB = 256  # posting buffer of each build worker before it spills to disk
+INLINE_BELOW = 2  # postings: a term in fewer notes is kept in its term entry
+COMPRESS_FROM = 256  # bytes: smaller postings blocks are stored as they are
+COMPRESSION = 1  # zlib level of bigger blocks: the fastest, nearly as small as whoosh's 3
+TINY_SEGMENT = 25  # documents: segments this small (left by saves) are merged ...
+TINY_MERGE_AT = 6  # ... once there are this many
 
 
 @dataclass(frozen=True)
@@ -65,30 +107,170 @@ class SearchResult:
     suggestion: str | None  # "did you mean" query text when nothing matched
 
 
+# Whoosh, made faster where it is slow. Both fixes keep its file format.
+
+
+class _View:
+    """A read-only file over a memoryview: reading it copies only what is read."""
+
+    def __init__(self, buffer: Any) -> None:
+        self._buffer = buffer
+        self._position = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        start = self._position
+        end = len(self._buffer) if size is None or size < 0 else start + size
+        self._position = min(end, len(self._buffer))
+        return bytes(self._buffer[start : self._position])
+
+    def readline(self, size: int | None = -1) -> bytes:
+        line = b""
+        while not line.endswith(b"\n") and self._position < len(self._buffer):
+            block = self.read(256)
+            cut = block.find(b"\n")
+            if cut >= 0:
+                self._position -= len(block) - cut - 1
+                block = block[: cut + 1]
+            line += block
+        return line
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = (0, self._position, len(self._buffer))[whence]
+        self._position = base + offset
+        return self._position
+
+    def tell(self) -> int:
+        return self._position
+
+    def close(self) -> None:
+        self._buffer = b""
+
+
+class _BufferFile(BufferFile):  # type: ignore[misc]
+    """Whoosh opens each part of a segment as a BufferFile over the segment's memory map, and
+    BufferFile copies the part into a BytesIO: tens of MB and ~20 ms per segment for every
+    searcher. This one reads from the map."""
+
+    def __init__(self, buf: Any, name: str | None = None, onclose: Any = None) -> None:
+        self._buf, self._name, self.onclose = buf, name, onclose
+        self.file = _View(buf)
+        self.is_real = self.is_closed = False
+
+
+compound.BufferFile = _BufferFile
+
+
+def _cached_length_reader(self: Any, fieldname: str, column: Any) -> Any:
+    """Remember that a field has no lengths column too: whoosh stats a file for every posting
+    of such a field when it writes a segment."""
+    if fieldname not in self._readers:
+        has = self.has_column(fieldname)
+        self._readers[fieldname] = self.column_reader(fieldname, column) if has else None
+    return self._readers[fieldname]
+
+
+whoosh3.W3PerDocReader._cached_reader = _cached_length_reader
+
+
+# Analysis: one pass per field value, the same terms whoosh's analyzers give
+
+
+WORD_RE = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*")  # whoosh's default tokenizer pattern
+MIN_WORD = 2  # whoosh's StopFilter drops shorter words
+
+
+class _Terms:
+    """Word as written → indexed term (UTF-8 bytes), or None for a stop word; cached.
+
+    The same steps as the field's whoosh analyzer (lowercase, stop words, [stem], fold
+    accents), without creating a token object per word.
+    """
+
+    LIMIT = 500_000
+
+    def __init__(self, stemmed: bool) -> None:
+        self.stemmed = stemmed
+        self._cache: dict[str, bytes | None] = {}
+
+    def __call__(self, word: str) -> bytes | None:
+        try:
+            return self._cache[word]
+        except KeyError:
+            pass
+        text = word.lower()
+        term = None
+        if len(text) >= MIN_WORD and text not in STOP_WORDS:
+            term = (stem(text) if self.stemmed else text).translate(accent_map).encode("utf-8")
+        if len(self._cache) > self.LIMIT:
+            self._cache.clear()
+        self._cache[word] = term
+        return term
+
+    def positions(self, text: str) -> dict[bytes, list[int]]:
+        """Term → positions, numbered like whoosh's StopFilter (stop words take no position)."""
+        words = WORD_RE.findall(text)
+        cache = self._cache
+        for word in set(words).difference(cache):
+            self(word)
+        terms = [cache[word] for word in words]
+        first = next((n for n, term in enumerate(terms) if term is not None), 0)
+        found: defaultdict[bytes, list[int]] = defaultdict(list)
+        for position, term in enumerate(filter(None, terms), first):
+            found[term].append(position)
+        return found
+
+
+_STEMMED, _FOLDED = _Terms(stemmed=True), _Terms(stemmed=False)
+_ONE_POSITION: dict[int, bytes] = {}
+
+
+class _Text(fields.TEXT):  # type: ignore[misc]
+    """A TEXT field indexed in one pass (`_Terms`); queries use the equivalent whoosh analyzer."""
+
+    def __init__(self, stemmed: bool = False, **kwargs: Any) -> None:
+        chain = StemmingAnalyzer() if stemmed else StandardAnalyzer()
+        super().__init__(analyzer=chain | CharsetFilter(accent_map), **kwargs)
+        self.stemmed = stemmed
+
+    def index(self, value: str, **kwargs: Any) -> list[tuple[bytes, int, float, bytes]]:
+        """(term, frequency, weight, encoded positions) for each term, as whoosh's `index`."""
+        boost, encode, one = self.format.field_boost, self.format.encode, _ONE_POSITION
+        found = (_STEMMED if self.stemmed else _FOLDED).positions(value)
+        postings = []
+        for term, positions in found.items():
+            count = len(positions)
+            if count > 1:
+                postings.append((term, count, count * boost, encode(positions)))
+                continue
+            encoded = one.get(positions[0])
+            if encoded is None:
+                encoded = one[positions[0]] = encode(positions)
+            postings.append((term, 1, boost, encoded))
+        return postings
+
+
 def _schema(query_only: bool = False) -> fields.Schema:
     """The index's fields; with `query_only`, also `person`, which queries mean names or people."""
-    folded = StandardAnalyzer() | CharsetFilter(accent_map)
-    stemmed = StemmingAnalyzer() | CharsetFilter(accent_map)
     lowercase_id = IDAnalyzer(lowercase=True)
     schema = fields.Schema(
         path=fields.ID(unique=True, stored=True, sortable=True),
         kind=fields.ID(stored=True, analyzer=lowercase_id),
-        title=fields.TEXT(stored=True, field_boost=3.0, analyzer=folded),
-        names=fields.TEXT(field_boost=4.0, analyzer=folded),
-        company=fields.TEXT(analyzer=folded),
-        role=fields.TEXT(analyzer=folded),
+        title=_Text(stored=True, field_boost=3.0),
+        names=_Text(field_boost=4.0),
+        company=_Text(),
+        role=_Text(),
         tags=fields.KEYWORD(lowercase=True, commas=True, scorable=True),
         status=fields.ID(analyzer=lowercase_id),
         medium=fields.KEYWORD(lowercase=True, scorable=True),
-        people=fields.TEXT(analyzer=folded),
+        people=_Text(),
         date=fields.DATETIME(),
         due=fields.DATETIME(),
-        body=fields.TEXT(stored=True, analyzer=stemmed, spelling=True),
+        body=_Text(stemmed=True, stored=True),
         size=fields.COLUMN(columns.NumericColumn("q")),
         mtime_ns=fields.COLUMN(columns.NumericColumn("q")),
     )
     if query_only:
-        schema.add("person", fields.TEXT(analyzer=folded))
+        schema.add("person", _Text())
     return schema
 
 
@@ -124,6 +306,284 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time())
 
 
+# Writing segments
+
+
+class _Writer(SegmentWriter):  # type: ignore[misc]
+    """Whoosh's segment writer, trimmed to what iiv's schema uses.
+
+    - `add_document` hands a field's postings to the pool in one go, not one call each;
+    - the pool groups postings by term as they come (`_Pool`), so none is sorted;
+    - the flush reads each field's lengths once, not once per posting;
+    - postings are written a term at a time (`_Codec`).
+    """
+
+    def __init__(self, ix: Any, temp: str | None = None, **kwargs: Any) -> None:
+        super().__init__(ix, codec=_Codec(compression=COMPRESSION), **kwargs)
+        self.pool = _Pool()
+        self.documents: list[dict[str, Any]] = []  # as added, for `_Recent` (small writes only)
+        if temp:  # writers working side by side need their own scratch folders
+            self._tempstorage = self.storage.temp_storage(temp)
+
+    def add_document(self, **values: Any) -> None:
+        self._check_state()
+        docnum, perdoc = self.docnum, self.perdocwriter
+        perdoc.start_doc(docnum)
+        try:
+            for name in sorted(n for n in values if not n.startswith("_")):
+                self._add_field(docnum, name, values[name], values.get(f"_stored_{name}"))
+        except Exception:
+            perdoc.cancel_doc()
+            raise
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
+        if len(self.documents) <= TINY_SEGMENT:
+            self.documents.append(values)
+
+    def _add_field(self, docnum: int, name: str, value: Any, stored: Any) -> None:
+        field = self.schema[name]
+        length = 0
+        if field.indexed:
+            postings = list(field.index(value))
+            if field.scorable:
+                length = sum([posting[1] for posting in postings])
+            self.pool.add_field(name, docnum, postings)
+        stored = value if stored is None else stored
+        self.perdocwriter.add_field(name, field, stored if field.stored else None, length)
+        if field.column_type and stored is not None:
+            self.perdocwriter.add_column_value(
+                name, field.column_type, field.to_column_value(stored)
+            )
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        lengths = _Lengths(self.per_document_reader()) if self.codec.length_stats else None
+        self.fieldwriter.add_grouped(self.schema, lengths, self.pool.groups())
+        self.fieldwriter.close()
+        if lengths is not None:
+            lengths.close()
+
+
+Posting = tuple[int, float, bytes]  # document number, weight, encoded value
+
+
+class _Pool:
+    """A segment's postings grouped by term as they come, in document order, instead of
+    whoosh's pool, which sorts them all at the end (and spills them to disk past a limit:
+    build workers write segments small enough to stay in memory)."""
+
+    def __init__(self) -> None:
+        self.fieldnames: set[str] = set()
+        self._terms: dict[tuple[str, bytes], list[Posting]] = {}
+
+    def add_field(self, field: str, docnum: int, postings: list[tuple[Any, ...]]) -> None:
+        self.fieldnames.add(field)
+        terms = self._terms
+        for term, _, weight, value in postings:
+            key = (field, term)
+            if key in terms:
+                terms[key].append((docnum, weight, value))
+            else:
+                terms[key] = [(docnum, weight, value)]
+
+    def add(self, item: tuple[Any, ...]) -> None:
+        """One posting (field, term, document, weight, value): how whoosh merges segments."""
+        field, term, docnum, weight, value = item
+        self.fieldnames.add(field)
+        self._terms.setdefault((field, term), []).append((docnum, weight, value))
+
+    def groups(self) -> Iterator[tuple[str, bytes, list[Posting]]]:
+        for field, term in sorted(self._terms):
+            yield field, term, self._terms[field, term]
+
+    def iter_postings(self) -> Iterator[tuple[Any, ...]]:
+        for field, term, postings in self.groups():
+            for docnum, weight, value in postings:
+                yield field, term, docnum, weight, value
+
+    def cleanup(self) -> None:
+        self._terms.clear()
+
+
+class _PostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]
+    """Whoosh's postings writer, taking a term's postings a block at a time, and leaving
+    tiny blocks (most terms are rare) uncompressed: zlib costs more than it saves there."""
+
+    _ids: Any  # whoosh's attributes, set by its methods
+    _terminfo: Any
+
+    def add_all(self, postings: list[Posting], lengths: list[int | None] | None) -> None:
+        """A term's postings, in document order; `lengths` of the field by document."""
+        limit = self._blocklimit
+        for start in range(0, len(postings), limit):
+            if self._ids:
+                self._write_block()
+            block = postings[start : start + limit]
+            ids = [p[0] for p in block]
+            self._ids = array("I", ids)
+            self._weights = array("f", [p[1] for p in block])
+            self._values = [p[2] for p in block if p[2]]
+            self._maxweight = max(0.0, max(self._weights))
+            found = [n for n in (lengths[d] for d in ids) if n] if lengths else []
+            self._minlength = min(found) if found else None
+            self._maxlength = max(found) if found else 0
+
+    def finish_postings(self) -> Any:
+        """A term in a single note keeps its posting in the term's entry, not in a block of its
+        own; whoosh's reader handles both (its writer calls a misspelled method for this)."""
+        terminfo, self._terminfo = self._terminfo, None
+        if not self._blockcount and len(self._ids) < self._inlinelimit and self._values:
+            terminfo.add_block(self)
+            terminfo.set_inlined(self._ids, self._weights, self._values)
+            return terminfo
+        if self._ids:  # (values-less postings stay in blocks: whoosh reads them back as str)
+            self._terminfo = terminfo
+            self._write_block(last=True)
+            self._terminfo = None
+        terminfo.set_extent(self._startoffset, self._postfile.tell() - self._startoffset)
+        return terminfo
+
+    def _write_block(self, last: bool = False) -> None:
+        if not self._blockcount:
+            self._postfile.write(whoosh3.WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        data = pickle.dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), 2)
+        level = self._compression if len(data) >= COMPRESS_FROM else 0
+        if level:
+            data = zlib.compress(data, level)
+        info = pickle.dumps(
+            (
+                len(self._ids),
+                self._ids[-1],
+                self._maxweight,
+                level,
+                whoosh3.length_to_byte(self._minlength),
+                whoosh3.length_to_byte(self._maxlength),
+            ),
+            2,
+        )
+        length = len(info) + len(data)
+        self._postfile.write_int(-length if last else length)
+        self._postfile.write(info)
+        self._postfile.write(data)
+        self._blockcount += 1
+        self._new_block()
+
+
+class _FieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
+    """Writes a segment's postings a term at a time instead of one call per posting."""
+
+    def add_grouped(
+        self, schema: Any, lengths: _Lengths | None, groups: Iterable[tuple[str, bytes, Any]]
+    ) -> None:
+        field, field_lengths = None, None
+        for fieldname, term, postings in groups:
+            if fieldname != field:
+                if field is not None:
+                    self.finish_field()
+                field = fieldname
+                self.start_field(fieldname, schema[fieldname])
+                field_lengths = lengths.of(fieldname) if lengths else None
+            self.start_term(term)
+            self._postwriter.add_all(postings, field_lengths)
+            self.finish_term()
+        if field is not None:
+            self.finish_field()
+
+
+class _Codec(whoosh3.W3Codec):  # type: ignore[misc]
+    """Whoosh's codec (same files, same readers), with the faster writers above."""
+
+    def field_writer(self, storage: Any, segment: Any) -> _FieldWriter:
+        return _FieldWriter(self, storage, segment)
+
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> _PostingsWriter:
+        return _PostingsWriter(
+            dbfile,
+            blocklimit=self._blocklimit,
+            byteids=byteids,
+            compression=self._compression,
+            inlinelimit=INLINE_BELOW,
+        )
+
+
+class _Lengths:
+    """A segment's field lengths by document, loaded a field at a time, as whoosh reports them."""
+
+    def __init__(self, reader: Any) -> None:
+        self._reader = reader
+        self._fields: dict[str, list[int | None] | None] = {}
+
+    def of(self, fieldname: str) -> list[int | None] | None:
+        """The field's length in each document (None: empty), or None without lengths."""
+        if fieldname not in self._fields:
+            name = whoosh3._lenfield(fieldname)
+            column = self._reader._cached_reader(name, whoosh3.LENGTHS_COLUMN)
+            self._fields[fieldname] = (
+                None
+                if column is None
+                else [whoosh3.byte_to_length(b) if b else None for b in column]
+            )
+        return self._fields[fieldname]
+
+    def close(self) -> None:
+        self._reader.close()
+
+
+def _tiny(segments: list[Any]) -> list[Any]:
+    """The segments saves left behind, once there are enough of them to merge; else none.
+
+    Whoosh's own policy now and then merges big segments during a one-note save, which holds
+    that save up for seconds on a big vault; bigger segments wait for `Index.compact`.
+    """
+    tiny = [s for s in segments if s.doc_count_all() <= TINY_SEGMENT]
+    return tiny if len(tiny) >= TINY_MERGE_AT else []
+
+
+def _untidy(segments: list[Any]) -> list[Any]:
+    """Segments worth merging: the small ones (under a tenth of all documents) when there are
+    several, and any segment whose documents are mostly deleted."""
+    total = sum(s.doc_count_all() for s in segments)
+    small = [s for s in segments if s.doc_count_all() * 10 < total]
+    stale = [s for s in segments if s.deleted_count() * 2 > s.doc_count_all() and s not in small]
+    return (small if len(small) > 1 else []) + stale
+
+
+class _Recent:
+    """The documents of the small segments this process wrote, by segment.
+
+    Merging a segment the whoosh way reads back every term of it, ~25 ms a note; a segment
+    whose documents are here is merged by indexing its live documents again, ~2 ms a note.
+    """
+
+    def __init__(self) -> None:
+        self._documents: dict[str, list[dict[str, Any]]] = {}
+
+    def remember(self, segment: Any, documents: list[dict[str, Any]]) -> None:
+        if 0 < len(documents) <= TINY_SEGMENT:
+            self._documents[segment.segment_id()] = documents
+
+    def forget(self) -> None:
+        self._documents.clear()
+
+    def merge(self, writer: Any, segments: list[Any], chosen: list[Any]) -> list[Any]:
+        """Merge the chosen segments into the writer's new one; returns the segments to keep."""
+        for segment in chosen:
+            documents = self._documents.pop(segment.segment_id(), None)
+            if documents is not None and len(documents) == segment.doc_count_all():
+                for number, document in enumerate(documents):
+                    if not segment.is_deleted(number):
+                        writer.add_document(**document)
+                continue
+            reader = SegmentReader(writer.storage, writer.schema, segment)
+            try:
+                writer.add_reader(reader)
+            finally:
+                reader.close()
+        return [s for s in segments if s not in chosen]
+
+
 class Index:
     """The index in one folder, or the reason it needs rebuilding."""
 
@@ -132,7 +592,9 @@ class Index:
         self.reason = reason
         self.lock_timeout = lock_timeout
         self._ix = ix
-        self._swap = threading.Lock()  # guards self._ix, which rebuild and errors replace
+        self._swap = threading.Lock()  # guards self._ix (replaced by rebuild and errors) and:
+        self._idle: list[tuple[Any, Any]] = []  # (whoosh index, searcher) not in use
+        self._recent = _Recent()  # used by the writing thread only
 
     @property
     def needs_rebuild(self) -> bool:
@@ -148,6 +610,8 @@ class Index:
     def close(self) -> None:
         with self._swap:
             ix, self._ix = self._ix, None
+            idle, self._idle = self._idle, []
+        _close_all(searcher for _, searcher in idle)
         if ix is not None:
             ix.close()
 
@@ -164,12 +628,23 @@ class Index:
             for reader, _ in searcher.reader().leaf_readers():
                 if not reader.has_column("path"):  # an empty index
                     continue
-                paths = reader.column_reader("path")
-                sizes = reader.column_reader("size")
-                mtimes = reader.column_reader("mtime_ns")
-                for doc in reader.all_doc_ids():
-                    found[paths[doc]] = (sizes[doc], mtimes[doc])
+                live = set(reader.all_doc_ids()) if reader.has_deletions() else None
+                columns_ = [reader.column_reader(c) for c in ("path", "size", "mtime_ns")]
+                for doc, (path, size, mtime) in enumerate(zip(*columns_, strict=True)):
+                    if live is None or doc in live:
+                        found[path] = (size, mtime)
         return found
+
+    def stamp(self) -> str:
+        """What identifies this index's content: every commit, and every rebuild, changes it."""
+        with self._searcher() as searcher:
+            reader = searcher.reader()
+            leaves = sorted(
+                f"{r.segment().segment_id()}-{r.segment().deleted_count()}"
+                for r, _ in reader.leaf_readers()
+                if r.segment() is not None
+            )
+            return f"{reader.generation()}:{','.join(leaves)}"
 
     def search(self, query: str, limit: int = 20, page: int = 1) -> SearchResult:
         """One page of the notes matching `query`, best first; never raises for bad syntax."""
@@ -182,13 +657,39 @@ class Index:
 
     @contextmanager
     def _searcher(self) -> Iterator[Any]:
+        """A searcher of the latest commit, from a small pool shared by the threads.
+
+        Opening one costs milliseconds and each maps the files anew (memory counted again
+        for each), so a few are reused, and reopened only after a commit.
+        """
         with self._guard():
-            with self._swap:
-                searcher = self._require().searcher()
+            ix, searcher = self._borrow()
             try:
                 yield searcher
             finally:
-                searcher.close()
+                self._give_back(ix, searcher)
+
+    def _borrow(self) -> tuple[Any, Any]:
+        stale = []
+        try:
+            with self._swap:
+                ix = self._require()
+                while self._idle:
+                    owner, searcher = self._idle.pop()
+                    if owner is ix and searcher.up_to_date():
+                        return ix, searcher
+                    stale.append(searcher)
+                return ix, ix.searcher()
+        finally:
+            _close_all(stale)
+
+    def _give_back(self, ix: Any, searcher: Any) -> None:
+        with self._swap:
+            keep = ix is self._ix and len(self._idle) < IDLE_SEARCHERS
+            if keep:
+                self._idle.append((ix, searcher))
+        if not keep:
+            _close_all([searcher])
 
     def _require(self) -> Any:
         if self._ix is not None:
@@ -220,35 +721,57 @@ class Index:
         gone = set(removed) - set(latest)
         if not latest and not gone:
             return
-        with self._writer() as writer:
-            for path in sorted(gone):
-                writer.delete_by_term("path", path)
+        with self._writer() as (writer, searcher):
+            for path in sorted(gone | set(latest)):
+                writer.delete_by_term("path", path, searcher=searcher)
             for note, stat in latest.values():
-                writer.update_document(**_document(note, stat))
+                writer.add_document(**_document(note, stat))
 
     def remove_prefix(self, prefix: str) -> int:
         """Delete every note under the folder `prefix` (removed or renamed); returns how many."""
-        with self._writer() as writer:
-            return int(writer.delete_by_query(query.Prefix("path", prefix.rstrip("/") + "/")))
+        with self._writer() as (writer, searcher):
+            folder = query.Prefix("path", prefix.rstrip("/") + "/")
+            return int(writer.delete_by_query(folder, searcher=searcher))
+
+    def compact(self) -> bool:
+        """Merge small segments and purge mostly deleted ones; True if there was any to do.
+
+        Saves leave small segments behind (a search looks into each), and replaced notes stay
+        in their old segment, marked deleted. For quiet moments: writes wait meanwhile.
+        """
+        with self._guard():
+            segments = self._require()._segments()
+        if not _untidy(segments):
+            return False
+        with self._writer(_untidy):
+            pass
+        return True
 
     @contextmanager
-    def _writer(self) -> Iterator[Any]:
-        with self._guard():
+    def _writer(self, merge: Callable[[list[Any]], list[Any]] = _tiny) -> Iterator[tuple[Any, Any]]:
+        """A writer, and this thread's searcher when it sees what the writer starts from
+        (whoosh would open a searcher of its own to find the documents to delete)."""
+        with self._searcher() as searcher, self._guard():
             try:
-                writer = self._require().writer(timeout=self.lock_timeout, delay=0.1)
+                writer = _Writer(self._require(), timeout=self.lock_timeout, delay=0.1)
             except LockError:
                 raise IivError(BUSY) from None
+            same = searcher.reader().generation() == writer.generation - 1
             try:
-                yield writer
+                yield writer, searcher if same else None
             except BaseException:
                 writer.cancel()
                 raise
             try:
-                writer.commit()
+                writer.commit(
+                    mergetype=lambda w, segments: self._recent.merge(w, segments, merge(segments))
+                )
             except BaseException:
                 with suppress(Exception):  # releases the write lock if commit did not
                     writer.cancel()
                 raise
+            if writer.documents:
+                self._recent.remember(writer.newsegment, writer.documents)
 
     def rebuild(
         self,
@@ -260,28 +783,92 @@ class Index:
         Holds the old index's write lock throughout, so no other iiv writes to an index that
         is about to be replaced.
         """
+        return self._replace(lambda fresh: _build(fresh, notes, progress))
+
+    def rebuild_from_files(
+        self,
+        root: Path,
+        files: Sequence[FileStat],
+        on_notes: Callable[[dict[str, Note | None], dict[str, bytes]], None],
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """`rebuild` from the note files themselves, in worker processes for a big vault.
+
+        The workers read and parse the files and send the notes back first: `on_notes` gets
+        them all (None for a file gone meanwhile; bodies left out), and each as pickled, while
+        the workers go on to index them. `progress` counts the notes read.
+        """
+        if len(files) >= PARALLEL_FROM:
+            try:
+                return self._replace(
+                    lambda fresh: _build_in_workers(fresh, root, files, on_notes, progress)
+                )
+            except (OSError, IivError) as error:
+                if str(error) == BUSY:
+                    raise
+                log.warning("indexing in one process instead: %s", error)
+        return self._rebuild_here(root, files, on_notes, progress)
+
+    def _rebuild_here(
+        self,
+        root: Path,
+        files: Sequence[FileStat],
+        on_notes: Callable[[dict[str, Note | None], dict[str, bytes]], None],
+        progress: Callable[[int], None] | None,
+    ) -> int:
+        from iiv.vault import read_existing
+
+        notes = {stat.path: read_existing(root, stat.path) for stat in files}
+        if progress:
+            progress(len(notes))
+        on_notes({path: _without_body(note) for path, note in notes.items()}, {})
+        pairs = [(notes[s.path], s) for s in files if notes[s.path] is not None]
+        return self.rebuild(pairs)  # type: ignore[arg-type]
+
+    def _replace(self, build: Callable[[Path], int]) -> int:
         fresh, old = (self.folder.with_name(self.folder.name + end) for end in (".new", ".old"))
         for folder in (self.folder, fresh, old):
             _check_replaceable(folder)
         with _write_lock(self.folder, self.lock_timeout):
             try:
-                count = _build(fresh, notes, progress)
+                count = build(fresh)
             except BaseException:
                 shutil.rmtree(fresh, ignore_errors=True)
                 raise
             with self._swap:
                 _swap_in(fresh, self.folder, old)
                 self._ix, self.reason = index.open_dir(str(self.folder)), None
+            self._recent.forget()
         return count
+
+
+def _close_all(searchers: Iterable[Any]) -> None:
+    for searcher in searchers:
+        with suppress(Exception):  # a searcher of a deleted or damaged index
+            searcher.close()
+
+
+def _without_body(note: Note | None) -> Note | None:
+    return replace(note, body="") if note is not None and note.body else note
+
+
+# Building
+
+
+def _create(folder: Path) -> Any:
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return index.create_in(str(folder), SCHEMA)
+
+
+def _stamp(folder: Path) -> None:
+    (folder / VERSION_FILE).write_text(json.dumps({"version": INDEX_VERSION}), encoding="utf-8")
 
 
 def _build(
     folder: Path, notes: Iterable[tuple[Note, FileStat]], progress: Callable[[int], None] | None
 ) -> int:
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    ix = index.create_in(str(folder), SCHEMA)
-    writer = ix.writer(limitmb=256)
+    writer = _Writer(_create(folder), limitmb=256)
     count = 0
     try:
         for note, stat in notes:
@@ -292,11 +879,214 @@ def _build(
     except BaseException:
         writer.cancel()
         raise
-    writer.commit()
-    (folder / VERSION_FILE).write_text(json.dumps({"version": INDEX_VERSION}), encoding="utf-8")
+    writer.commit(merge=False)
+    _stamp(folder)
     if progress and count % PROGRESS_EVERY:
         progress(count)
     return count
+
+
+def _build_in_workers(
+    folder: Path,
+    root: Path,
+    files: Sequence[FileStat],
+    on_notes: Callable[[dict[str, Note | None], dict[str, bytes]], None],
+    progress: Callable[[int], None] | None,
+) -> int:
+    """Worker processes read, parse and index a share of the notes each, as one segment each.
+
+    Fresh interpreters, not forks: the caller has threads, and a fork copies their locks
+    mid-use (Python 3.12+ warns); nor multiprocessing's spawn, which re-runs the caller's
+    main script in each child.
+    """
+    ix = _create(folder)
+    count = max(1, min(4, os.cpu_count() or 1, math.ceil(len(files) / CHUNK)))
+    inbox: queues.Queue[tuple[Any, ...]] = queues.Queue()
+    workers: list[_Worker] = []
+    try:
+        for number in range(count):
+            workers.append(_Worker(folder, root, files[number::count], inbox))
+        on_notes(*_receive_notes(inbox, workers, len(files), progress))
+        segments = [_receive(inbox, workers, "segments") for _ in workers]
+    except BaseException:
+        for worker in workers:
+            worker.process.kill()
+        raise
+    finally:
+        for worker in workers:
+            worker.finish()
+    _commit_segments(ix, [segment for written, _ in segments for segment in written])
+    _stamp(folder)
+    return sum(documents for _, documents in segments)
+
+
+class _Worker:
+    """One build process, and a thread that hands it its job and relays its messages
+    (pickles on its stdin and stdout), so that the processes all start at once."""
+
+    def __init__(
+        self, folder: Path, root: Path, share: Sequence[FileStat], inbox: queues.Queue[Any]
+    ) -> None:
+        here = os.getcwd()
+        env = dict(
+            os.environ, PYTHONPATH=os.pathsep.join(os.path.abspath(p or here) for p in sys.path)
+        )
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", "from iiv.index import _work; _work()"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+        job = (os.getpid(), str(folder), str(root), [(s.path, s.size, s.mtime_ns) for s in share])
+        self._relay = threading.Thread(target=self._run, args=(job, inbox), daemon=True)
+        self._relay.start()
+
+    def _run(self, job: tuple[Any, ...], inbox: queues.Queue[Any]) -> None:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        try:
+            with self.process.stdin as stdin:
+                pickle.dump(job, stdin)
+            while True:
+                inbox.put(pickle.load(self.process.stdout))
+        except (EOFError, OSError):
+            pass
+        except Exception:  # a message cut short: the process died; its exit code says more
+            pass
+        inbox.put(("exit", self.process.wait()))
+
+    def finish(self) -> None:
+        self._relay.join(timeout=30)
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+def _receive_notes(
+    inbox: queues.Queue[Any],
+    workers: list[_Worker],
+    expected: int,
+    progress: Callable[[int], None] | None,
+) -> tuple[dict[str, Note | None], dict[str, bytes]]:
+    """Every note the workers read (None: gone meanwhile), and each as pickled by its worker."""
+    notes: dict[str, Note | None] = {}
+    pickles: dict[str, bytes] = {}
+    while len(notes) < expected:
+        for path, pickled in _receive(inbox, workers, "notes").items():
+            notes[path] = None if pickled is None else pickle.loads(pickled)
+            if pickled is not None:
+                pickles[path] = pickled
+        if progress:
+            progress(len(notes))
+    return notes, pickles
+
+
+def _receive(inbox: queues.Queue[Any], workers: list[_Worker], kind: str) -> Any:
+    """The next message of `kind` from the workers; raise if one failed or all stopped."""
+    while True:
+        try:
+            message = inbox.get(timeout=1.0)
+        except queues.Empty:
+            if all(worker.process.poll() is not None for worker in workers) and inbox.empty():
+                raise IivError("the index build processes stopped before they finished") from None
+            continue
+        if message[0] == "exit":
+            if message[1] != 0:
+                raise IivError(f"an index build process stopped (exit status {message[1]})")
+            continue
+        if message[0] == "error":
+            raise IivError(f"an index build process failed:\n{message[1]}")
+        if message[0] != kind:
+            raise IivError(f"an index build process sent {message[0]!r}, not {kind!r}")
+        return message[1] if kind == "notes" else message[1:]
+
+
+def _work() -> None:
+    """A build process (see `_build_in_workers`): a job on stdin; notes, then a segment, out."""
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # anything printed goes to stderr, not into the messages
+
+    def send(message: tuple[Any, ...]) -> None:
+        pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
+        out.flush()
+
+    gc.disable()  # a short life with millions of postings, which hold no cycles: scanning
+    # them again and again would double the work
+    try:
+        parent, folder, root, share = pickle.load(sys.stdin.buffer)
+        _die_with(parent)
+        documents = _read_share(Path(root), share, send)
+        send(("segments", *_write_segments(folder, documents)))
+    except BaseException:
+        send(("error", traceback.format_exc()))
+    out.close()
+
+
+def _die_with(parent: int) -> None:
+    """End this process with its parent (killed or not), rather than index for no one."""
+    with suppress(Exception):  # Linux only: elsewhere the worker finishes its share, then exits
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _read_share(
+    root: Path, share: list[tuple[str, int, int]], send: Callable[[tuple[Any, ...]], None]
+) -> list[dict[str, Any]]:
+    """Read and parse the notes, sending them back (pickled, bodies left out: what the catalog
+    stores) a chunk at a time; keep their documents, bodies as UTF-8 (a text with one emoji
+    takes four bytes a character as a str)."""
+    from iiv.vault import read_existing
+
+    documents = []
+    for start in range(0, len(share), CHUNK):
+        notes: dict[str, bytes | None] = {}
+        for path, size, mtime_ns in share[start : start + CHUNK]:
+            note = read_existing(root, path)
+            if note is not None:
+                document = _document(note, FileStat(path, size, mtime_ns))
+                document.pop("_stored_body", None)
+                document["body"] = document.get("body", "").encode("utf-8")
+                documents.append(document)
+            notes[path] = None if note is None else pickle.dumps(_without_body(note))
+        send(("notes", notes))
+    return documents
+
+
+def _write_segments(folder: str, documents: list[dict[str, Any]]) -> tuple[list[Any], int]:
+    """Index the documents as segments of SEGMENT_DOCS at most: one big segment costs more
+    per note (its postings no longer fit in memory, and whoosh merges them from disk)."""
+    segments, count = [], len(documents)
+    while documents:
+        batch, documents[:SEGMENT_DOCS] = documents[:SEGMENT_DOCS], []  # frees them as it goes
+        writer = _Writer(
+            index.open_dir(folder), _lk=False, limitmb=WORKER_MB, temp=f"MAIN.{os.getpid()}.tmp"
+        )
+        try:
+            for document in batch:
+                body = document.pop("body").decode("utf-8")
+                if body:
+                    document.update(body=body, _stored_body=body[:MAX_STORED_BODY])
+                writer.add_document(**document)
+            segments.append(writer._finalize_segment())
+        except BaseException:
+            writer.cancel()
+            raise
+        writer._finish()
+    return segments, count
+
+
+def _commit_segments(ix: Any, segments: list[Any]) -> None:
+    """Make the workers' segments the index (what whoosh's multi-segment writer does)."""
+    writer = SegmentWriter(ix)
+    try:
+        writer._close_segment()
+        writer._commit_toc(segments)
+    finally:
+        writer._finish()
 
 
 def _swap_in(fresh: Path, folder: Path, old: Path) -> None:
@@ -461,59 +1251,64 @@ def _plain(text: str) -> query.Query:
 # Results
 
 
-class _MarkFormatter(highlight.Formatter):  # type: ignore[misc]
-    """Escapes all text, wraps matched words in <mark>, and shows cut ends with an ellipsis."""
-
-    between = " … "
-
-    def _text(self, text: str) -> str:
-        return html.escape(text)
-
-    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
-        return f"<mark>{html.escape(str(highlight.get_text(text, token, replace)))}</mark>"
-
-    def format_fragment(self, fragment: Any, replace: bool = False) -> str:
-        """The fragment, stretched to the ends of the text when only punctuation is left out."""
-        text = fragment.text
-        if not re.search(r"\w", text[: fragment.startchar]):
-            fragment.startchar = 0
-        if not re.search(r"\w", text[fragment.endchar :]):
-            fragment.endchar = len(text)
-        inner = str(super().format_fragment(fragment, replace)).strip()
-        before = "…" if fragment.startchar > 0 else ""
-        after = "…" if fragment.endchar < len(text) else ""
-        return before + inner + after
-
-
-def _highlighter() -> highlight.Highlighter:
-    fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
-    return highlight.Highlighter(fragmenter=fragmenter, formatter=_MarkFormatter())
-
-
 def _page(searcher: Any, parsed: query.Query, text: str, limit: int, page: int) -> SearchResult:
     last_page = max(1, math.ceil(searcher.doc_count() / limit))
-    results = searcher.search_page(parsed, min(max(1, page), last_page), pagelen=limit)
-    results.results.highlighter = _highlighter()
+    pruned = _lean(parsed, searcher.reader())
+    results = searcher.search_page(pruned, min(max(1, page), last_page), pagelen=limit)
     total = int(results.total)
+    terms = _body_terms(searcher, pruned) if total else frozenset()
     return SearchResult(
         query=text,
         total=total,
-        hits=tuple(_hit(hit) for hit in results),
+        hits=tuple(_hit(hit, terms) for hit in results),
         page=max(1, results.pagenum),
         pages=int(results.pagecount),
         suggestion=_suggestion(searcher, parsed, text) if total == 0 else None,
     )
 
 
-def _hit(hit: Any) -> Hit:
-    body = hit.get("body", "")
-    snippet = hit.highlights("body", top=1) if body else ""
+def _lean(parsed: query.Query, reader: Any) -> query.Query:
+    """The same query, cheaper to run: a word or phrase is looked for in every searched field,
+    so drop the fields that lack it (keeping one, so that nothing changes), and walk the
+    postings of a rare word directly instead of loading every match into an array."""
+
+    def visit(node: query.Query) -> query.Query:
+        if not isinstance(node, query.Or):
+            return node
+        children = [c for c in node.subqueries if not _absent(c, reader)] or node.subqueries[:1]
+        lean = node.__class__(children, boost=node.boost)
+        if sum(child.estimate_size(reader) for child in children) * 20 < reader.doc_count_all():
+            lean.matcher_type = query.Or.DEFAULT_MATCHER
+        return lean
+
+    return parsed.accept(visit)
+
+
+def _absent(node: query.Query, reader: Any) -> bool:
+    """A word, or a phrase with a word, that the field lacks: it can match nothing."""
+    if isinstance(node, query.Term):
+        return (node.fieldname, node.text) not in reader
+    if isinstance(node, query.Phrase):
+        return any((node.fieldname, word) not in reader for word in node.words)
+    return False
+
+
+def _body_terms(searcher: Any, parsed: query.Query) -> frozenset[bytes]:
+    """The body terms a query looks for, prefixes and wildcards expanded (what to highlight)."""
+    # (whoosh skips leaves after the first unless a field is named)
+    found = parsed.existing_terms(searcher.reader(), phrases=True, expand=True, fieldname="body")
+    return frozenset(term for field, term in found if field == "body")
+
+
+def _hit(hit: Any, terms: frozenset[bytes]) -> Hit:
+    stored = hit.fields()
+    body = stored.get("body", "")
     return Hit(
-        path=hit["path"],
-        kind=hit.get("kind", "note"),
-        title=hit.get("title", ""),
+        path=stored["path"],
+        kind=stored.get("kind", "note"),
+        title=stored.get("title", ""),
         score=float(hit.score or 0.0),
-        snippet=snippet or _opening(body),
+        snippet=(_snippet(body, terms) if terms else "") or _opening(body),
     )
 
 
@@ -523,6 +1318,69 @@ def _opening(body: str) -> str:
         return html.escape(text)
     cut = text.rfind(" ", 0, SNIPPET_CHARS)
     return html.escape(text[: cut if cut > 0 else SNIPPET_CHARS]) + "…"
+
+
+Match = tuple[int, int, bytes]  # start, end, term
+
+
+def _snippet(text: str, terms: frozenset[bytes], most: int = 50) -> str:
+    """The stretch of `text` (SNIPPET_CHARS at most) matching the most query terms, as HTML:
+    escaped, matches in <mark>, cut ends shown by "…". Empty when no word matches.
+
+    Stops looking once one match of every term is found, or after `most` matches.
+    """
+    matches: list[Match] = []
+    seen: set[bytes] = set()
+    known = _STEMMED._cache
+    for found in WORD_RE.finditer(text):
+        word = found.group()
+        term = known[word] if word in known else _STEMMED(word)
+        if term in terms:
+            matches.append((found.start(), found.end(), term))
+            seen.add(term)
+            if len(seen) == len(terms) or len(matches) >= most:
+                break
+    if not matches:
+        return ""
+    begin, end, inside = _window(text, matches)
+    return _mark(text, begin, end, inside)
+
+
+def _window(text: str, matches: list[Match]) -> tuple[int, int, list[Match]]:
+    """The window starting a little before some match that holds the most distinct terms."""
+    best: tuple[int, int, list[Match]] = (-1, 0, [])
+    for number, (start, _, _) in enumerate(matches):
+        begin = max(0, start - SNIPPET_CONTEXT)
+        inside = [m for m in matches[number:] if m[1] - begin <= SNIPPET_CHARS]
+        score = len({term for _, _, term in inside})
+        if score > best[0]:
+            best = (score, begin, inside)
+    _, begin, inside = best
+    end = min(len(text), begin + SNIPPET_CHARS)
+    if begin > 0 and text[begin - 1].isalnum():  # do not start in the middle of a word
+        space = text.find(" ", begin, inside[0][0])
+        begin = space + 1 if space >= 0 else inside[0][0]
+    if end < len(text) and text[end].isalnum():
+        space = text.rfind(" ", inside[-1][1], end)
+        end = space if space >= 0 else inside[-1][1]
+    if not re.search(r"\w", text[:begin]):
+        begin = 0
+    if not re.search(r"\w", text[end:]):
+        end = len(text)
+    return begin, end, inside
+
+
+def _mark(text: str, begin: int, end: int, inside: list[Match]) -> str:
+    parts, last = [], begin
+    for start, stop, _ in inside:
+        if stop > end:
+            break
+        parts += [html.escape(text[last:start]), f"<mark>{html.escape(text[start:stop])}</mark>"]
+        last = stop
+    parts.append(html.escape(text[last:end]))
+    before = "…" if begin > 0 else ""
+    after = "…" if end < len(text) else ""
+    return before + "".join(parts).strip() + after
 
 
 def _suggestion(searcher: Any, parsed: query.Query, text: str) -> str | None:
@@ -538,30 +1396,59 @@ def _suggestion(searcher: Any, parsed: query.Query, text: str) -> str | None:
     corrected = text
     for (start, end), terms in sorted(spans.items(), reverse=True):
         if not any(term in reader for term in terms):
-            word = _close_word(reader, text[start:end].lower(), {f for f, _ in terms})
+            word = _close_word(searcher, text[start:end].lower(), {f for f, _ in terms})
             corrected = corrected[:start] + word + corrected[end:] if word else corrected
     if corrected == text or searcher.search(_parse(corrected), limit=1).is_empty():
         return None
     return corrected
 
 
-def _close_word(reader: Any, word: str, fieldnames: set[str]) -> str | None:
+def _close_word(searcher: Any, word: str, fieldnames: set[str]) -> str | None:
     """The indexed word closest to `word` (a swap of two letters counts as one edit), else None.
 
     Ties go to the word found in more notes.
     """
     if len(word) < 3 or not word.isalpha():
         return None
-    schema = reader.schema
-    sources = {schema[f].spelling_fieldname(f) for f in fieldnames if schema[f].scorable}
+    schema = searcher.schema
     counts: dict[str, int] = {}
-    for field in sources:
-        for candidate in reader.terms_within(field, word, 2, prefix=1):
-            counts[candidate] = counts.get(candidate, 0) + reader.doc_frequency(field, candidate)
+    for field in sorted(f for f in fieldnames if schema[f].scorable):
+        for candidate, frequency in _candidates(searcher, field, word):
+            counts[candidate] = counts.get(candidate, 0) + frequency
     counts.pop(word, None)
     if not counts:
         return None
     return min(sorted(counts), key=lambda c: (_edits(word, c), -counts[c]))
+
+
+def _candidates(searcher: Any, field: str, word: str) -> Iterator[tuple[str, int]]:
+    """Words within two edits of `word` in a field, with the number of notes holding them.
+
+    A stemmed field holds stems ("differ"), so the words are read back from notes holding
+    the stem ("difference") rather than from a second, unstemmed copy of every body.
+    """
+    reader = searcher.reader()
+    stemmed = getattr(searcher.schema[field], "stemmed", False)
+    target = _STEMMED(word) if stemmed else word.encode("utf-8")
+    if not target:
+        return
+    for candidate in reader.terms_within(field, target.decode("utf-8"), 2, prefix=1):
+        frequency = reader.doc_frequency(field, candidate)
+        if not stemmed:
+            yield candidate, frequency
+            continue
+        for spelling in _spellings(searcher, field, candidate.encode("utf-8")):
+            yield spelling, frequency
+
+
+def _spellings(searcher: Any, field: str, term: bytes, notes: int = 3) -> set[str]:
+    """How a stemmed term is written in a few of the notes that hold it (lowercase, folded)."""
+    found: set[str] = set()
+    for hit in searcher.search(query.Term(field, term), limit=notes):
+        for word in WORD_RE.findall(hit.get(field, "")):
+            if _STEMMED(word) == term:
+                found.add(word.lower().translate(accent_map))
+    return found
 
 
 def _edits(a: str, b: str) -> int:

@@ -234,6 +234,10 @@ def _load_yaml(path: str, text: str, problems: list[Problem]) -> dict[str, Any]:
     except (yaml.YAMLError, ValueError, TypeError, RecursionError) as error:
         problems.append(Problem(path, 2, f"invalid YAML front-matter: {error}", "yaml"))
         return {}
+    except (AttributeError, KeyError, IndexError, OverflowError):  # `!!bool maybe`, `!!int +_`
+        message = "invalid YAML front-matter: a value does not fit its !! tag"
+        problems.append(Problem(path, 2, message, "yaml"))
+        return {}
     if data is None:
         return {}
     if not isinstance(data, dict):

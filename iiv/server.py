@@ -20,6 +20,7 @@ from iiv.web.security import LOOPBACK_HOSTS, WebSettings, load_secret
 from iiv.worker import Worker
 
 log = logging.getLogger(__name__)
+LOCK_WAIT = 30.0  # seconds `iiv serve` waits for another iiv to finish writing the index
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Server:
             )
         self.library = Library.open(options.vault, options.index_dir)
         self.lock = WriterLock(self.library.folder)
-        if not self.lock.acquire(timeout=0):
+        if not _acquire(self.lock):
             self.library.close()
             raise IivError("another iiv serve (or iiv index) is writing this vault's index; "
                            "stop it first, or use the one that runs")
@@ -98,6 +99,15 @@ class Server:
         self.worker.stop()
         self.library.close()
         self.lock.release()
+
+
+def _acquire(lock: WriterLock) -> bool:
+    """The index's writer lock. An `iiv index`, or the quick sync of an `iiv search`, lets go
+    of it when done: wait for them a while rather than refuse to start."""
+    if lock.acquire(timeout=0):
+        return True
+    log.warning("waiting for another iiv writing this vault's index...")
+    return lock.acquire(timeout=LOCK_WAIT)
 
 
 def _url_host(host: str) -> str:

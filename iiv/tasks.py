@@ -193,7 +193,10 @@ def snooze_line(text: str, days: int, today: date) -> str:
         raise EditRefused("only an open task can be snoozed")
     current = task.when
     base = max(current, today) if current else today
-    new = base + timedelta(days=days)
+    try:
+        new = base + timedelta(days=days)
+    except OverflowError:
+        raise EditRefused(f"the task cannot be moved {days} days past {base}") from None
     if current is None:
         shifted = _shift_dates(text, {"due": new})  # an impossible date written there
         return shifted if shifted != text else _append_field(text, f"📅 {new.isoformat()}")
@@ -269,12 +272,16 @@ def _next_occurrence(text: str, task: Task, today: date) -> str | None:
     dated = {k: v for k, v in dates if v}
     if not dated:
         return fresh  # as in Tasks: the next instance of an undated task is undated too
-    count = int(rule.group("n") or 1)
-    unit = rule.group("unit").lower()
     reference = next(iter(dated.values()))  # as in Tasks: due, else scheduled, else start
     anchor = today if rule.group("when_done") else reference
-    step = _add(anchor, count, unit) - reference
-    return _shift_dates(fresh, {k: v + step for k, v in dated.items()})
+    try:
+        step = _add(anchor, int(rule.group("n") or 1), rule.group("unit").lower()) - reference
+        return _shift_dates(fresh, {k: v + step for k, v in dated.items()})
+    except (OverflowError, ValueError):  # past year 9999, or more digits than int() reads
+        raise EditRefused(
+            f"the next occurrence of a task repeating {task.recurrence!r} is past the year 9999:"
+            " complete it in Obsidian"
+        ) from None
 
 
 def _add(day: date, count: int, unit: str) -> date:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
@@ -111,14 +112,29 @@ def inside(root: Path, path: Path) -> bool:
 
 
 def note_file(root: Path, rel_path: str, config: Config | None = None) -> Path:
-    """The file of a vault-relative note path, refusing anything outside the vault or ignored."""
-    rel = rel_path.replace("\\", "/").strip()
+    """The file of a vault-relative note path, refusing anything outside the vault or ignored.
+
+    A path as typed may use `\\` and stray spaces; one from a listing is exact, and on POSIX
+    a note's name may hold a backslash or start with a space: the exact path is tried first.
+    """
+    typed = rel_path.replace("\\", "/").strip()
+    if typed != rel_path and os.sep == "/":
+        with suppress(NoteNotFound):
+            return _note_file(root, rel_path, rel_path, config)
+    return _note_file(root, typed, rel_path, config)
+
+
+def _note_file(root: Path, rel: str, rel_path: str, config: Config | None) -> Path:
     parts = PurePosixPath(rel).parts
     bad = not parts or rel.startswith("/") or ".." in parts or "\x00" in rel
     if bad or is_ignored(rel, config or Config()):
         raise NoteNotFound(f"{rel_path}: not a note in this vault")
     path = root / rel
-    if not inside(root, path) or not path.is_file():
+    try:
+        found = inside(root, path) and path.is_file()
+    except OSError:  # a name longer than the file system allows, say
+        found = False
+    if not found:
         raise NoteNotFound(f"{rel_path}: no such note in this vault")
     return path
 

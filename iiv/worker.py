@@ -2,6 +2,8 @@
 
 It applies what the watcher recorded in coalesced batches, and reconciles the whole vault at
 start, periodically and after any alarm, so that the index converges even when events are lost.
+Once changes stop for a moment, it tidies the index (merging what saves left behind), so that
+a save itself only ever writes a tiny segment.
 """
 
 from __future__ import annotations
@@ -24,10 +26,13 @@ class Worker:
         reconcile_every: float = 60.0,
         debounce: float = 0.05,
         max_delay: float = 0.3,
+        tidy_after: float = 2.0,
     ) -> None:
         self.library = library
         self.reconcile_every = reconcile_every
         self.debounce, self.max_delay = debounce, max_delay
+        self.tidy_after = tidy_after  # seconds without changes before tidying the index
+        self._untidy = False  # changes were applied since the last tidy
         self.watcher = Watcher(library.root, self.record, self.alarm) if watch else None
         self._paths: set[str] = set()
         self._full = True  # the first job: a full sync
@@ -72,12 +77,16 @@ class Worker:
             try:
                 if full:
                     self._check_watcher()
-                    self.library.sync()
+                    self._untidy |= self.library.sync().changed > 0
                     last_full = time.monotonic()
                     self.ready.set()
                 elif batch:
                     self.library.sync(batch)
-            except Exception:  # noqa: BLE001 - the worker survives; a full reconcile repairs
+                    self._untidy = True
+                else:
+                    self._untidy = False
+                    self.library.compact()
+            except Exception:  # the worker survives; a full reconcile repairs
                 log.exception("sync failed; the whole vault will be reconciled")
                 with self._wake:
                     self._full = True
@@ -87,14 +96,20 @@ class Worker:
                     self.library.pending = len(self._paths)
 
     def _next_batch(self, last_full: float) -> tuple[set[str] | None, bool]:
-        """Wait for work; coalesce a burst of paths into one batch."""
+        """Wait for work; coalesce a burst of paths into one batch.
+
+        An empty batch means: nothing changed for `tidy_after` seconds, time to tidy.
+        """
         with self._wake:
             while not (self._paths or self._full or self._stopping):
                 remaining = last_full + self.reconcile_every - time.monotonic()
                 if remaining <= 0:
                     self._full = True
                     break
-                self._wake.wait(timeout=remaining)
+                if self._untidy and not self._wake.wait(timeout=min(remaining, self.tidy_after)):
+                    return set(), False
+                if not self._untidy:
+                    self._wake.wait(timeout=remaining)
             if self._stopping:
                 return None, False
             if not self._full:

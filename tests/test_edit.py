@@ -254,6 +254,7 @@ def test_replacing_a_block_list_removes_its_items_and_keeps_what_follows(tmp_pat
         ("status: 'it''s # not a comment'  # a comment", "status: done  # a comment"),
         ('status: "a \\" # b" # c', "status: done # c"),
         ("status: >-\n  folded\n  text", "status: done"),
+        ("'status' : a  # quoted key", "'status' : done  # quoted key"),
     ],
 )
 def test_a_replaced_value_keeps_the_key_spacing_and_trailing_comment(
@@ -316,7 +317,7 @@ def test_values_are_quoted_only_when_they_would_not_read_back_as_text(
             "has git conflict markers: resolve the merge first",
         ),
         (
-            "---\n'status': a\n---\n",
+            "---\n{status: a}\n---\n",
             "cannot find the line that sets status: edit it in your editor",
         ),
     ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -439,3 +440,15 @@ def test_searches_from_several_threads_while_another_thread_writes(index: Index)
             reader.join()
     assert errors == []
     assert found(index, "kayak") == {"k/last.md"}
+
+
+def test_each_word_is_found_as_a_query_analyzes_it(index: Index) -> None:
+    text = (
+        "Straße, José's café: node.js e.g. 3.14 — interviewing ÆSIR programs, naïve CRDTs; "
+        "the lighthouse of the kayak keeper"
+    )
+    index.update([entry("words.md", text)], [])
+    for word in re.findall(r"\w+(?:\.\w+)*", text):
+        if len(word) > 1 and word.lower() not in ("the", "of", "e.g"):
+            assert "words.md" in found(index, word), word
+    assert found(index, '"lighthouse kayak keeper"') == {"words.md"}  # stop words take no place

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.routing import PathConverter
 
 from iiv.library import Library
 from iiv.web import actions, api, notes, pages, search, security, today
 from iiv.web.security import WebSettings
 
 
+class NotePath(PathConverter):
+    """A vault path in a URL: like `path`, but a newline, which a file name may hold, matches."""
+
+    regex = "[^/][\\s\\S]*?"
+
+
 def create_app(library: Library, settings: WebSettings | None = None) -> Flask:
     settings = settings or WebSettings()
     app = Flask(__name__)
+    app.url_map.converters["path"] = NotePath  # for the blueprints' routes, added below
     app.config.update(
         SECRET_KEY=settings.secret_key,
         DEBUG=False,

@@ -115,7 +115,8 @@ def _target() -> tuple[str, str]:
 
 def _number(name: str, highest: int) -> int:
     text = request.form.get(name, "")
-    if not text.isdigit() or not 1 <= int(text) <= highest:
+    # ASCII digits only: "²".isdigit() holds but int() refuses it, and so a 5,000-digit number
+    if not (text.isascii() and text.isdigit() and len(text) <= 9) or not 1 <= int(text) <= highest:
         raise BadArgument(f"{name}: expected a whole number from 1 to {highest}, got {text!r}")
     return int(text)
 

@@ -6,8 +6,11 @@ from datetime import date
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from iiv.dates import BadDate, parse_date
+from iiv.dates import BadDate
+from iiv.errors import BadArgument
 from iiv.library import Library
+from iiv.web.pages import parse_today
+from iiv.web.search import checked_query
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -36,7 +39,10 @@ def status() -> Response:
 
 @bp.get("/search")
 def search() -> Response | tuple[Response, int]:
-    query = request.args.get("q", "").strip()
+    try:
+        query = checked_query(request.args.get("q", "").strip())
+    except BadArgument as error:
+        return _error(str(error))
     limit = _int_arg("limit", 20, 1, 200)
     page = _int_arg("page", 1, 1, 10_000)
     result = library().search(query, limit=limit, page=page)
@@ -57,7 +63,7 @@ def search() -> Response | tuple[Response, int]:
 @bp.get("/due")
 def due() -> Response | tuple[Response, int]:
     try:
-        today = parse_date(request.args["today"]) if "today" in request.args else date.today()
+        today = parse_today(request.args["today"]) if "today" in request.args else date.today()
     except BadDate as error:
         return _error(f"today: {error}")
     within = _int_arg("within", 7, 0, 3660)

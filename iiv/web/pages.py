@@ -7,7 +7,7 @@ The other pages live beside this module, one blueprint per area: `today`, `searc
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
@@ -22,6 +22,7 @@ from iiv.web.security import WebSettings
 from iiv.web.urls import note_url, safe_next
 
 bp = Blueprint("pages", __name__)
+LOOK_AHEAD = timedelta(days=3660)  # the longest `within` of /api/due: ten years
 
 
 def library() -> Library:
@@ -38,9 +39,19 @@ def display_day() -> date:
     """`?today=YYYY-MM-DD` (it changes only what is shown), else the real today."""
     text = request.args.get("today", "").strip()
     try:
-        return parse_date(text) if text else date.today()
+        return parse_today(text) if text else date.today()
     except BadDate as error:
         raise BadArgument(f"today: {error}") from None
+
+
+def parse_today(text: str) -> date:
+    """A `today` to show what is due on: ten years either side must still be in the calendar."""
+    day = parse_date(text)
+    if day > date.max - LOOK_AHEAD:
+        raise BadDate(f"{text.strip()} is too far in the future")
+    if day < date.min + LOOK_AHEAD:
+        raise BadDate(f"{text.strip()} is too far in the past")
+    return day
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, render_template, request
 
+from iiv.errors import BadArgument
 from iiv.index import SearchResult
 from iiv.note import STATUSES
 from iiv.vault import Vault
@@ -15,6 +16,7 @@ from iiv.web.urls import note_url, search_url
 
 bp = Blueprint("search", __name__)
 PER_PAGE = 20
+MAX_QUERY = 500
 FILTERS = ("kind", "tag", "company", "status")
 KINDS = (("person", "People"), ("interview", "Interviews"), ("note", "Notes"))
 KIND_LABELS = {"person": "Person", "interview": "Interview", "note": "Note"}
@@ -74,6 +76,14 @@ def search() -> str:
     return render_template("search.html", page=_page(query, result, library().snapshot()))
 
 
+def checked_query(query: str) -> str:
+    """The query, unless it is too long: the index's spelling suggestion for one long word
+    costs about half a millisecond a character, and any web page can make a browser ask."""
+    if len(query) > MAX_QUERY:
+        raise BadArgument(f"q: a query has at most {MAX_QUERY} characters, not {len(query)}")
+    return query
+
+
 def with_filter(query: str, field: str, value: str | None) -> str:
     """The query with its `field:` term replaced by `field:value` (removed when value is None)."""
     pattern = rf'(?<!\S){re.escape(field)}:(?:"[^"]*"|\S+)'
@@ -90,12 +100,13 @@ def _query_from_args() -> str:
     for field in FILTERS:
         if field in request.args:  # from the filter form: set it, or clear it when empty
             query = with_filter(query, field, request.args[field].strip() or None)
-    return query
+    return checked_query(query)
 
 
 def _page_number() -> int:
     text = request.args.get("page", "1")
-    return max(1, min(int(text), 10_000)) if text.isdigit() else 1
+    digits = text.isascii() and text.isdigit()  # not "²", which int() refuses
+    return max(1, min(int(text[:6]), 10_000)) if digits else 1
 
 
 def _page(query: str, result: SearchResult | None, vault: Vault) -> SearchPage:
