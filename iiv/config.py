@@ -1,4 +1,4 @@
-"""A vault's settings: defaults, overridden by the optional `iiv.yaml` the user writes at its root."""
+"""A vault's settings: defaults, overridden by the optional `iiv.yaml` at the vault's root."""
 
 from __future__ import annotations
 

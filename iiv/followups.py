@@ -65,8 +65,15 @@ def _shift(day: date, days: int) -> date:
         return date.max if days > 0 else date.min
 
 
-def _item(note: Note, key: str, action: str, due: date, kind: str, today: date,
-          people: tuple[str | None, str | None]) -> FollowUp:
+def _item(
+    note: Note,
+    key: str,
+    action: str,
+    due: date,
+    kind: str,
+    today: date,
+    people: tuple[str | None, str | None],
+) -> FollowUp:
     name, person_path = people
     return FollowUp(note.path, note.line_of(key), name, action, due, kind, due < today, person_path)
 
@@ -89,8 +96,16 @@ def _tasks(vault: Vault, today: date) -> Iterator[FollowUp]:
             when = task.when
             if task.is_open and when is not None:
                 name, path = _task_person(vault, note, task.description)
-                yield FollowUp(note.path, task.line, name, task.description or "(task)", when,
-                               "task", when < today, path)
+                yield FollowUp(
+                    note.path,
+                    task.line,
+                    name,
+                    task.description or "(task)",
+                    when,
+                    "task",
+                    when < today,
+                    path,
+                )
 
 
 def _task_person(vault: Vault, note: Note, description: str) -> tuple[str | None, str | None]:
@@ -149,7 +164,9 @@ def _preparations(vault: Vault, today: date) -> Iterator[FollowUp]:
         what = note.medium or "interview"
         who = people[0] or "them"
         if note.date < today:
-            action = f"The {what} with {who} on {when} is still scheduled: mark it done or reschedule"
+            action = (
+                f"The {what} with {who} on {when} is still scheduled: mark it done or reschedule"
+            )
             yield _item(note, "status", action, note.date, "prepare", today, people)
         else:
             due = _shift(note.date, -vault.config.prepare_before)

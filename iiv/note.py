@@ -120,7 +120,9 @@ def parse_note(path: str, data: bytes) -> Note:
     conflict_line = _conflict_markers(lines)
     if conflict_line:
         problems.append(
-            Problem(path, conflict_line, "git conflict markers: resolve the merge", "conflict-markers")
+            Problem(
+                path, conflict_line, "git conflict markers: resolve the merge", "conflict-markers"
+            )
         )
         if fm_end and conflict_line <= fm_end + 1:
             meta_text = None
@@ -131,11 +133,15 @@ def parse_note(path: str, data: bytes) -> Note:
     tasks = _tasks(path, lines, body_start, problems)
     conflict_of = _conflict_original(path)
     if conflict_of:
-        message = f"sync conflict copy of {conflict_of!r}: merge it into the original, then delete it"
+        message = (
+            f"sync conflict copy of {conflict_of!r}: merge it into the original, then delete it"
+        )
         problems.append(Problem(path, None, message, "conflict-copy"))
     stem = PurePosixPath(path).stem
     title = values.text("name" if kind == "person" else "title") or stem
-    fields_ = values.person() if kind == "person" else values.interview() if kind == "interview" else {}
+    fields_ = (
+        values.person() if kind == "person" else values.interview() if kind == "interview" else {}
+    )
     return Note(
         path=path,
         kind=kind,
@@ -163,7 +169,9 @@ def _decode(path: str, data: bytes, problems: list[Problem]) -> str:
     if data.startswith(BOM):
         data = data[len(BOM) :]
     if b"\x00" in data[:8192]:
-        problems.append(Problem(path, None, "binary file, not Markdown text: not indexed", "binary"))
+        problems.append(
+            Problem(path, None, "binary file, not Markdown text: not indexed", "binary")
+        )
         return ""
     try:
         text = data.decode("utf-8")
@@ -222,7 +230,7 @@ def _load_yaml(path: str, text: str, problems: list[Problem]) -> dict[str, Any]:
             message = f"front-matter is nested more than {MAX_DEPTH} levels deep: not read"
             problems.append(Problem(path, 2, message, "yaml"))
             return {}
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         problems.append(_yaml_problem(path, error, text))
         return {}
@@ -289,7 +297,9 @@ def _bounded(value: Any) -> Any:
         budget[0] -= 1
         if budget[0] < 0 or depth > 20:
             raise OverflowError
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        )
         for child in children:
             count(child, depth + 1)
 
@@ -409,7 +419,7 @@ class _Properties:
             return parse_link(inner)
         if isinstance(value, str):
             return parse_link(value)
-        self.problem(key, f"expected a link like \"[[Ada Lovelace]]\", got {_describe(value)}")
+        self.problem(key, f'expected a link like "[[Ada Lovelace]]", got {_describe(value)}')
         return None
 
     def links(self, key: str) -> tuple[Link, ...]:

@@ -15,7 +15,8 @@ from iiv.dates import DATE_RE, BadDate, parse_date
 from iiv.errors import EditRefused
 
 TASK_RE = re.compile(
-    r"^(?P<indent>[ \t>]*)(?P<marker>[-*+]|\d+[.)])[ \t]+\[(?P<status>[^\]])\](?:[ \t]+(?P<rest>.*))?$"
+    r"^(?P<indent>[ \t>]*)(?P<marker>[-*+]|\d+[.)])[ \t]+"
+    r"\[(?P<status>[^\]])\](?:[ \t]+(?P<rest>.*))?$"
 )
 VS = "\ufe0f?"  # emoji may carry an invisible variation selector
 DATE_FIELDS = {

@@ -155,8 +155,13 @@ def read_note(root: Path, rel_path: str) -> Note:
         data = (root / rel_path).read_bytes()
     except OSError as error:
         problem = Problem(rel_path, None, f"cannot read: {error.strerror}", "io")
-        return Note(path=rel_path, kind="note", title=PurePosixPath(rel_path).stem, body="",
-                    problems=(problem,))
+        return Note(
+            path=rel_path,
+            kind="note",
+            title=PurePosixPath(rel_path).stem,
+            body="",
+            problems=(problem,),
+        )
     return parse_note(rel_path, data)
 
 
@@ -216,16 +221,19 @@ class Vault:
     def _link_problem(self, link: Link) -> str | None:
         candidates = self.resolver.candidates(link.target)
         if not candidates:
-            return f"[[{link.target}]] matches no note (create it with: iiv new person \"{link.target}\")"
+            hint = f'iiv new person "{link.target}"'
+            return f"[[{link.target}]] matches no note (create it with: {hint})"
         if self.notes[candidates[0]].kind != "person":
-            return f"[[{link.target}]] is {candidates[0]}, which is not a person note (type: person)"
+            return (
+                f"[[{link.target}]] is {candidates[0]}, which is not a person note (type: person)"
+            )
         if len(candidates) > 1:
             return f"[[{link.target}]] is ambiguous: {', '.join(candidates)}; using {candidates[0]}"
         return None
 
 
 def _person_links(note: Note) -> list[tuple[str, Link]]:
-    """Each link to a person with the property it came from (`person`, `people`, `introduced_by`)."""
+    """Each link to a person with the property that holds it (person, people, introduced_by)."""
     found = [("introduced_by", note.introduced_by)] if note.introduced_by else []
     for key in ("person", "people"):
         targets = {link.target for link in _links_in(note.meta.get(key))}

@@ -44,8 +44,11 @@ def _comparable(note: object) -> object:
 
 
 def assert_consistent(library: Library, timeout: float = 15.0) -> None:
-    wait_until(lambda: library.pending == 0 and consistent(library), timeout,
-               "the index to equal a fresh read of the vault")
+    wait_until(
+        lambda: library.pending == 0 and consistent(library),
+        timeout,
+        "the index to equal a fresh read of the vault",
+    )
 
 
 def write(path: Path, text: str) -> None:

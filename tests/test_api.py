@@ -43,8 +43,15 @@ def get(server: Server, path: str, host: str | None = None) -> tuple[int, Any]:
 def test_status_has_the_documented_shape(server: Server) -> None:
     status, data = get(server, "/api/status")
     assert status == 200
-    assert set(data) >= {"notes", "indexed", "problems", "pending", "last_sync", "watching",
-                         "index_version"}
+    assert set(data) >= {
+        "notes",
+        "indexed",
+        "problems",
+        "pending",
+        "last_sync",
+        "watching",
+        "index_version",
+    }
     assert data["notes"] == data["indexed"] == 38
     assert data["problems"] == 0 and data["pending"] == 0 and data["watching"] is True
 
@@ -53,7 +60,12 @@ def test_due_has_the_documented_shape(server: Server) -> None:
     status, data = get(server, "/api/due?today=2026-12-01&within=7")
     assert status == 200 and data["today"] == "2026-12-01"
     assert {item["kind"] for item in data["items"]} == {
-        "task", "thank-you", "nudge", "prepare", "keep-in-touch"}
+        "task",
+        "thank-you",
+        "nudge",
+        "prepare",
+        "keep-in-touch",
+    }
     for item in data["items"]:
         assert list(item) == ["path", "line", "person", "action", "due", "kind", "overdue"]
         assert not item["path"].startswith("/") and "\\" not in item["path"]
@@ -61,7 +73,9 @@ def test_due_has_the_documented_shape(server: Server) -> None:
 
 def test_due_refuses_a_bad_date_with_one_line(server: Server) -> None:
     assert get(server, "/api/due?today=2026-02-30") == (
-        400, {"error": "today: 2026-02-30 is not a real date"})
+        400,
+        {"error": "today: 2026-02-30 is not a real date"},
+    )
 
 
 def test_search_has_the_documented_shape(server: Server) -> None:
@@ -77,8 +91,9 @@ def test_problems_has_the_documented_shape(server: Server) -> None:
     assert get(server, "/api/problems") == (200, {"items": []})
 
 
-@pytest.mark.parametrize("host", ["evil.example", "127.0.0.1.nip.io:{port}", "localhost:1",
-                                  "attacker.localhost:{port}"])
+@pytest.mark.parametrize(
+    "host", ["evil.example", "127.0.0.1.nip.io:{port}", "localhost:1", "attacker.localhost:{port}"]
+)
 def test_api_refuses_a_foreign_host(server: Server, host: str) -> None:
     status, body = get(server, "/api/status", host=host.format(port=server.port))
     assert status == 421 and "Host" in body
@@ -87,9 +102,14 @@ def test_api_refuses_a_foreign_host(server: Server, host: str) -> None:
 def test_a_sed_edit_shows_in_search_and_problems(server: Server) -> None:
     note = server.library.root / "people" / "Tomasz Wójcik.md"
     subprocess.run(["sed", "-i", "s/woodworking/marquetry/", str(note)], check=True)
-    wait_until(lambda: any(r["path"] == "people/Tomasz Wójcik.md" for r in
-                           get(server, "/api/search?q=marquetry")[1]["results"]), 5,
-               "the sed edit to be searchable")
+    wait_until(
+        lambda: any(
+            r["path"] == "people/Tomasz Wójcik.md"
+            for r in get(server, "/api/search?q=marquetry")[1]["results"]
+        ),
+        5,
+        "the sed edit to be searchable",
+    )
     broken = server.library.root / "notes" / "broken.md"
     broken.write_text("---\nkeep_in_touch: [\n---\n")
     wait_until(lambda: get(server, "/api/problems")[1]["items"] != [], 5, "the problem to show")

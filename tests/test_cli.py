@@ -44,13 +44,29 @@ def test_due_json_has_the_documented_shape(tmp_path: Path) -> None:
     root = make_vault(tmp_path, SMALL)
     code, out = run("due", "--vault", str(root), "--today", "2026-12-01", "--json")
     assert code == 0
-    assert json.loads(out) == {"today": "2026-12-01", "items": [
-        {"path": "interviews/2026-11-28 Ada Lovelace.md", "line": 5, "person": "Ada Lovelace",
-         "action": "Send a thank-you note to Ada Lovelace for the coffee on 2026-11-28",
-         "due": "2026-11-29", "kind": "thank-you", "overdue": True},
-        {"path": "interviews/2026-11-28 Ada Lovelace.md", "line": 10, "person": "Ada Lovelace",
-         "action": "Send the paper", "due": "2026-12-02", "kind": "task", "overdue": False},
-    ]}
+    assert json.loads(out) == {
+        "today": "2026-12-01",
+        "items": [
+            {
+                "path": "interviews/2026-11-28 Ada Lovelace.md",
+                "line": 5,
+                "person": "Ada Lovelace",
+                "action": "Send a thank-you note to Ada Lovelace for the coffee on 2026-11-28",
+                "due": "2026-11-29",
+                "kind": "thank-you",
+                "overdue": True,
+            },
+            {
+                "path": "interviews/2026-11-28 Ada Lovelace.md",
+                "line": 10,
+                "person": "Ada Lovelace",
+                "action": "Send the paper",
+                "due": "2026-12-02",
+                "kind": "task",
+                "overdue": False,
+            },
+        ],
+    }
 
 
 def test_due_reads_the_vault_from_the_environment(tmp_path: Path) -> None:
@@ -73,11 +89,14 @@ def test_example_vault_passes_check() -> None:
 
 
 def test_check_lists_each_broken_note_and_exits_1(tmp_path: Path) -> None:
-    root = make_vault(tmp_path, {
-        "people/ada.md": "---\ntype: person\nname: Ada\n\nkeep_in_touch: often\n---\n",
-        "broken.md": "---\ntitle: [unclosed\n---\nbody\n",
-        "latin.md": b"caf\xe9\n",
-    })
+    root = make_vault(
+        tmp_path,
+        {
+            "people/ada.md": "---\ntype: person\nname: Ada\n\nkeep_in_touch: often\n---\n",
+            "broken.md": "---\ntitle: [unclosed\n---\nbody\n",
+            "latin.md": b"caf\xe9\n",
+        },
+    )
     result = CliRunner().invoke(cli, ["check", "--vault", str(root)])
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
@@ -93,10 +112,15 @@ def test_check_json(tmp_path: Path) -> None:
     code, out = CliRunner().invoke(cli, ["check", "--vault", str(root), "--json"]).exit_code, None
     result = CliRunner().invoke(cli, ["check", "--vault", str(root), "--json"])
     assert code == 1
-    assert json.loads(result.stdout) == {"items": [{
-        "path": "e.md", "line": 1,
-        "message": "empty front-matter (--- then ---): add properties or remove both lines",
-    }]}
+    assert json.loads(result.stdout) == {
+        "items": [
+            {
+                "path": "e.md",
+                "line": 1,
+                "message": "empty front-matter (--- then ---): add properties or remove both lines",
+            }
+        ]
+    }
     assert out is None
 
 
@@ -113,8 +137,9 @@ def test_done_completes_exactly_one_line(tmp_path: Path) -> None:
 
 def test_done_on_a_line_without_a_task_is_one_clear_line(tmp_path: Path) -> None:
     root = make_vault(tmp_path, SMALL)
-    result = CliRunner().invoke(cli, ["done", "--vault", str(root),
-                                      "interviews/2026-11-28 Ada Lovelace.md:2"])
+    result = CliRunner().invoke(
+        cli, ["done", "--vault", str(root), "interviews/2026-11-28 Ada Lovelace.md:2"]
+    )
     assert result.exit_code == 1
     assert result.output == (
         "Error: interviews/2026-11-28 Ada Lovelace.md:2: there is no task on that line\n"
@@ -147,10 +172,13 @@ def test_new_person_and_interview_never_overwrite(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["new", "person", "Grace Hopper", "--vault", str(root)])
     assert result.exit_code == 1
     assert result.output.startswith("Error: ") and "exists" in result.output
-    code, out = run("new", "interview", "Grace Hopper", "--date", "2026-12-03 15:30",
-                    "--vault", str(root))
+    code, out = run(
+        "new", "interview", "Grace Hopper", "--date", "2026-12-03 15:30", "--vault", str(root)
+    )
     assert (code, out) == (0, "interviews/2026-12-03 Grace Hopper.md\n")
-    code, out = run("new", "interview", "Grace Hopper", "--date", "2026-12-03", "--vault", str(root))
+    code, out = run(
+        "new", "interview", "Grace Hopper", "--date", "2026-12-03", "--vault", str(root)
+    )
     assert (code, out) == (0, "interviews/2026-12-03 Grace Hopper 2.md\n")
     code, out = run("due", "--vault", str(root), "--today", "2026-12-01", "--json")
     items = json.loads(out)["items"]
@@ -162,18 +190,26 @@ def test_init_creates_a_vault_that_passes_check(tmp_path: Path) -> None:
     code, out = run("init", str(tmp_path / "v"))
     assert code == 0
     assert sorted(line.rsplit("/v/", 1)[1] for line in out.splitlines()) == [
-        "Welcome.md", "iiv.yaml", "interviews/", "people/", "templates/interview.md",
+        "Welcome.md",
+        "iiv.yaml",
+        "interviews/",
+        "people/",
+        "templates/interview.md",
         "templates/person.md",
     ]
     assert run("check", "--vault", str(tmp_path / "v"))[0] == 0
-    assert run("init", str(tmp_path / "v"))[1] == f"{tmp_path / 'v'} is already a vault: nothing to create\n"
+    assert (
+        run("init", str(tmp_path / "v"))[1]
+        == f"{tmp_path / 'v'} is already a vault: nothing to create\n"
+    )
 
 
 def test_a_missing_vault_is_one_clear_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["due", "--vault", str(tmp_path / "nope")])
     assert result.exit_code == 1
     assert result.output == (
-        f"Error: no vault at {tmp_path / 'nope'}: not a folder (use --vault PATH or set IIV_VAULT)\n"
+        f"Error: no vault at {tmp_path / 'nope'}: not a folder "
+        "(use --vault PATH or set IIV_VAULT)\n"
     )
 
 

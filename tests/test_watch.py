@@ -21,10 +21,13 @@ NOTE = "---\ntype: person\nname: Grace Hopper\n---\nCompiler pioneer. {word}\n"
 
 @pytest.fixture
 def vault(tmp_path: Path) -> Path:
-    return make_vault(tmp_path, {
-        "people/Grace Hopper.md": NOTE.format(word="cobol"),
-        "notes/plain.md": "# Plain\nnothing special\n",
-    })
+    return make_vault(
+        tmp_path,
+        {
+            "people/Grace Hopper.md": NOTE.format(word="cobol"),
+            "notes/plain.md": "# Plain\nnothing special\n",
+        },
+    )
 
 
 @pytest.fixture
@@ -57,8 +60,9 @@ def test_watch_reindexes_an_atomic_rename_save(library: Library, vault: Path) ->
 
 
 def test_watch_reindexes_sed_in_place(library: Library, vault: Path) -> None:
-    subprocess.run(["sed", "-i", "s/cobol/univac/", str(vault / "people/Grace Hopper.md")],
-                   check=True)
+    subprocess.run(
+        ["sed", "-i", "s/cobol/univac/", str(vault / "people/Grace Hopper.md")], check=True
+    )
     searchable(library, "univac", {"people/Grace Hopper.md"})
 
 
@@ -66,10 +70,27 @@ def test_watch_reindexes_sed_in_place(library: Library, vault: Path) -> None:
 @pytest.mark.parametrize("backupcopy", ["yes", "no"])
 def test_watch_reindexes_a_vim_save(library: Library, vault: Path, backupcopy: str) -> None:
     subprocess.run(
-        ["vim", "-Es", "-N", "-u", "NONE", "-i", "NONE", "-c", f"set backupcopy={backupcopy}",
-         "-c", "set swapfile writebackup", "-c", "%s/cobol/harvard/", "-c", "wq",
-         str(vault / "people/Grace Hopper.md")],
-        check=True, timeout=30, stdin=subprocess.DEVNULL,
+        [
+            "vim",
+            "-Es",
+            "-N",
+            "-u",
+            "NONE",
+            "-i",
+            "NONE",
+            "-c",
+            f"set backupcopy={backupcopy}",
+            "-c",
+            "set swapfile writebackup",
+            "-c",
+            "%s/cobol/harvard/",
+            "-c",
+            "wq",
+            str(vault / "people/Grace Hopper.md"),
+        ],
+        check=True,
+        timeout=30,
+        stdin=subprocess.DEVNULL,
     )
     searchable(library, "harvard", {"people/Grace Hopper.md"})
     assert_consistent(library)
@@ -172,6 +193,7 @@ def test_a_full_reconcile_repairs_lost_events(vault: Path, tmp_path: Path) -> No
 def test_a_queue_overflow_triggers_a_full_reconcile(library: Library) -> None:
     before = library.last_sync
     logging.getLogger("watchdog.observers.inotify_c").warning(
-        "Inotify queue overflowed; filesystem events were lost")
+        "Inotify queue overflowed; filesystem events were lost"
+    )
     wait_until(lambda: library.last_sync != before, 10, "a reconcile after the overflow")
     assert_consistent(library)

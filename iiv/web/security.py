@@ -71,8 +71,9 @@ def install(app: Flask, settings: WebSettings) -> None:
             abort(Response("Refused: unexpected Host header.\n", 421, mimetype="text/plain"))
         if settings.token:
             if not _has_token(settings.token):
-                abort(Response("Refused: an access token is required.\n", 401,
-                               mimetype="text/plain"))
+                abort(
+                    Response("Refused: an access token is required.\n", 401, mimetype="text/plain")
+                )
             g.remember_token = request.args.get("token") == settings.token
         if request.method not in SAFE_METHODS:
             _check_state_change(settings)
@@ -87,7 +88,9 @@ def install(app: Flask, settings: WebSettings) -> None:
         response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
         if settings.token and g.get("remember_token"):
             response.set_cookie("iiv_token", settings.token, httponly=True, samesite="Strict")
-        for name in [h for h in response.headers.keys() if h.lower().startswith("access-control-")]:
+        for name in [
+            h for h, _ in response.headers.items() if h.lower().startswith("access-control-")
+        ]:
             del response.headers[name]
         return response
 
@@ -108,9 +111,19 @@ def _same_origin() -> bool:
 
 def _check_state_change(settings: WebSettings) -> None:
     if not _same_origin():
-        abort(Response("Refused: the request did not come from this dashboard.\n", 403,
-                       mimetype="text/plain"))
+        abort(
+            Response(
+                "Refused: the request did not come from this dashboard.\n",
+                403,
+                mimetype="text/plain",
+            )
+        )
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
     if not hmac.compare_digest(sent, settings.csrf_token()):
-        abort(Response("Refused: missing or wrong CSRF token. Reload the page and try again.\n",
-                       403, mimetype="text/plain"))
+        abort(
+            Response(
+                "Refused: missing or wrong CSRF token. Reload the page and try again.\n",
+                403,
+                mimetype="text/plain",
+            )
+        )
