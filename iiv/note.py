@@ -6,6 +6,7 @@ Pure: bytes in, a `Note` out, never an exception. Whatever cannot be understood 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -94,6 +95,7 @@ class Note:
     links: tuple[Link, ...] = ()
     conflict_of: str | None = None  # the original's file name, for a sync-tool conflict copy
     problems: tuple[Problem, ...] = ()
+    digest: str = ""  # sha256 of the bytes parsed: the version a page shows and an edit expects
 
     @property
     def stem(self) -> str:
@@ -156,6 +158,7 @@ def parse_note(path: str, data: bytes) -> Note:
         links=tuple(find_links(body)),
         conflict_of=conflict_of,
         problems=tuple(problems),
+        digest=hashlib.sha256(data).hexdigest(),
         **fields_,
     )
 

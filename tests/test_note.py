@@ -29,7 +29,8 @@ def note_to_json(value: Any) -> Any:
     if isinstance(value, Problem):
         return {"line": value.line, "message": value.message}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: note_to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        names = [f.name for f in dataclasses.fields(value) if f.name != "digest"]  # tested below
+        return {name: note_to_json(getattr(value, name)) for name in names}
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list | tuple):
@@ -629,3 +630,10 @@ def test_parse_note_never_raises_on_text(text: str) -> None:
 def test_keep_in_touch_reads_days_weeks_months_and_years(value: str, days: int) -> None:
     note = parse_note("p.md", f"---\ntype: person\nkeep_in_touch: {value}\n---\n".encode())
     assert (note.keep_in_touch, note.problems) == (days, ())
+
+
+def test_a_note_carries_the_hash_an_edit_expects() -> None:
+    from iiv.edit import content_hash
+
+    data = b"---\ntype: person\n---\nbody\n"
+    assert parse_note("p.md", data).digest == content_hash(data)

@@ -1,7 +1,8 @@
 """Follow-ups as the dashboard lists them: plain rows with the buttons that act on each.
 
-A row's buttons carry the hash of its note as read now; a task's buttons are offered only when
-the task is still on the line the snapshot says, so a button never edits the wrong line.
+A row's buttons carry the hash of the version of its note the snapshot was parsed from, so a
+button never edits a note that changed since: the edit refuses (409) and nothing is written.
+Rows are made from the snapshot alone; only a note parsed before hashes were kept is read again.
 """
 
 from __future__ import annotations
@@ -114,6 +115,10 @@ class _Form:
 def _read_notes(vault: Vault, paths: set[str]) -> dict[str, tuple[Note, str]]:
     found: dict[str, tuple[Note, str]] = {}
     for path in sorted(paths):
+        known = vault.notes.get(path)
+        if known is not None and known.digest:
+            found[path] = (known, known.digest)
+            continue
         try:
             data, digest = edit.read(vault.root, path, vault.config)
         except IivError:
