@@ -783,3 +783,18 @@ def test_urls(app: Flask) -> None:
     assert [safe_next(v) for v in ("//x", "/\\x", "http://x", "", None, "/a\nb")] == ["/"] * 6
     with app.test_request_context("/", base_url=BASE):
         assert note_url("people/A b#c?.md", "person") == "/person/people/A%20b%23c%3F.md"
+
+
+def test_today_lists_the_most_urgent_fifty_of_a_long_group_and_links_to_all(
+    vault: Path, library: Library, client: FlaskClient
+) -> None:
+    lines = "".join(f"- [ ] Old task {n} 📅 2026-10-{n % 28 + 1:02d}\n" for n in range(70))
+    (vault / "backlog.md").write_text(lines, encoding="utf-8")
+    library.sync(["backlog.md"])
+    overdue = sum(1 for item in library.due(date(2026, 12, 1), 7) if item.due < date(2026, 12, 1))
+    page = text(get(client, "/?today=2026-12-01"))
+    assert len(set(re.findall(r"Old task (\d+)", page))) == 50  # October: the most overdue
+    assert f"Show all {overdue} ({overdue - 50} more)" in page
+    everything = text(get(client, "/?all=1&today=2026-12-01"))
+    assert len(set(re.findall(r"Old task (\d+)", everything))) == 70
+    assert "Show all" not in everything

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, render_template, request, url_for
 
 from iiv.followups import FollowUp
 from iiv.vault import Vault
@@ -19,6 +19,7 @@ bp = Blueprint("today", __name__)
 WEEK = 7
 KEEP_IN_TOUCH_DAYS = 60
 SIDE_LIST = 6
+SHOWN = 50  # rows listed per group before "show all": a page that stays quick at any size
 GROUPS = (("overdue", "Overdue"), ("today", "Due today"), ("week", "Later this week"))
 
 
@@ -27,6 +28,8 @@ class Section:
     title: str
     css: str
     rows: list[Row]
+    total: int  # rows in the group; only the first SHOWN are listed unless all are asked for
+    more_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,14 +75,23 @@ def today() -> str:
 
 
 def _sections(items: list[FollowUp], vault: Vault, day: date) -> list[Section]:
-    listed = rows(items, vault, day, csrf_token(), here())
-    groups = [_group(item.due, day) for item in items]
+    """Each group's rows: the most urgent SHOWN of a long group, all of them with `?all=1`."""
+    everything = request.args.get("all") == "1"
     sections = []
     for css, title in GROUPS:
-        chosen = [row for row, group in zip(listed, groups, strict=True) if group == css]
-        if chosen:
-            sections.append(Section(title, css, chosen))
+        chosen = [item for item in items if _group(item.due, day) == css]
+        if not chosen:
+            continue
+        shown = chosen if everything else chosen[:SHOWN]
+        listed = rows(shown, vault, day, csrf_token(), here())
+        more = None if len(shown) == len(chosen) else _all_url(day)
+        sections.append(Section(title, css, listed, len(chosen), more))
     return sections
+
+
+def _all_url(day: date) -> str:
+    args = {"all": "1"} if day == date.today() else {"all": "1", "today": day.isoformat()}
+    return url_for("today.today", **args)
 
 
 def _group(due: date, day: date) -> str:
