@@ -19,6 +19,7 @@ import os
 import re
 import secrets
 import stat
+import struct
 import time
 from collections.abc import Callable
 from contextlib import suppress
@@ -45,7 +46,11 @@ TEMP_NAME_BYTES = 100  # keeps `.{name}.iiv-XXXXXX.tmp` under the 255-byte name 
 TEMP_RE = re.compile(r"\..*\.iiv-[0-9a-f]{6}\.tmp", re.DOTALL)  # what `_temp_name` makes
 STALE_TEMP_SECONDS = 60.0
 PROC_FD = "/proc/self/fd"  # where Linux names an open file, for linking an unnamed one
-AT_FDCWD, RENAME_EXCHANGE = -100, 2  # Linux's renameat2: relative to the working folder; swap
+# Linux's system call flags: relative to the working folder, swap two names, follow /proc's
+# link to an open file, do not follow a symlink, and what statx should fill in (and its size).
+AT_FDCWD, RENAME_EXCHANGE, LINK_FOLLOW, AT_SYMLINK_NOFOLLOW = -100, 2, 0x400, 0x100
+STATX_BASIC_STATS, STATX_SIZE = 0x7FF, 256
+Identity = tuple[int, int, int, int]  # (device, inode, size, mtime in ns): a file, not a name
 
 
 # Pure: bytes in, bytes out.
@@ -409,45 +414,83 @@ def _replace_atomically(path: Path, data: bytes, expected_hash: str, rel_path: s
     fd, temp = _written_temp(path, data, mode)
     try:
         checked = _checked_file(path, expected_hash, rel_path)
-        temp = temp or _name_unnamed(fd, path)
-        _swap_in(temp, path, checked, rel_path)
+        temp, replaced = _swap_in(fd, temp, path, checked)
+        if temp and replaced not in (None, checked):  # an editor saved meanwhile
+            _put_back(temp, path, os.fstat(fd).st_ino)
+            raise EditConflict(_conflict_message(rel_path))
     finally:
         os.close(fd)
-        if temp:  # the version replaced, or ours when nothing was
+        if temp:  # the file replaced, or ours when nothing was; usually deleted already
             with suppress(OSError):
                 os.unlink(temp)
     _fsync_folder(path.parent)
 
 
-def _checked_file(path: Path, expected_hash: str, rel_path: str) -> tuple[int, int, int, int]:
+def _checked_file(path: Path, expected_hash: str, rel_path: str) -> Identity:
     """The identity of the file at `path`, once its content is checked against the hash."""
     with path.open("rb") as file:
         data = file.read()
         info = os.fstat(file.fileno())
     if content_hash(data) != expected_hash:
         raise EditConflict(_conflict_message(rel_path))
-    return _identity(info)
-
-
-def _identity(info: os.stat_result) -> tuple[int, int, int, int]:
-    """What tells a file from one saved in its place (a rename brings a new inode)."""
     return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
 
 
-def _swap_in(temp: Path, path: Path, checked: tuple[int, int, int, int], rel_path: str) -> None:
-    """Put `temp` in the place of `path`, unless `path` is no longer the file checked.
+def _swap_in(
+    fd: int, temp: Path | None, path: Path, checked: Identity
+) -> tuple[Path | None, Identity | None]:
+    """Put the new file (`fd`, unnamed or named `temp`) in the place of `path`.
 
     A check made before a rename leaves an instant in which an editor's save can land and be
-    replaced unseen. Where two names can be exchanged atomically (Linux), the file replaced is
-    checked after the exchange too, and an editor's save found there goes back in place.
+    replaced unseen. On Linux the new file is named, exchanged with `path`, and the file it
+    replaced checked and deleted if it is the one `checked`, in C calls that keep the GIL: the
+    temp name lasts three system calls (some 50 µs), which a watcher thread woken by it would
+    otherwise stretch to milliseconds. Returns that name if still there, and the identity of
+    the file replaced (None after a plain rename, where there is no exchange).
     """
-    ours = os.stat(temp).st_ino
-    if not _exchange(temp, path):
+    libc = _libc()
+    if libc is None:
+        temp = temp or _name_unnamed(fd, path)
         os.replace(temp, path)
-        return
-    if _identity(os.stat(temp)) != checked:
-        _put_back(temp, path, ours)
-        raise EditConflict(_conflict_message(rel_path))
+        return None, None
+    proc = os.open(PROC_FD, os.O_RDONLY | os.O_DIRECTORY) if temp is None else AT_FDCWD
+    try:
+        for _ in range(100):
+            name = temp or _temp_name(path)
+            if temp or libc.linkat(proc, b"%d" % fd, AT_FDCWD, os.fsencode(name), LINK_FOLLOW) == 0:
+                return name, _exchange_and_drop(libc, name, path, checked)
+            if ctypes.get_errno() != errno.EEXIST:
+                raise _c_error(name)
+        raise FileExistsError(f"no free temporary name beside {path.name}")
+    finally:
+        if temp is None:
+            os.close(proc)
+
+
+def _exchange_and_drop(libc: Any, name: Path, path: Path, checked: Identity) -> Identity | None:
+    """Exchange `name` with `path`; delete `name` if it then holds the file `checked`."""
+    source, target = os.fsencode(name), os.fsencode(path)
+    if libc.renameat2(AT_FDCWD, source, AT_FDCWD, target, RENAME_EXCHANGE) != 0:
+        if ctypes.get_errno() not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+            raise _c_error(path)
+        os.replace(name, path)  # a file system without the exchange
+        return None
+    buffer = ctypes.create_string_buffer(STATX_SIZE)
+    if libc.statx(AT_FDCWD, source, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buffer) != 0:
+        info = os.stat(name, follow_symlinks=False)
+        return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
+    replaced = _statx_identity(buffer.raw)
+    if replaced == checked:
+        libc.unlink(source)
+    return replaced
+
+
+def _statx_identity(raw: bytes) -> Identity:
+    """(device, inode, size, mtime in ns) from a `struct statx`, the same on every Linux."""
+    inode, size = struct.unpack_from("=QQ", raw, 32)
+    seconds, nanoseconds = struct.unpack_from("=qI", raw, 112)
+    major, minor = struct.unpack_from("=II", raw, 136)
+    return os.makedev(major, minor), inode, size, seconds * 1_000_000_000 + nanoseconds
 
 
 def _put_back(temp: Path, path: Path, placed: int) -> None:
@@ -456,37 +499,45 @@ def _put_back(temp: Path, path: Path, placed: int) -> None:
     `temp` holds the file that `path` held; if `path` was saved again meanwhile, the exchange
     brings that newer file to `temp`, and the next one puts it in place in turn.
     """
+    libc = _libc()
     for _ in range(100):
         moving = os.stat(temp).st_ino
-        _exchange(temp, path)
+        swapped = libc.renameat2(
+            AT_FDCWD, os.fsencode(temp), AT_FDCWD, os.fsencode(path), RENAME_EXCHANGE
+        )
+        if swapped != 0:
+            raise _c_error(path)
         if os.stat(temp).st_ino == placed:  # nobody saved since the last exchange
             return
         placed = moving
 
 
-def _exchange(first: Path, second: Path) -> bool:
-    """Swap two names atomically (Linux's renameat2); False where the system cannot."""
-    renameat2 = _renameat2()
-    if renameat2 is None:
-        return False
-    if renameat2(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE):
-        code = ctypes.get_errno()
-        if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
-            return False  # a file system or kernel without it
-        raise OSError(code, os.strerror(code), str(second))
-    return True
+def _c_error(path: Path) -> OSError:
+    code = ctypes.get_errno()
+    return OSError(code, os.strerror(code), str(path))
 
 
 @functools.cache
-def _renameat2() -> Any:
-    try:
-        function = ctypes.CDLL(None, use_errno=True).renameat2
-    except (AttributeError, OSError, TypeError):  # not Linux, or a C library without it
-        return None
+def _libc() -> Any:
+    """Linux's C library for `_swap_in`, or None (another system, or a C library too old).
+
+    Loaded as PyDLL, which keeps the GIL through each call: no other thread runs in between.
+    """
     path_at = (ctypes.c_int, ctypes.c_char_p)  # a folder descriptor and a path in it
-    function.argtypes = (*path_at, *path_at, ctypes.c_uint)
-    function.restype = ctypes.c_int
-    return function
+    signatures = {
+        "linkat": (*path_at, *path_at, ctypes.c_int),
+        "renameat2": (*path_at, *path_at, ctypes.c_uint),
+        "statx": (*path_at, ctypes.c_int, ctypes.c_uint, ctypes.c_void_p),
+        "unlink": (ctypes.c_char_p,),
+    }
+    try:
+        libc = ctypes.PyDLL(None, use_errno=True)
+        for name, argtypes in signatures.items():
+            function = getattr(libc, name)
+            function.argtypes, function.restype = argtypes, ctypes.c_int
+    except (AttributeError, OSError, TypeError):
+        return None
+    return libc
 
 
 def _written_temp(target: Path, data: bytes, mode: int | None) -> tuple[int, Path | None]:

@@ -245,7 +245,10 @@ class Served:
             status = self.status()
             return bool(status.get("last_sync")) and status.get("pending") == 0
 
-        poll(synced, timeout, "iiv serve to finish its first sync")
+        try:
+            poll(synced, timeout, "iiv serve to finish its first sync")
+        except AssertionError as error:
+            raise AssertionError(f"{error}: {self.status()} {self.stderr()[-3000:]}") from None
         return time.monotonic() - self.started
 
     def request(
