@@ -374,9 +374,12 @@ def test_problems_point_at_lines_of_the_file(text: str) -> None:
 @given(HOSTILE_TEXT)
 def test_crlf_and_a_bom_read_like_lf(text: str) -> None:
     assume("\r" not in text and not text.startswith("\ufeff"))
-    plain = parse_note("x.md", text.encode())
-    assert parse_note("x.md", text.replace("\n", "\r\n").encode()) == plain
-    assert parse_note("x.md", ("\ufeff" + text).encode()) == plain
+    def read(data: bytes) -> Note:
+        return replace(parse_note("x.md", data), digest="")  # the bytes differ, by design
+
+    plain = read(text.encode())
+    assert read(text.replace("\n", "\r\n").encode()) == plain
+    assert read(("\ufeff" + text).encode()) == plain
 
 
 @SETTINGS
