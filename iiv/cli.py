@@ -137,8 +137,11 @@ def new_person_command(name: str, company: str | None, vault_path: Path) -> None
 @new.command("interview")
 @click.argument("person")
 @click.option("--date", "when", help="When you meet: 2026-12-03 or '2026-12-03 15:30'.")
-@click.option("--status", help="prospect, requested, scheduled, done, ... (default: scheduled "
-              "with --date, else prospect).")
+@click.option(
+    "--status",
+    help="prospect, requested, scheduled, done, ... (default: scheduled "
+    "with --date, else prospect).",
+)
 @click.option("--medium", help="coffee, video, phone, ...")
 @vault_option
 def new_interview_command(
@@ -169,8 +172,13 @@ def _when(text: str | None) -> tuple[date | None, str | None]:
 
 @cli.command()
 @click.option("--today", type=day_type, default=date.today, help="Pretend today is this date.")
-@click.option("--within", default=7, show_default=True, type=click.IntRange(0, 3660),
-              help="Also list what is due in the next N days.")
+@click.option(
+    "--within",
+    default=7,
+    show_default=True,
+    type=click.IntRange(0, 3660),
+    help="Also list what is due in the next N days.",
+)
 @json_option
 @vault_option
 def due(today: date, within: int, as_json: bool, vault_path: Path) -> None:
@@ -201,7 +209,9 @@ def format_due(items: list[FollowUp], today: date, within: int) -> str:
     for title, group in groups:
         if group:
             lines.append(f"{title}:" if not lines else f"\n{title}:")
-            lines += [f"  {i.due}  {i.kind:<13} {i.action}\n{'':16}{i.path}:{i.line}" for i in group]
+            lines += [
+                f"  {i.due}  {i.kind:<13} {i.action}\n{'':16}{i.path}:{i.line}" for i in group
+            ]
     return "\n".join(lines)
 
 
@@ -224,8 +234,9 @@ def done(target: str, vault_path: Path) -> None:
 
 @cli.command()
 @click.argument("note_path", metavar="NOTE")
-@click.option("--date", "when", type=day_type, default=date.today,
-              help="When you sent it (default: today).")
+@click.option(
+    "--date", "when", type=day_type, default=date.today, help="When you sent it (default: today)."
+)
 @vault_option
 def thanked(note_path: str, when: date, vault_path: Path) -> None:
     """Record that you sent the thank-you for an interview (sets `thanked:`).
@@ -308,9 +319,11 @@ def index(rebuild: bool, index_dir: Path | None, vault_path: Path) -> None:
     # The lock first: a library opened before it may describe an index since replaced.
     lock = WriterLock(index_folder(vault_root(vault_path), index_dir))
     if not _acquire(lock):
-        click.echo("another iiv (iiv serve, or an iiv index still running) is keeping this "
-                   "vault's index up to date: nothing to do"
-                   + (" (stop it to rebuild)" if rebuild else "."))
+        click.echo(
+            "another iiv (iiv serve, or an iiv index still running) is keeping this "
+            "vault's index up to date: nothing to do"
+            + (" (stop it to rebuild)" if rebuild else ".")
+        )
         return
     library = Library.open(vault_path, index_dir)
     try:
@@ -318,8 +331,10 @@ def index(rebuild: bool, index_dir: Path | None, vault_path: Path) -> None:
         with _progress("Reading notes") as progress:
             stats = (library.rebuild if rebuild else library.sync)(progress=progress)
         took = time.monotonic() - started
-        click.echo(f"{library.status()['indexed']} notes indexed: {stats.added} added, "
-                   f"{stats.modified} modified, {stats.removed} removed ({took:.1f} s)")
+        click.echo(
+            f"{library.status()['indexed']} notes indexed: {stats.added} added, "
+            f"{stats.modified} modified, {stats.removed} removed ({took:.1f} s)"
+        )
     finally:
         lock.release()
         library.close()
@@ -359,8 +374,9 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
 @json_option
 @index_dir_option
 @vault_option
-def search(query: str, limit: int, page: int, as_json: bool, index_dir: Path | None,
-           vault_path: Path) -> None:
+def search(
+    query: str, limit: int, page: int, as_json: bool, index_dir: Path | None, vault_path: Path
+) -> None:
     """Search every note (brings the index up to date first).
 
     Words, "phrases", AND / OR / NOT, prefix*, and filters: person:, company:, tag:,
@@ -374,13 +390,14 @@ def search(query: str, limit: int, page: int, as_json: bool, index_dir: Path | N
     _log_to_stderr()
     result = _search(vault_path, index_dir, query, limit, page)
     if as_json:
-        print_json(search_json(result))
+        print_json(result.to_json())
         return
     click.echo(format_search(result))
 
 
-def _search(vault_path: Path, index_dir: Path | None, query: str, limit: int,
-            page: int) -> SearchResult:
+def _search(
+    vault_path: Path, index_dir: Path | None, query: str, limit: int, page: int
+) -> SearchResult:
     """Sync, then search; while another iiv writes the index, search it as that one keeps
     it, and wait (saying so) while it builds the index from nothing or replaces it."""
     deadline = time.monotonic() + BUILD_WAIT
@@ -397,8 +414,9 @@ def _search(vault_path: Path, index_dir: Path | None, query: str, limit: int,
         time.sleep(0.5)
 
 
-def _search_once(vault_path: Path, index_dir: Path | None, query: str, limit: int,
-                 page: int) -> SearchResult | None:
+def _search_once(
+    vault_path: Path, index_dir: Path | None, query: str, limit: int, page: int
+) -> SearchResult | None:
     """The results, or None while another iiv is building or replacing the index."""
     from iiv.library import Library, WriterLock, index_folder
 
@@ -423,21 +441,6 @@ def _search_once(vault_path: Path, index_dir: Path | None, query: str, limit: in
         lock.release()
 
 
-def search_json(result: SearchResult) -> dict[str, object]:
-    return {
-        "query": result.query,
-        "total": result.total,
-        "page": result.page,
-        "pages": result.pages,
-        "suggestion": result.suggestion,
-        "results": [
-            {"path": h.path, "kind": h.kind, "title": h.title, "score": round(h.score, 4),
-             "snippet": h.snippet}
-            for h in result.hits
-        ],
-    }
-
-
 def format_search(result: SearchResult) -> str:
     if not result.hits:
         hint = f" Did you mean: {result.suggestion}?" if result.suggestion else ""
@@ -452,16 +455,29 @@ def format_search(result: SearchResult) -> str:
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; other than loopback needs --allow-remote.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; other than loopback needs --allow-remote.",
+)
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--no-watch", is_flag=True, help="Do not watch the vault for changes.")
-@click.option("--allow-remote", is_flag=True,
-              help="Allow a non-loopback --host; every request then needs the access token.")
+@click.option(
+    "--allow-remote",
+    is_flag=True,
+    help="Allow a non-loopback --host; every request then needs the access token.",
+)
 @index_dir_option
 @vault_option
-def serve(host: str, port: int, no_watch: bool, allow_remote: bool, index_dir: Path | None,
-          vault_path: Path) -> None:
+def serve(
+    host: str,
+    port: int,
+    no_watch: bool,
+    allow_remote: bool,
+    index_dir: Path | None,
+    vault_path: Path,
+) -> None:
     """Serve the dashboard and JSON API on localhost, keeping the index in sync.
 
     \b
@@ -473,8 +489,15 @@ def serve(host: str, port: int, no_watch: bool, allow_remote: bool, index_dir: P
 
     _log_to_stderr()
     token = secrets.token_urlsafe(24) if allow_remote else None
-    options = ServeOptions(vault=vault_path, host=host, port=port, index_dir=index_dir,
-                           watch=not no_watch, allow_remote=allow_remote, token=token)
+    options = ServeOptions(
+        vault=vault_path,
+        host=host,
+        port=port,
+        index_dir=index_dir,
+        watch=not no_watch,
+        allow_remote=allow_remote,
+        token=token,
+    )
     server = Server(options)
     url = server.url + (f"?token={token}" if token else "")
     click.echo(f"iiv is serving {server.library.root} at {url}  (Ctrl+C to stop)")

@@ -106,6 +106,21 @@ class SearchResult:
     pages: int
     suggestion: str | None  # "did you mean" query text when nothing matched
 
+    def to_json(self) -> dict[str, object]:
+        """The shape of `/api/search` and `iiv search --json` (documented in the README)."""
+        return {
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "pages": self.pages,
+            "suggestion": self.suggestion,
+            "results": [
+                {"path": h.path, "kind": h.kind, "title": h.title, "score": round(h.score, 4),
+                 "snippet": h.snippet}
+                for h in self.hits
+            ],
+        }
+
 
 # Whoosh, made faster where it is slow. Both fixes keep its file format.
 

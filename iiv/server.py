@@ -53,17 +53,30 @@ class Server:
         self.lock = WriterLock(self.library.folder)
         if not _acquire(self.lock):
             self.library.close()
-            raise IivError("another iiv serve (or iiv index) is writing this vault's index; "
-                           "stop it first, or use the one that runs")
-        self.worker = Worker(self.library, watch=options.watch,
-                             reconcile_every=options.reconcile_every)
-        self.wsgi = waitress.create_server(_placeholder, host=options.host, port=options.port,
-                                           threads=8, ident="iiv", clear_untrusted_proxy_headers=True)
+            raise IivError(
+                "another iiv serve (or iiv index) is writing this vault's index; "
+                "stop it first, or use the one that runs"
+            )
+        self.worker = Worker(
+            self.library, watch=options.watch, reconcile_every=options.reconcile_every
+        )
+        self.wsgi = waitress.create_server(
+            _placeholder,
+            host=options.host,
+            port=options.port,
+            threads=8,
+            ident="iiv",
+            clear_untrusted_proxy_headers=True,
+        )
         assert not isinstance(self.wsgi, MultiSocketServer)
         self.port: int = self.wsgi.effective_port
         remote = (options.host,) if options.allow_remote else ()
-        self.settings = WebSettings(port=self.port, secret_key=load_secret(self.library.folder),
-                                    extra_hosts=remote, token=options.token if remote else None)
+        self.settings = WebSettings(
+            port=self.port,
+            secret_key=load_secret(self.library.folder),
+            extra_hosts=remote,
+            token=options.token if remote else None,
+        )
         self.app = create_app(self.library, self.settings)
         self.wsgi.application = self.app
         self.url = f"http://{_url_host(options.host)}:{self.port}/"

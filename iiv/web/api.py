@@ -46,25 +46,7 @@ def search() -> Response | tuple[Response, int]:
     limit = _int_arg("limit", 20, 1, 200)
     page = _int_arg("page", 1, 1, 10_000)
     result = library().search(query, limit=limit, page=page)
-    return jsonify(
-        {
-            "query": result.query,
-            "total": result.total,
-            "page": result.page,
-            "pages": result.pages,
-            "suggestion": result.suggestion,
-            "results": [
-                {
-                    "path": h.path,
-                    "kind": h.kind,
-                    "title": h.title,
-                    "score": round(h.score, 4),
-                    "snippet": h.snippet,
-                }
-                for h in result.hits
-            ],
-        }
-    )
+    return jsonify(result.to_json())
 
 
 @bp.get("/due")

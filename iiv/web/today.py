@@ -90,8 +90,9 @@ def _sections(items: list[FollowUp], vault: Vault, day: date) -> list[Section]:
 
 
 def _all_url(day: date) -> str:
-    args = {"all": "1"} if day == date.today() else {"all": "1", "today": day.isoformat()}
-    return url_for("today.today", **args)
+    if day == date.today():
+        return url_for("today.today", all="1")
+    return url_for("today.today", all="1", today=day.isoformat())
 
 
 def _group(due: date, day: date) -> str:
