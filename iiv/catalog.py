@@ -23,6 +23,7 @@ from iiv.vault import FileStat
 log = logging.getLogger(__name__)
 OPEN_ATTEMPTS = 100  # 5 s of waiting for other iiv processes creating the catalog
 CATALOG_VERSION = f"1/{__version__}"  # the pickled Note's shape follows the code's version
+NOTES_COLUMNS = "(path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, note BLOB)"
 
 
 class Catalog:
@@ -37,8 +38,9 @@ class Catalog:
             version = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
             if version and version[0] == CATALOG_VERSION:
                 return db
-            db.close()
-            log.info("catalog format changed: rebuilding it from the notes")
+            log.info("catalog format changed: reading the notes again")
+            _renew(db)
+            return db
         except sqlite3.DatabaseError as error:
             log.info("catalog unreadable (%s): rebuilding it from the notes", error)
         for suffix in ("", "-wal", "-shm", "-journal"):
@@ -68,10 +70,7 @@ class Catalog:
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-        db.execute(
-            "CREATE TABLE IF NOT EXISTS notes (path TEXT PRIMARY KEY, size INTEGER, "
-            "mtime_ns INTEGER, note BLOB)"
-        )
+        db.execute(f"CREATE TABLE IF NOT EXISTS notes {NOTES_COLUMNS}")
         return db
 
     def load(self) -> dict[str, tuple[FileStat, Note]]:
@@ -136,6 +135,24 @@ class Catalog:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _renew(db: sqlite3.Connection) -> None:
+    """Empty a catalog of another format in one transaction, in place: other iiv processes
+    may have it open, so its files are never deleted under them. The first to get here
+    empties it; the others then find it already in this format."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        version = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        if not version or version[0] != CATALOG_VERSION:
+            db.execute("DROP TABLE IF EXISTS notes")
+            db.execute(f"CREATE TABLE notes {NOTES_COLUMNS}")
+            db.execute("DELETE FROM meta")
+            db.execute("INSERT INTO meta VALUES ('version', ?)", (CATALOG_VERSION,))
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
 
 
 def _pickle(note: Note) -> bytes:

@@ -86,6 +86,8 @@ COMPRESS_FROM = 256  # bytes: smaller postings blocks are stored as they are
 COMPRESSION = 1  # zlib level of bigger blocks: the fastest, nearly as small as whoosh's 3
 TINY_SEGMENT = 25  # documents: segments this small (left by saves) are merged ...
 TINY_MERGE_AT = 6  # ... once there are this many
+OPEN_ATTEMPTS = 5  # reads of an index that another process keeps committing to
+_TOC_NAME = re.compile(r"_MAIN_(\d+)\.toc")  # whoosh's table of contents of each commit
 
 
 @dataclass(frozen=True)
@@ -1149,15 +1151,34 @@ def _write_lock(folder: Path, timeout: float) -> Iterator[None]:
 
 
 def _open_folder(folder: Path) -> tuple[Any, str | None]:
-    """(whoosh index, None) when the folder holds a usable index, else (None, why not)."""
+    """(whoosh index, None) when the folder holds a usable index, else (None, why not).
+
+    A writer in another process may commit while this reads, and delete the files of the
+    commit being read: a failure is damage only if no commit happened meanwhile.
+    """
+    for attempt in range(1, OPEN_ATTEMPTS + 1):
+        before = _generation(folder)
+        try:
+            reason = _version_problem(folder)
+            if reason:
+                return None, reason
+            _check(folder)
+            return index.open_dir(str(folder)), None
+        except Exception as error:  # anything at all: the index is a cache, so rebuild it
+            if attempt < OPEN_ATTEMPTS and _generation(folder) != before:
+                continue  # a commit replaced the files being read: read the new one
+            return None, f"index unreadable ({_unreadable(error)})"
+    raise AssertionError("unreachable")
+
+
+def _generation(folder: Path) -> int:
+    """The number of the latest commit in `folder` (-1 without one)."""
     try:
-        reason = _version_problem(folder)
-        if reason:
-            return None, reason
-        _check(folder)
-        return index.open_dir(str(folder)), None
-    except Exception as error:  # anything at all: the index is a cache, so rebuild it
-        return None, f"index unreadable ({_unreadable(error)})"
+        names = os.listdir(folder)
+    except OSError:
+        return -1
+    found = (_TOC_NAME.fullmatch(name) for name in names)
+    return max((int(match.group(1)) for match in found if match), default=-1)
 
 
 def _version_problem(folder: Path) -> str | None:

@@ -194,6 +194,43 @@ def test_files_deleted_under_an_open_index_make_it_need_a_rebuild(
     assert found(index, "babbage") == {"notes/Reading list.md"}
 
 
+def test_a_commit_by_another_writer_while_opening_is_not_damage(
+    index: Index, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer may commit, deleting the files of the commit being read, while a reader
+    opens the index: the reader opens the new commit instead of asking for a rebuild."""
+    import iiv.index
+
+    check = iiv.index._check
+    races = []
+
+    def racing_check(folder: Path) -> None:
+        if not races:  # the first read: another writer commits and merges meanwhile
+            races.append(folder)
+            index.update([entry("notes/New.md", "A note about looms.\n")], [])
+            raise FileNotFoundError(2, "No such file or directory", str(folder / "gone.seg"))
+        check(folder)
+
+    monkeypatch.setattr(iiv.index, "_check", racing_check)
+    reader = Index.open(tmp_path / "index")
+    assert races and not reader.needs_rebuild
+    assert found(reader, "looms") == {"notes/New.md"}
+    reader.close()
+
+
+def test_a_failure_with_no_commit_meanwhile_is_damage(
+    index: Index, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import iiv.index
+
+    def failing_check(folder: Path) -> None:
+        raise FileNotFoundError(2, "No such file or directory", str(folder / "gone.seg"))
+
+    monkeypatch.setattr(iiv.index, "_check", failing_check)
+    reader = Index.open(tmp_path / "index")
+    assert reader.reason == "index unreadable (gone.seg is missing)"
+
+
 # Updating
 
 
