@@ -842,8 +842,23 @@ class Index:
         pairs = [(notes[s.path], s) for s in files if notes[s.path] is not None]
         return self.rebuild(pairs)  # type: ignore[arg-type]
 
-    def _replace(self, build: Callable[[Path], int]) -> int:
+    def tidy(self) -> None:
+        """Delete what a rebuild killed midway left beside the index (its `.new` or `.old`
+        folder). Only for the one writer: another could be building `.new` right now."""
+        for leftover in self._beside():
+            with suppress(IivError):
+                _check_replaceable(leftover)
+                if leftover.is_dir():
+                    log.info("deleting %s, left by a rebuild that did not finish", leftover)
+                    shutil.rmtree(leftover, ignore_errors=True)
+
+    def _beside(self) -> tuple[Path, Path]:
+        """The folders a rebuild writes (`.new`) and moves the replaced index to (`.old`)."""
         fresh, old = (self.folder.with_name(self.folder.name + end) for end in (".new", ".old"))
+        return fresh, old
+
+    def _replace(self, build: Callable[[Path], int]) -> int:
+        fresh, old = self._beside()
         for folder in (self.folder, fresh, old):
             _check_replaceable(folder)
         with _write_lock(self.folder, self.lock_timeout):

@@ -181,6 +181,8 @@ class Library:
     ) -> SyncStats:
         rebuild = rebuild or self.index.needs_rebuild
         if paths is None or rebuild:
+            if self.last_sync is None:
+                self.index.tidy()
             walk_problems = self._walk_problems
             current, self._walk_problems = scan(self.root, self.config)
             known = {p: s for p, (s, _) in self._entries.items()}

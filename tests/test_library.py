@@ -95,6 +95,20 @@ def test_a_damaged_index_is_rebuilt_from_the_files(tmp_path: Path, damage: str) 
     assert found(library, "woodworking")
 
 
+def test_folders_left_by_a_killed_rebuild_are_deleted_by_the_next_writer(tmp_path: Path) -> None:
+    root = make_vault(tmp_path, {"a.md": "first\n"})
+    folder = tmp_path / "index"
+    Library.open(root, folder).sync()
+    for leftover in ("whoosh.new", "whoosh.old"):
+        (folder / leftover).mkdir()
+        (folder / leftover / "_MAIN_1.toc").write_bytes(b"half written")
+    (folder / "whoosh.mine").mkdir()  # not iiv's: left alone
+    library = Library.open(root, folder)
+    library.sync()
+    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["whoosh", "whoosh.mine"]
+    assert found(library, "first") == {"a.md"}
+
+
 def test_a_stale_lock_left_by_a_killed_process_does_not_block(tmp_path: Path) -> None:
     root = make_vault(tmp_path, {"a.md": "first\n"})
     folder = tmp_path / "index"

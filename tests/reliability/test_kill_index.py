@@ -79,9 +79,12 @@ class Runs:
             code, stderr = result.returncode, result.stderr
         if code != 0 or "Traceback" in stderr:
             self.failures.append(f"{what}: the next start exited {code}: {stderr[-2000:]}")
-        # Not a failure, but disk space: a rebuild killed midway leaves its folder behind
-        # until the next rebuild (`whoosh.new`, `whoosh.old` beside the index).
-        self.leftovers += any(p.name.startswith("whoosh.") for p in self.index_dir.iterdir())
+        # A rebuild killed midway leaves its folder (`whoosh.new`, `whoosh.old`) beside the
+        # index; the next start deletes it.
+        left = sorted(p.name for p in self.index_dir.iterdir() if p.name.startswith("whoosh."))
+        if left:
+            self.leftovers += 1
+            self.failures.append(f"{what}: the next start left {', '.join(left)}")
         scratch = self.tmp_path / "fresh" if full else None
         self.failures += [f"{what}: {d}" for d in differences(self.root, self.index_dir, scratch)]
 
