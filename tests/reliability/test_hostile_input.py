@@ -265,9 +265,8 @@ def test_hostile_arguments_are_refused_or_read_never_an_error(
     assert says in response.get_data(as_text=True)
 
 
-# Crashes found in files this change may not touch: iiv/followups.py adds days without bound,
-# and iiv/config.py reads iiv.yaml with a loader whose explicit tags raise ValueError. Strict:
-# each turns into a failure (XPASS) once fixed, to remove its mark.
+# Vaults that once took down every due list: iiv/followups.py added days without bound, and
+# iiv/config.py read iiv.yaml with a loader whose explicit tags raised ValueError.
 CALENDAR_ENDS = {
     "thank-you after 9999-12-31": {
         "i.md": "---\ntype: interview\nstatus: done\ndate: 9999-12-31\n---\n"
