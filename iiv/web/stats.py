@@ -1,6 +1,7 @@
 """The practice at a glance: requests, answers, this month's interviews and the streak.
 
-Pure: a vault snapshot and `today` in, numbers out.
+Pure: a vault snapshot and `today` in, numbers out. The totals of a snapshot
+(`practice_totals`) do not depend on the day, so a page can keep them for as long as the snapshot.
 
 - A *request* is an interview with a `requested` date, or with a status that only follows an
   ask (`requested`, `declined`, `no-reply`). Interviews arranged without an ask (an
@@ -15,7 +16,8 @@ Pure: a vault snapshot and `today` in, numbers out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -47,22 +49,48 @@ class PracticeStats:
 
 
 def practice_stats(vault: Vault, today: date) -> PracticeStats:
-    interviews = vault.interviews
-    requests = [n for n in interviews if is_request(n)]
-    answers = [n for n in requests if n.status in ANSWERED]
-    done_months = {_month(n.date) for n in interviews if n.status == "done" and n.date}
-    return PracticeStats(
-        requests=len(requests),
-        answers=len(answers),
-        accepted=sum(1 for n in answers if n.status in YES),
-        done_this_month=sum(
-            1
-            for n in interviews
-            if n.status == "done" and n.date and _month(n.date) == _month(today)
-        ),
-        monthly_goal=vault.config.monthly_goal,
-        streak=streak(done_months, _month(today)),
-    )
+    return practice_totals(vault).on(today, vault.config.monthly_goal)
+
+
+@dataclass(frozen=True)
+class PracticeTotals:
+    """What the statistics need from a snapshot, whatever the day: one pass over the interviews.
+
+    `PracticeTotals.on` then answers for any day without looking at a note again.
+    """
+
+    requests: int
+    answers: int
+    accepted: int
+    done_by_month: Mapping[int, int]  # month (`year * 12 + month - 1`) → done interviews
+
+    def on(self, today: date, monthly_goal: int) -> PracticeStats:
+        month = _month(today)
+        return PracticeStats(
+            requests=self.requests,
+            answers=self.answers,
+            accepted=self.accepted,
+            done_this_month=self.done_by_month.get(month, 0),
+            monthly_goal=monthly_goal,
+            streak=streak(self.done_by_month, month),
+        )
+
+
+def practice_totals(vault: Vault) -> PracticeTotals:
+    requests = answers = accepted = 0
+    done_by_month: Counter[int] = Counter()
+    for note in vault.interviews:
+        status = note.status
+        if status == "done" and note.date:
+            done_by_month[_month(note.date)] += 1
+        if not is_request(note):
+            continue
+        requests += 1
+        if status in ANSWERED:
+            answers += 1
+            if status in YES:
+                accepted += 1
+    return PracticeTotals(requests, answers, accepted, dict(done_by_month))
 
 
 def is_request(note: Note) -> bool:
