@@ -105,7 +105,7 @@ class Library:
         self._consistent = not self.index.needs_rebuild and (
             self.catalog.index_stamp() == self.index.stamp()
         )
-        self._due_cache: tuple[Any, list[FollowUp]] | None = None
+        self._due_cache: tuple[Vault, date, list[FollowUp]] | None = None
         self._reorder, self._touched = True, dict[str, Note]()
         with _collector_paused():
             self._entries = self.catalog.load()
@@ -130,12 +130,12 @@ class Library:
         return self.index.search(query, limit=limit, page=page)
 
     def due(self, today: date, within: int) -> list[FollowUp]:
-        key = (self.generation, today)
+        snapshot = self._snapshot  # the due list is kept for one snapshot and one day
         cached = self._due_cache
-        if cached is None or cached[0] != key:
-            cached = (key, followups(self._snapshot, today))
+        if cached is None or cached[0] is not snapshot or cached[1] != today:
+            cached = (snapshot, today, followups(snapshot, today))
             self._due_cache = cached
-        return due_within(cached[1], today, within)
+        return due_within(cached[2], today, within)
 
     def status(self) -> dict[str, Any]:
         return {
