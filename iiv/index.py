@@ -1069,22 +1069,28 @@ def _read_share(
     root: Path, share: list[tuple[str, int, int]], send: Callable[[tuple[Any, ...]], None]
 ) -> list[dict[str, Any]]:
     """Read and parse the notes, sending them back (pickled, bodies left out: what the catalog
-    stores) a chunk at a time; keep their documents, bodies as UTF-8 (a text with one emoji
-    takes four bytes a character as a str)."""
+    stores) a chunk at a time; then make their documents, bodies as UTF-8 (a text with one
+    emoji takes four bytes a character as a str). The due list waits for the last note sent,
+    the full-text index for the documents: sending comes first."""
     from iiv.vault import read_existing
 
-    documents = []
+    read: list[tuple[Note, FileStat]] = []
     for start in range(0, len(share), CHUNK):
         notes: dict[str, bytes | None] = {}
         for path, size, mtime_ns in share[start : start + CHUNK]:
             note = read_existing(root, path)
             if note is not None:
-                document = _document(note, FileStat(path, size, mtime_ns))
-                document.pop("_stored_body", None)
-                document["body"] = document.get("body", "").encode("utf-8")
-                documents.append(document)
+                read.append((note, FileStat(path, size, mtime_ns)))
             notes[path] = None if note is None else pickle.dumps(_without_body(note))
         send(("notes", notes))
+    documents = []
+    read.reverse()
+    while read:  # in order, each note freed once its document is made
+        note, stat = read.pop()
+        document = _document(note, stat)
+        document.pop("_stored_body", None)
+        document["body"] = document.get("body", "").encode("utf-8")
+        documents.append(document)
     return documents
 
 
