@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 WIKILINK_RE = re.compile(r"(?P<embed>!?)\[\[(?P<inner>[^\[\]\n]{1,500}?)\]\]")
+# The same links without the optional `!` of an embed: a pattern that starts with `[[` lets the
+# regex engine jump from one `[[` to the next instead of trying a match at every character.
+_INNER_RE = re.compile(r"\[\[([^\[\]\n]{1,500}?)\]\]")
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,11 @@ def parse_link(text: str) -> Link | None:
     property), → Link or None if empty."""
     text = text.strip()
     match = WIKILINK_RE.search(text)  # a property may add words: "[[Ada]] (met at PyCon)"
-    inner = match.group("inner") if match else text
+    return _link(match.group("inner")) if match else _read(text)
+
+
+def _read(inner: str) -> Link | None:
+    """The link written `[[inner]]`, or None when it names no target."""
     # inside a Markdown table the pipe is escaped: [[Ada Lovelace\|Ada]]
     target, _, label = inner.replace("\\|", "|").partition("|")
     target, _, heading = target.partition("#")
@@ -45,14 +52,24 @@ def parse_link(text: str) -> Link | None:
     return Link(target=target, label=label.strip() or None, heading=heading.strip() or None)
 
 
+# Links are immutable and a vault links the same few names again and again; what is inside
+# `[[ ]]` is at most 500 characters, so the cache stays small.
+_link = lru_cache(maxsize=8192)(_read)
+
+
 def find_links(text: str) -> list[Link]:
     """Every wikilink in a text, in order (embeds included)."""
-    links = (parse_link(m.group(0).lstrip("!")) for m in WIKILINK_RE.finditer(text))
+    if "[[" not in text:
+        return []
+    # each match is `[[inner]]`, which parse_link reads as _link(inner)
+    links = map(_link, _INNER_RE.findall(text))
     return [link for link in links if link]
 
 
 def fold(name: str) -> str:
     """The key names are compared by: case-insensitive, Unicode-normalised."""
+    if name.isascii():  # NFC leaves ASCII as it is, and casefold() is lower() there
+        return name.lower().strip()
     return unicodedata.normalize("NFC", name).casefold().strip()
 
 
@@ -71,17 +88,20 @@ class Resolver:
     """
 
     def __init__(self, entries: Iterable[Named]) -> None:
-        files: dict[str, set[str]] = defaultdict(set)
-        names: dict[str, set[str]] = defaultdict(set)
+        # A key most often means one path: kept as the text itself (which the cyclic garbage
+        # collector need not follow, unlike a set or a list per key), several as a sorted tuple.
+        files: dict[str, str | set[str]] = {}
+        names: dict[str, str | set[str]] = {}
         for entry in entries:
-            stem = entry.path[:-3] if entry.path.lower().endswith(".md") else entry.path
-            files[fold(stem)].add(entry.path)
-            files[fold(stem.rsplit("/", 1)[-1])].add(entry.path)
+            path = entry.path
+            stem = path[:-3] if path.lower().endswith(".md") else path
+            _add(files, fold(stem), path)
+            _add(files, fold(stem.rsplit("/", 1)[-1]), path)
             for name in entry.names:
                 if name.strip():
-                    names[fold(name)].add(entry.path)
-        self._files = {key: sorted(paths, key=_preference) for key, paths in files.items()}
-        self._names = {key: sorted(paths, key=_preference) for key, paths in names.items()}
+                    _add(names, fold(name), path)
+        self._files = {key: _best_first(paths) for key, paths in files.items()}
+        self._names = {key: _best_first(paths) for key, paths in names.items()}
 
     def resolve(self, target: str) -> str | None:
         paths = self.candidates(target)
@@ -90,7 +110,23 @@ class Resolver:
     def candidates(self, target: str) -> list[str]:
         """Every path a target could mean, best first; more than one means it is ambiguous."""
         key = fold(target)
-        return list(self._files.get(key) or self._names.get(key) or [])
+        paths = self._files.get(key)
+        if paths is None:  # else a file name or path: it wins over a name or alias
+            paths = self._names.get(key, ())
+        return [paths] if isinstance(paths, str) else list(paths)
+
+
+def _add(index: dict[str, str | set[str]], key: str, path: str) -> None:
+    found = index.setdefault(key, path)
+    if found is not path and found != path:
+        if isinstance(found, str):
+            index[key] = {found, path}
+        else:
+            found.add(path)
+
+
+def _best_first(paths: str | set[str]) -> str | tuple[str, ...]:
+    return paths if isinstance(paths, str) else tuple(sorted(paths, key=_preference))
 
 
 def _preference(path: str) -> tuple[int, str]:

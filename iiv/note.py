@@ -29,6 +29,11 @@ MAX_META_NODES = 1000
 MAX_DEPTH = 100  # libyaml composes nodes recursively in C: deeper input can crash the process
 BOM = b"\xef\xbb\xbf"
 FENCE_RE = re.compile(r"^[ \t>]*(```|~~~)")
+# A line break, then the start of a line that may matter to `_tasks`: a fence (group 1), or
+# the beginning of a task line as `tasks.TASK_RE` reads it (which `parse_task` checks in full).
+# Starting with a literal "\n" lets the regex engine skip from line to line.
+TASK_OR_FENCE_RE = re.compile(r"\n[ \t>]*(?:(```|~~~)|(?:[-*+]|\d+[.)])[ \t]+\[[^\]\n]\])")
+CONFLICT_START = "<<<<<<< "  # the one conflict marker that `_conflict_markers` reports
 CONFLICT_RE = re.compile(r"^(<{7} |={7}$|>{7} )")
 KEY_RE = re.compile(r"^(?P<key>[^\s#:\-?][^:]*):(?:[ \t]|$)")
 ALIAS_RE = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\[\]{}]+")
@@ -38,6 +43,7 @@ TEXT_FIELDS = ("company", "role", "email", "phone", "linkedin", "location", "sou
 INTERVIEW_TEXT = ("medium", "location", "goal")
 UNITS = {"day": 1, "week": 7, "month": 30, "year": 365}
 DURATION_RE = re.compile(r"(\d+)\s*(?:(day|week|month|year)s?|(d|w|m|y))?", re.IGNORECASE)
+TAG_SEPARATORS_RE = re.compile(r"[,\s]+")
 SHORT_UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
 MAX_DURATION_DAYS = 36_500  # a hundred years: more is a typo, and date arithmetic overflows
 
@@ -49,11 +55,165 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
     octal number, `2026-02-30` raising ValueError, `no` as False) never happen.
     """
 
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        """Resolver.resolve, quicker for a scalar: the parser calls it for every node."""
+        if kind is yaml.ScalarNode and not self.yaml_path_resolvers:
+            if implicit[0]:
+                for tag, regexp in _IMPLICIT.get(value[:1], _WILDCARD):
+                    if regexp.match(value):
+                        return tag
+            return self.DEFAULT_SCALAR_TAG
+        return super().resolve(kind, value, implicit)
+
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag == "tag:yaml.org,2002:null"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+# Resolver.resolve's lookup, done once: the implicit resolvers to try by a plain scalar's first
+# character ("" for an empty one), those for any character (key None) included.
+_WILDCARD = tuple(_Loader.yaml_implicit_resolvers.get(None, ()))
+_IMPLICIT = {
+    first: (*resolvers, *_WILDCARD)
+    for first, resolvers in _Loader.yaml_implicit_resolvers.items()
+    if first is not None
+}
+_STR_TAG = "tag:yaml.org,2002:str"
+_NULL_TAG = "tag:yaml.org,2002:null"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
+
+
+class _Unusual(Exception):
+    """A YAML node that `_plain` leaves to PyYAML's constructor."""
+
+
+def _yaml_load(text: str) -> Any:
+    """`yaml.load(text, Loader=_Loader)`, quicker for the usual front-matter.
+
+    Front-matter of simple `key: value` lines is read without PyYAML (see `_simple_mapping`).
+    Otherwise, when every node is text, null, a list or a mapping with text or null keys, and
+    no node is shared (no `&anchor`), the value is built straight from the nodes; it is what
+    PyYAML's SafeConstructor builds for them. Anything else (explicit tags such as `!!int`,
+    `!!set` or `!!binary`, merge keys, anchors and aliases) goes to PyYAML's constructor.
+    """
+    simple = _simple_mapping(text)
+    if simple is not None:
+        return simple
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if "&" not in text:
+            try:
+                return _plain(node)
+            except _Unusual:
+                pass
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+# A line of simple front-matter: a plain key at the start of the line, `:`, then a space or
+# the end of the line. The rest of the line is read by `_simple_value`.
+SIMPLE_KEY_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]{0,99}):(?= |$)")
+# The inside of a simple flow list: `a, b c, "[[Ada]]"`. Each item is double-quoted text
+# without `\` or `"`, or plain text of letters, digits and `_.@/+-`, with single spaces inside,
+# that starts with a letter or digit.
+SIMPLE_ITEM = r'"[^"\\]*"|[^\W_][\w.@/+-]*(?: +[\w.@/+-]+)*'
+SIMPLE_ITEMS_RE = re.compile(rf" *(?:(?:{SIMPLE_ITEM})(?: *, *(?:{SIMPLE_ITEM}))*)? *")
+SIMPLE_ITEM_RE = re.compile(rf'"([^"\\]*)"|({SIMPLE_ITEM})')
+
+
+def _simple_mapping(text: str) -> dict[Any, Any] | None:
+    """What `yaml.load(text, Loader=_Loader)` returns, for front-matter that is nothing but
+    simple `key: value` lines and blank lines; None for anything else (then PyYAML reads it).
+
+    A simple line is a plain key (`[A-Za-z_][A-Za-z0-9_-]*`) at the start of the line, then
+    `:` and nothing, or spaces and one value: plain text that starts with a letter or digit
+    and holds no `#` (a comment), no `: ` and no final `:` (a mapping); text in double quotes
+    without a backslash or `"`; text in single quotes without `'`; or a flow list of such items
+    (SIMPLE_ITEMS_RE). Every character is printable (no tab, no control or format character:
+    YAML reads them differently or refuses them). Each value is then what YAML reads: the text
+    without the spaces around it, quotes or brackets, with plain text that the loader's
+    resolvers read as null (`null`, `~`, empty) as None, and a later key overwriting an
+    earlier one.
+    """
+    mapping: dict[Any, Any] = {}
+    for line in text.split("\n"):
+        if not line:
+            continue
+        match = SIMPLE_KEY_RE.match(line)
+        if match is None or not line.isprintable():
+            return None
+        value = _simple_value(line[match.end() :].strip(" "))
+        if value is _NOT_SIMPLE:
+            return None
+        mapping[_resolve_plain(match.group(1))] = value
+    return mapping or None
+
+
+_NOT_SIMPLE = object()
+
+
+def _simple_value(text: str) -> Any:
+    """The value a simple line's text after `key:` stands for, or _NOT_SIMPLE."""
+    if not text:
+        return None
+    first, last = text[0], text[-1]
+    if first == '"':
+        inner = text[1:-1]
+        simple = len(text) > 1 and last == '"' and '"' not in inner and "\\" not in inner
+        return inner if simple else _NOT_SIMPLE
+    if first == "'":
+        inner = text[1:-1]
+        return inner if len(text) > 1 and last == "'" and "'" not in inner else _NOT_SIMPLE
+    if first == "[":
+        inner = text[1:-1]
+        if last != "]" or not SIMPLE_ITEMS_RE.fullmatch(inner):
+            return _NOT_SIMPLE
+        return [
+            quoted if plain == "" else _resolve_plain(plain)
+            for quoted, plain in SIMPLE_ITEM_RE.findall(inner)
+        ]
+    if first.isalnum() and "#" not in text and ": " not in text and last != ":":
+        return _resolve_plain(text)
+    return _NOT_SIMPLE
+
+
+def _resolve_plain(text: str) -> str | None:
+    """A plain scalar as _Loader reads it: None when its one implicit resolver, null's, matches;
+    else the text."""
+    for _, regexp in _IMPLICIT.get(text[:1], _WILDCARD):
+        if regexp.match(text):
+            return None
+    return text
+
+
+def _plain(node: yaml.Node) -> Any:
+    tag = node.tag
+    kind = type(node)
+    if kind is yaml.ScalarNode:
+        if tag == _STR_TAG:
+            return node.value
+        if tag == _NULL_TAG:
+            return None
+    elif kind is yaml.MappingNode and tag == _MAP_TAG:
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if type(key_node) is not yaml.ScalarNode:
+                raise _Unusual  # a key PyYAML reports as unhashable, or a `!!merge` or `!!value`
+            if key_node.tag == _STR_TAG:
+                mapping[key_node.value] = _plain(value_node)
+            elif key_node.tag == _NULL_TAG:
+                mapping[None] = _plain(value_node)
+            else:
+                raise _Unusual
+        return mapping
+    elif kind is yaml.SequenceNode and tag == _SEQ_TAG:
+        return [_plain(item) for item in node.value]
+    raise _Unusual
 
 
 _Day = date
@@ -115,11 +275,18 @@ def parse_note(path: str, data: bytes) -> Note:
     """The bytes of the file at vault-relative `path` → a Note, with problems instead of errors."""
     problems: list[Problem] = []
     text = _decode(path, data, problems)
-    lines = text.split("\n")
-    fm_end, meta_text = _front_matter_block(path, lines, problems)
-    body_start = fm_end + 1 if fm_end else 0
-    body = "\n".join(lines[body_start:])
-    conflict_line = _conflict_markers(lines)
+    lines: list[str] = []
+    fm_end, meta_text = 0, None
+    if text.startswith("---"):  # else the first line cannot be `---`
+        lines = text.split("\n")
+        fm_end, meta_text = _front_matter_block(path, lines, problems)
+    if fm_end:
+        body_start = fm_end + 1
+        # the lines after the closing one, joined again: the text after the closing line
+        body = text[sum(map(len, lines[:body_start])) + body_start :]
+    else:
+        body_start, body = 0, text
+    conflict_line = _conflict_markers(text)
     if conflict_line:
         problems.append(
             Problem(
@@ -132,14 +299,14 @@ def parse_note(path: str, data: bytes) -> Note:
     key_lines = _key_lines(lines[1:fm_end]) if fm_end else {}
     values = _Properties(path, meta, key_lines, problems)
     kind = values.kind()
-    tasks = _tasks(path, lines, body_start, problems)
+    tasks = _tasks(path, body, body_start, problems)
     conflict_of = _conflict_original(path)
     if conflict_of:
         message = (
             f"sync conflict copy of {conflict_of!r}: merge it into the original, then delete it"
         )
         problems.append(Problem(path, None, message, "conflict-copy"))
-    stem = PurePosixPath(path).stem
+    stem = _stem(path)
     title = values.text("name" if kind == "person" else "title") or stem
     fields_ = (
         values.person() if kind == "person" else values.interview() if kind == "interview" else {}
@@ -171,7 +338,7 @@ def _decode(path: str, data: bytes, problems: list[Problem]) -> str:
         problems.append(Problem(path, None, message, "large"))
     if data.startswith(BOM):
         data = data[len(BOM) :]
-    if b"\x00" in data[:8192]:
+    if data.find(b"\x00", 0, 8192) >= 0:
         problems.append(
             Problem(path, None, "binary file, not Markdown text: not indexed", "binary")
         )
@@ -183,7 +350,10 @@ def _decode(path: str, data: bytes, problems: list[Problem]) -> str:
         message = "not valid UTF-8 (saved in another encoding?): unreadable bytes are shown as �"
         problems.append(Problem(path, line, message, "encoding"))
         text = data.decode("utf-8", errors="replace")
-    return text.replace("\r\n", "\n").replace("\x00", "")
+    # ASCII bytes stand for themselves in UTF-8: without the byte, the text has no such character
+    if b"\r" in data:
+        text = text.replace("\r\n", "\n")
+    return text.replace("\x00", "") if b"\x00" in data else text
 
 
 def _char_boundary(data: bytes, end: int) -> int:
@@ -225,7 +395,7 @@ def _heading_after_blank(lines: list[str], index: int) -> bool:
 
 
 def _load_yaml(path: str, text: str, problems: list[Problem]) -> dict[str, Any]:
-    if len(ALIAS_RE.findall(text)) > MAX_ALIASES:
+    if "*" in text and len(ALIAS_RE.findall(text)) > MAX_ALIASES:
         problems.append(Problem(path, 2, f"front-matter uses more than {MAX_ALIASES} YAML aliases"))
         return {}
     try:
@@ -233,7 +403,7 @@ def _load_yaml(path: str, text: str, problems: list[Problem]) -> dict[str, Any]:
             message = f"front-matter is nested more than {MAX_DEPTH} levels deep: not read"
             problems.append(Problem(path, 2, message, "yaml"))
             return {}
-        data = yaml.load(text, Loader=_Loader)
+        data = _yaml_load(text)
     except yaml.MarkedYAMLError as error:
         problems.append(_yaml_problem(path, error, text))
         return {}
@@ -294,6 +464,8 @@ def _bounded_meta(
 
 def _bounded(value: Any) -> Any:
     """The value itself, unless nesting or aliases make it too big to show or store."""
+    if not isinstance(value, dict | list):
+        return value  # one node
     budget = [MAX_META_NODES]
 
     def count(item: Any, depth: int) -> None:
@@ -334,33 +506,61 @@ def _key_lines(fm_lines: list[str]) -> dict[str, int]:
     return lines
 
 
-def _conflict_markers(lines: list[str]) -> int | None:
-    for number, line in enumerate(lines, 1):
-        if CONFLICT_RE.match(line) and line.startswith("<"):
-            return number
-    return None
+def _conflict_markers(text: str) -> int | None:
+    """The line of the first line starting `<<<<<<< ` (of the lines that CONFLICT_RE matches,
+    the only ones reported)."""
+    if text.startswith(CONFLICT_START):
+        return 1
+    at = text.find("\n" + CONFLICT_START)
+    return None if at < 0 else text.count("\n", 0, at) + 2
 
 
-def _tasks(path: str, lines: list[str], start: int, problems: list[Problem]) -> list[Task]:
+def _tasks(path: str, body: str, start: int, problems: list[Problem]) -> list[Task]:
+    """The task lines of the body outside fenced code; `start` is the index of its first line.
+
+    Only the lines TASK_OR_FENCE_RE finds are looked at: every other line is neither a fence
+    (FENCE_RE) nor a task line (a task line also holds `[`).
+    """
     tasks: list[Task] = []
+    if "[" not in body:
+        return tasks
     fenced = False
-    for index in range(start, len(lines)):
-        line = lines[index]
-        if FENCE_RE.match(line):
+    number = start + 1  # the file line of `pos`
+    pos = 0
+    # each match starts at the "\n" before a line: with one "\n" put first, at that line's start
+    for match in TASK_OR_FENCE_RE.finditer("\n" + body):
+        begin = match.start()
+        number += body.count("\n", pos, begin)
+        pos = begin
+        if match.group(1):
             fenced = not fenced
             continue
-        if fenced or "[" not in line:
+        if fenced:
             continue
-        parsed = parse_task(line, index + 1)
+        end = body.find("\n", begin)
+        parsed = parse_task(body[begin:] if end < 0 else body[begin:end], number)
         if parsed:
             task, messages = parsed
             tasks.append(task)
-            problems.extend(Problem(path, index + 1, m, "date") for m in messages)
+            problems.extend(Problem(path, number, m, "date") for m in messages)
     return tasks
 
 
+def _name(path: str) -> str:
+    """`PurePosixPath(path).name`, without building the path for a plain one."""
+    name = path.rpartition("/")[2]
+    return name if name and name != "." else PurePosixPath(path).name
+
+
+def _stem(path: str) -> str:
+    """`PurePosixPath(path).stem`, without building the path for a plain one."""
+    name = _name(path)
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else PurePosixPath(path).stem
+
+
 def _conflict_original(path: str) -> str | None:
-    name = PurePosixPath(path).name
+    name = _name(path)
     for pattern in (SYNCTHING_RE, DROPBOX_RE):
         if pattern.search(name):
             return pattern.sub("", name, count=1)
@@ -396,7 +596,7 @@ class _Properties:
         if value is None:
             return ()
         if isinstance(value, str):
-            items = re.split(r"[,\s]+", value) if split else [value]
+            items = TAG_SEPARATORS_RE.split(value) if split else [value]
         elif isinstance(value, list) and all(isinstance(v, str | type(None)) for v in value):
             items = [v for v in value if v]
         else:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from iiv.dates import DATE_RE, BadDate, parse_date
 from iiv.errors import EditRefused
@@ -53,6 +54,17 @@ TRAILING = [
     ("tag", re.compile(r"(?:^|[ \t])(?P<value>#[^\s#]+)[ \t]*$")),
     ("block", re.compile(r"(?:^|[ \t])(?P<value>\^[A-Za-z0-9-]+)[ \t]*$")),
 ]
+# The character each TRAILING field needs ("" for priority, read from the end instead).
+TRAILING_MARK = {
+    "recurrence": "🔁",
+    "id": "🆔",
+    "depends": "⛔",
+    "on_completion": "🏁",
+    "tag": "#",
+    "block": "^",
+}
+TRAILING_MARKS = [(name, pattern, TRAILING_MARK.get(name, "")) for name, pattern in TRAILING]
+DATE_FIELD_OF = {emoji: name for name, emojis in DATE_FIELDS.items() for emoji in emojis}
 BLOCK_ID_RE = re.compile(r"(?<![ \t])[ \t]+\^[A-Za-z0-9-]+[ \t]*$")
 OPEN_STATUSES = (" ", "/")
 DONE_STATUSES = ("x", "X")
@@ -99,10 +111,11 @@ def parse_task(text: str, line: int) -> tuple[Task, list[str]] | None:
     problems: list[str] = []
     rest = match.group("rest") or ""
     description, tags = _strip_trailing_fields(rest, fields, problems)
-    description = _read_dataview_fields(description, fields, problems)
+    if "::" in description:
+        description = _read_dataview_fields(description, fields, problems)
     description = " ".join([*description.split(), *reversed(tags)])
-    task = Task(line=line, status=match.group("status"), description=description)
-    return replace(task, **fields), problems  # type: ignore[arg-type]
+    task = Task(line, match.group("status"), description, **fields)  # type: ignore[arg-type]
+    return task, problems
 
 
 def _strip_trailing_fields(
@@ -114,17 +127,28 @@ def _strip_trailing_fields(
     tags: list[str] = []
     for _ in range(64):  # a line has few fields; the bound keeps hostile lines cheap
         rest = rest.rstrip()
-        match = DATE_FIELD_RE.search(rest)
+        # Every field ends the text, so each search below starts where its field may begin
+        # at the earliest: it finds what a search of the whole text finds, without trying a
+        # match at every character.
+        match = DATE_FIELD_RE.search(rest, _date_start(rest))
         if match:
-            name = next(k for k, emojis in DATE_FIELDS.items() if match.group("emoji") in emojis)
+            name = DATE_FIELD_OF[match.group("emoji")]
             fields.pop(name, None)  # read from the end: as in Tasks, the leftmost one wins
             _set_date(fields, problems, name, match.group("emoji"), match.group("date"))
             if spans is not None:
                 spans[name] = match.span("date")
             rest = rest[: match.start()]
             continue
-        for name, pattern in TRAILING:
-            found = pattern.search(rest)
+        for name, pattern, mark in TRAILING_MARKS:
+            # where the field may start at the earliest, or < 0 when `rest` cannot hold it
+            if not mark:  # priority: its emoji and a variation selector end the text
+                start = max(len(rest) - 2, 0)
+            elif mark in "#^":  # tag, block: a space or the start, the last mark, to the end
+                start = rest.rfind(mark)
+                start = max(start - 1, 0) if start >= 0 else -1
+            else:  # the field's emoji comes first
+                start = rest.find(mark)
+            found = pattern.search(rest, start) if start >= 0 else None
             if found:
                 value = found.group("value")
                 if name == "tag":
@@ -138,6 +162,13 @@ def _strip_trailing_fields(
         else:
             break
     return rest, tags
+
+
+def _date_start(rest: str) -> int:
+    """Where a DATE_FIELD_RE match in `rest` (which ends in no whitespace) may start at the
+    earliest: its date is the last 10 characters, after spaces or tabs, a variation selector
+    and the emoji."""
+    return max(len(rest[:-10].rstrip(" \t")) - 2, 0)
 
 
 def _read_dataview_fields(text: str, fields: dict[str, object], problems: list[str]) -> str:
@@ -157,11 +188,15 @@ def _read_dataview_fields(text: str, fields: dict[str, object], problems: list[s
     return DATAVIEW_RE.sub(take, text)
 
 
+# dates are immutable and a vault repeats the same few thousand; BadDate is not cached
+_parse_date = lru_cache(maxsize=4096)(parse_date)
+
+
 def _set_date(
     fields: dict[str, object], problems: list[str], name: str, label: str, text: str
 ) -> None:
     try:
-        fields.setdefault(name, parse_date(text))
+        fields.setdefault(name, _parse_date(text))
     except BadDate:
         problems.append(f"{label} {text} is not a real date")
 
