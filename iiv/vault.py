@@ -10,7 +10,7 @@ import stat
 from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path, PurePosixPath
 
 from iiv.config import Config, load_config
@@ -30,16 +30,38 @@ def is_ignored(rel_path: str, config: Config) -> bool:
     temp files), anything not ending in `.md` (vim's `4913` and `note.md~`, Emacs' `#note.md#`),
     and the templates folder.
     """
-    parts = PurePosixPath(rel_path).parts
-    if not parts or any(part.startswith(".") for part in parts):
-        return True
-    if not parts[-1].lower().endswith(NOTE_SUFFIX) or parts[-1].lower() == NOTE_SUFFIX:
+    parts = _plain_parts(rel_path)
+    if parts is None:
+        parts = PurePosixPath(rel_path).parts
+        if not parts or any(part.startswith(".") for part in parts):
+            return True
+    name = parts[-1].lower()
+    if not name.endswith(NOTE_SUFFIX) or name == NOTE_SUFFIX:
         return True
     return _under(parts, config.templates)
 
 
+def _plain_parts(rel_path: str) -> tuple[str, ...] | None:
+    """`PurePosixPath(rel_path).parts` when no part is empty or starts with "." (then they are
+    the text between the slashes), else None."""
+    plain = (
+        rel_path
+        and rel_path[0] != "/"
+        and rel_path[-1] != "/"
+        and "//" not in rel_path
+        and rel_path[0] != "."
+        and "/." not in rel_path
+    )
+    return tuple(rel_path.split("/")) if plain else None
+
+
+@lru_cache(maxsize=64)
+def _folder_parts(folder: str) -> tuple[str, ...]:
+    return PurePosixPath(folder).parts
+
+
 def _under(parts: tuple[str, ...], folder: str) -> bool:
-    prefix = PurePosixPath(folder).parts
+    prefix = _folder_parts(folder)
     return bool(prefix) and parts[: len(prefix)] == prefix and len(parts) > len(prefix)
 
 
@@ -61,47 +83,43 @@ def scan(root: Path, config: Config) -> tuple[dict[str, FileStat], list[Problem]
     """Every note file's (path, size, mtime) without reading any, and problems with the walk."""
     found: dict[str, FileStat] = {}
     problems: list[Problem] = []
-    pending = [(root, "")]
+    # folders to read: (folder, its vault-relative path with a final "/", that path's parts)
+    pending: list[tuple[str | Path, str, tuple[str, ...]]] = [(root, "", ())]
+    templates = config.templates
     while pending:
-        folder, prefix = pending.pop()
+        folder, prefix, parts = pending.pop()
         try:
             entries = list(os.scandir(folder))
         except OSError as error:
             problems.append(Problem(prefix or ".", None, f"cannot read folder: {error.strerror}"))
             continue
         for entry in entries:
-            rel = prefix + entry.name
-            if entry.name.startswith("."):
+            name = entry.name
+            if name[0] == ".":  # ignored, and so is everything in a folder named so
                 continue
-            _visit(root, entry, rel, config, pending, found, problems)
+            rel = prefix + name
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    inner = (*parts, name)
+                    if not _under((*inner, "x"), templates):
+                        pending.append((entry.path, rel + "/", inner))
+                    continue
+                # the rest of is_ignored(rel): no part of `rel` starts with "." (those names
+                # are skipped above), and no file reached is under the templates folder (it is
+                # not entered)
+                if not name.lower().endswith(NOTE_SUFFIX):
+                    continue
+                if entry.is_symlink() and not inside(root, Path(entry.path)):
+                    message = "symlink to a file outside the vault: not read"
+                    problems.append(Problem(rel, None, message))
+                    continue
+                info = entry.stat()
+            except OSError as error:
+                problems.append(Problem(rel, None, f"cannot read: {error.strerror}"))
+                continue
+            if stat.S_ISREG(info.st_mode):
+                found[rel] = FileStat(rel, info.st_size, info.st_mtime_ns)
     return found, problems
-
-
-def _visit(
-    root: Path,
-    entry: os.DirEntry[str],
-    rel: str,
-    config: Config,
-    pending: list[tuple[Path, str]],
-    found: dict[str, FileStat],
-    problems: list[Problem],
-) -> None:
-    try:
-        if entry.is_dir(follow_symlinks=False):
-            if not _under(PurePosixPath(rel + "/x").parts, config.templates):
-                pending.append((Path(entry.path), rel + "/"))
-            return
-        if is_ignored(rel, config):
-            return
-        if entry.is_symlink() and not inside(root, Path(entry.path)):
-            problems.append(Problem(rel, None, "symlink to a file outside the vault: not read"))
-            return
-        info = entry.stat()
-    except OSError as error:
-        problems.append(Problem(rel, None, f"cannot read: {error.strerror}"))
-        return
-    if stat.S_ISREG(info.st_mode):
-        found[rel] = FileStat(rel, info.st_size, info.st_mtime_ns)
 
 
 def inside(root: Path, path: Path) -> bool:
@@ -142,7 +160,7 @@ def _note_file(root: Path, rel: str, rel_path: str, config: Config | None) -> Pa
 def read_existing(root: Path, rel_path: str) -> Note | None:
     """The note, or None when its file is gone (deleted between the walk and the read)."""
     try:
-        data = (root / rel_path).read_bytes()
+        data = _read_bytes(root, rel_path)
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
     except OSError:
@@ -152,7 +170,7 @@ def read_existing(root: Path, rel_path: str) -> Note | None:
 
 def read_note(root: Path, rel_path: str) -> Note:
     try:
-        data = (root / rel_path).read_bytes()
+        data = _read_bytes(root, rel_path)
     except OSError as error:
         problem = Problem(rel_path, None, f"cannot read: {error.strerror}", "io")
         return Note(
@@ -163,6 +181,15 @@ def read_note(root: Path, rel_path: str) -> Note:
             problems=(problem,),
         )
     return parse_note(rel_path, data)
+
+
+def _read_bytes(root: Path, rel_path: str) -> bytes:
+    """`(root / rel_path).read_bytes()`, quicker: without building a Path for a plain relative
+    path (the file is the same), and without a buffer (the file is read whole)."""
+    if _plain_parts(rel_path) is None:
+        return (root / rel_path).read_bytes()
+    with open(os.path.join(root, rel_path), "rb", buffering=0) as file:
+        return file.readall()
 
 
 def load(path: str | Path) -> Vault:
@@ -207,28 +234,31 @@ class Vault:
     @cached_property
     def problems(self) -> list[Problem]:
         found = list(self.extra_problems)
-        for note in self.notes.values():
+        judged: dict[str, str | None] = {}  # link target → what is wrong with it: vaults link
+        for note in self.notes.values():  # the same few people again and again
             found.extend(note.problems)
-            found.extend(self._link_problems(note))
+            if note.people or note.introduced_by:
+                found.extend(self._link_problems(note, judged))
         return sort_problems(found)
 
-    def _link_problems(self, note: Note) -> Iterable[Problem]:
+    def _link_problems(self, note: Note, judged: dict[str, str | None]) -> Iterable[Problem]:
         for key, link in _person_links(note):
-            message = self._link_problem(link)
+            target = link.target
+            if target not in judged:
+                judged[target] = self._link_problem(target)
+            message = judged[target]
             if message:
                 yield Problem(note.path, note.line_of(key), f"{key}: {message}", "link")
 
-    def _link_problem(self, link: Link) -> str | None:
-        candidates = self.resolver.candidates(link.target)
+    def _link_problem(self, target: str) -> str | None:
+        candidates = self.resolver.candidates(target)
         if not candidates:
-            hint = f'iiv new person "{link.target}"'
-            return f"[[{link.target}]] matches no note (create it with: {hint})"
+            hint = f'iiv new person "{target}"'
+            return f"[[{target}]] matches no note (create it with: {hint})"
         if self.notes[candidates[0]].kind != "person":
-            return (
-                f"[[{link.target}]] is {candidates[0]}, which is not a person note (type: person)"
-            )
+            return f"[[{target}]] is {candidates[0]}, which is not a person note (type: person)"
         if len(candidates) > 1:
-            return f"[[{link.target}]] is ambiguous: {', '.join(candidates)}; using {candidates[0]}"
+            return f"[[{target}]] is ambiguous: {', '.join(candidates)}; using {candidates[0]}"
         return None
 
 
