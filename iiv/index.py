@@ -80,6 +80,7 @@ IDLE_SEARCHERS = 4  # searchers kept open for the next searches
 PARALLEL_FROM = 500  # notes: a rebuild this big reads, parses and indexes in worker processes
 CHUNK = 100  # notes a build worker reads at a time
 SEGMENT_DOCS = 6000  # notes a build worker writes to one segment
+NICER = 10  # how much a build worker lowers its priority once it has sent its notes
 WORKER_MB = 256  # posting buffer of each build worker before it spills to disk
 INLINE_BELOW = 2  # postings: a term in fewer notes is kept in its term entry
 COMPRESS_FROM = 256  # bytes: smaller postings blocks are stored as they are
@@ -1049,6 +1050,8 @@ def _work() -> None:
         parent, folder, root, share = pickle.load(sys.stdin.buffer)
         _die_with(parent)
         documents = _read_share(Path(root), share, send)
+        with suppress(OSError):  # indexing is background work: the server, which now makes
+            os.nice(NICER)  # the due list from the notes sent, goes first for the CPU
         send(("segments", *_write_segments(folder, documents)))
     except BaseException:
         send(("error", traceback.format_exc()))
