@@ -33,3 +33,7 @@ class BadConfig(IivError):
 
 class BadArgument(IivError):
     """A command-line or form value cannot be understood."""
+
+
+class Stopped(IivError):
+    """Work in progress was stopped because iiv is shutting down."""

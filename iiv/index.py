@@ -61,7 +61,7 @@ from whoosh.support.charset import accent_map
 from whoosh.util.filelock import try_for
 from whoosh.writing import SegmentWriter
 
-from iiv.errors import IivError
+from iiv.errors import IivError, Stopped
 from iiv.note import Note
 from iiv.vault import FileStat
 
@@ -613,6 +613,7 @@ class Index:
         self._swap = threading.Lock()  # guards self._ix (replaced by rebuild and errors) and:
         self._idle: list[tuple[Any, Any]] = []  # (whoosh index, searcher) not in use
         self._recent = _Recent()  # used by the writing thread only
+        self._stop = threading.Event()  # set when iiv shuts down: a rebuild then gives up
 
     @property
     def needs_rebuild(self) -> bool:
@@ -801,7 +802,7 @@ class Index:
         Holds the old index's write lock throughout, so no other iiv writes to an index that
         is about to be replaced.
         """
-        return self._replace(lambda fresh: _build(fresh, notes, progress))
+        return self._replace(lambda fresh: _build(fresh, notes, progress, self._stop))
 
     def rebuild_from_files(
         self,
@@ -819,8 +820,12 @@ class Index:
         if len(files) >= PARALLEL_FROM:
             try:
                 return self._replace(
-                    lambda fresh: _build_in_workers(fresh, root, files, on_notes, progress)
+                    lambda fresh: _build_in_workers(
+                        fresh, root, files, on_notes, progress, self._stop
+                    )
                 )
+            except Stopped:
+                raise
             except (OSError, IivError) as error:
                 if str(error) == BUSY:
                     raise
@@ -842,6 +847,11 @@ class Index:
         on_notes({path: _without_body(note) for path, note in notes.items()}, {})
         pairs = [(notes[s.path], s) for s in files if notes[s.path] is not None]
         return self.rebuild(pairs)  # type: ignore[arg-type]
+
+    def stop(self) -> None:
+        """Make a rebuild in progress (in another thread) give up soon, raising Stopped; the
+        index is then left as it was before the rebuild."""
+        self._stop.set()
 
     def tidy(self) -> None:
         """Delete what a rebuild killed midway left beside the index (its `.new` or `.old`
@@ -899,12 +909,17 @@ def _stamp(folder: Path) -> None:
 
 
 def _build(
-    folder: Path, notes: Iterable[tuple[Note, FileStat]], progress: Callable[[int], None] | None
+    folder: Path,
+    notes: Iterable[tuple[Note, FileStat]],
+    progress: Callable[[int], None] | None,
+    stop: threading.Event,
 ) -> int:
     writer = _Writer(_create(folder), limitmb=256)
     count = 0
     try:
         for note, stat in notes:
+            if stop.is_set():
+                raise Stopped("the index rebuild was stopped")
             writer.add_document(**_document(note, stat))
             count += 1
             if progress and count % PROGRESS_EVERY == 0:
@@ -925,6 +940,7 @@ def _build_in_workers(
     files: Sequence[FileStat],
     on_notes: Callable[[dict[str, Note | None], dict[str, bytes]], None],
     progress: Callable[[int], None] | None,
+    stop: threading.Event,
 ) -> int:
     """Worker processes read, parse and index a share of the notes each, as one segment each.
 
@@ -939,8 +955,8 @@ def _build_in_workers(
     try:
         for number in range(count):
             workers.append(_Worker(folder, root, files[number::count], inbox))
-        on_notes(*_receive_notes(inbox, workers, len(files), progress))
-        segments = [_receive(inbox, workers, "segments") for _ in workers]
+        on_notes(*_receive_notes(inbox, workers, len(files), progress, stop))
+        segments = [_receive(inbox, workers, "segments", stop) for _ in workers]
     except BaseException:
         for worker in workers:
             worker.process.kill()
@@ -1001,12 +1017,13 @@ def _receive_notes(
     workers: list[_Worker],
     expected: int,
     progress: Callable[[int], None] | None,
+    stop: threading.Event,
 ) -> tuple[dict[str, Note | None], dict[str, bytes]]:
     """Every note the workers read (None: gone meanwhile), and each as pickled by its worker."""
     notes: dict[str, Note | None] = {}
     pickles: dict[str, bytes] = {}
     while len(notes) < expected:
-        for path, pickled in _receive(inbox, workers, "notes").items():
+        for path, pickled in _receive(inbox, workers, "notes", stop).items():
             notes[path] = None if pickled is None else pickle.loads(pickled)
             if pickled is not None:
                 pickles[path] = pickled
@@ -1015,11 +1032,16 @@ def _receive_notes(
     return notes, pickles
 
 
-def _receive(inbox: queues.Queue[Any], workers: list[_Worker], kind: str) -> Any:
-    """The next message of `kind` from the workers; raise if one failed or all stopped."""
+def _receive(
+    inbox: queues.Queue[Any], workers: list[_Worker], kind: str, stop: threading.Event
+) -> Any:
+    """The next message of `kind` from the workers; raise if one failed or all stopped, or if
+    iiv is shutting down (the caller then kills the workers)."""
     while True:
+        if stop.is_set():
+            raise Stopped("the index rebuild was stopped")
         try:
-            message = inbox.get(timeout=1.0)
+            message = inbox.get(timeout=0.2)
         except queues.Empty:
             if all(worker.process.poll() is not None for worker in workers) and inbox.empty():
                 raise IivError("the index build processes stopped before they finished") from None

@@ -117,6 +117,10 @@ class Library:
         config, problems = load_config(root)
         return cls(root, config, problems, index_folder(root, index_dir))
 
+    def stop(self) -> None:
+        """Make a rebuild running in another thread give up soon (raising Stopped)."""
+        self.index.stop()
+
     def close(self) -> None:
         self.index.close()
         self.catalog.close()

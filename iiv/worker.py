@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 
+from iiv.errors import Stopped
 from iiv.library import Library
 from iiv.watch import Watcher
 
@@ -51,6 +52,7 @@ class Worker:
         with self._wake:
             self._stopping = True
             self._wake.notify_all()
+        self.library.stop()  # a first full build can take a minute: give it up
         if self.watcher:
             self.watcher.stop()
         self.library.watching = False
@@ -86,6 +88,8 @@ class Worker:
                 else:
                     self._untidy = False
                     self.library.compact()
+            except Stopped:
+                return
             except Exception:  # the worker survives; a full reconcile repairs
                 log.exception("sync failed; the whole vault will be reconciled")
                 with self._wake:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from iiv.errors import BadArgument
+from iiv.errors import BadArgument, Stopped
 from iiv.library import Library, SyncStats, index_folder
 from tests.helpers import copy_example, make_vault
 from tests.sync_helpers import consistent, found
@@ -107,6 +107,24 @@ def test_folders_left_by_a_killed_rebuild_are_deleted_by_the_next_writer(tmp_pat
     library.sync()
     assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["whoosh", "whoosh.mine"]
     assert found(library, "first") == {"a.md"}
+
+
+@pytest.mark.parametrize("notes", [3, 600])  # built here, and in worker processes
+def test_a_stopped_library_gives_up_its_rebuild_and_keeps_the_old_index(
+    tmp_path: Path, notes: int
+) -> None:
+    root = make_vault(tmp_path, {f"n{i}.md": f"note {i} about looms\n" for i in range(notes)})
+    folder = tmp_path / "index"
+    Library.open(root, folder).sync()
+    library = Library.open(root, folder)
+    library.stop()  # as iiv serve does on Ctrl+C, while its worker thread rebuilds
+    with pytest.raises(Stopped):
+        library.rebuild()
+    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["whoosh"]
+    library.close()
+    reopened = Library.open(root, folder)
+    assert reopened.index.count() == notes and found(reopened, "n0")
+    reopened.close()
 
 
 def test_a_stale_lock_left_by_a_killed_process_does_not_block(tmp_path: Path) -> None:
