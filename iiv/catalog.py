@@ -73,14 +73,21 @@ class Catalog:
         db.execute(f"CREATE TABLE IF NOT EXISTS notes {NOTES_COLUMNS}")
         return db
 
+    def stats(self) -> dict[str, FileStat]:
+        """The path, size and modification time of every note held, without its note."""
+        with self._lock:
+            rows = self._db.execute("SELECT path, size, mtime_ns FROM notes").fetchall()
+        return {path: FileStat(path, size, mtime_ns) for path, size, mtime_ns in rows}
+
     def load(self) -> dict[str, tuple[FileStat, Note]]:
         """Everything the catalog holds; an unreadable row is dropped (and so re-read later)."""
         found: dict[str, tuple[FileStat, Note]] = {}
         with self._lock:
             rows = self._db.execute("SELECT path, size, mtime_ns, note FROM notes").fetchall()
+        loads = pickle.loads
         for path, size, mtime_ns, blob in rows:
             try:
-                note = pickle.loads(blob)
+                note = loads(blob)
             except Exception:  # a damaged row is re-read from its file
                 continue
             found[path] = (FileStat(path, size, mtime_ns), note)

@@ -332,7 +332,7 @@ def index(rebuild: bool, index_dir: Path | None, vault_path: Path) -> None:
             stats = (library.rebuild if rebuild else library.sync)(progress=progress)
         took = time.monotonic() - started
         click.echo(
-            f"{library.status()['indexed']} notes indexed: {stats.added} added, "
+            f"{library.indexed} notes indexed: {stats.added} added, "
             f"{stats.modified} modified, {stats.removed} removed ({took:.1f} s)"
         )
     finally:

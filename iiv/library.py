@@ -107,9 +107,12 @@ class Library:
         )
         self._due_cache: tuple[Vault, date, list[FollowUp]] | None = None
         self._reorder, self._touched = True, dict[str, Note]()
-        with _collector_paused():
-            self._entries = self.catalog.load()
-            self._snapshot = self._make_snapshot()
+        # What the catalog knows of each note file; its notes are loaded when first needed, so
+        # that a start where nothing changed (`iiv index`) unpickles none.
+        self._stats = self.catalog.stats()
+        self._loaded: dict[str, tuple[FileStat, Note]] | None = None
+        self._snapshot: Vault | None = None
+        self._notes_lock = threading.RLock()  # guards the three above against lazy loading
 
     @classmethod
     def open(cls, vault_path: str | Path, index_dir: str | Path | None = None) -> Library:
@@ -128,13 +131,24 @@ class Library:
     # Reading: safe from any thread.
 
     def snapshot(self) -> Vault:
-        return self._snapshot
+        snapshot = self._snapshot
+        if snapshot is None:  # the first one
+            with self._notes_lock:
+                if self._snapshot is None:
+                    self._snapshot = self._make_snapshot()
+                snapshot = self._snapshot
+        return snapshot
+
+    @property
+    def indexed(self) -> int:
+        """How many notes the full-text index holds."""
+        return self._indexed
 
     def search(self, query: str, limit: int = 20, page: int = 1) -> SearchResult:
         return self.index.search(query, limit=limit, page=page)
 
     def due(self, today: date, within: int) -> list[FollowUp]:
-        snapshot = self._snapshot  # the due list is kept for one snapshot and one day
+        snapshot = self.snapshot()  # the due list is kept for one snapshot and one day
         cached = self._due_cache
         if cached is None or cached[0] is not snapshot or cached[1] != today:
             cached = (snapshot, today, followups(snapshot, today))
@@ -142,10 +156,11 @@ class Library:
         return due_within(cached[2], today, within)
 
     def status(self) -> dict[str, Any]:
+        snapshot = self.snapshot()
         return {
-            "notes": len(self._snapshot.notes),
+            "notes": len(snapshot.notes),
             "indexed": self._indexed,
-            "problems": len(self._snapshot.problems),
+            "problems": len(snapshot.problems),
             "pending": self.pending,
             "last_sync": self.last_sync.isoformat(timespec="seconds") if self.last_sync else None,
             "watching": self.watching,
@@ -177,7 +192,8 @@ class Library:
         """Start over: forget the catalog and the index, and read every note again."""
         with self._write:
             self.catalog.clear()
-            self._entries, self._reorder = {}, True
+            with self._notes_lock:
+                self._loaded, self._stats, self._reorder = {}, {}, True
             return self._sync(None, progress, rebuild=True)
 
     def _sync(
@@ -189,7 +205,7 @@ class Library:
                 self.index.tidy()
             walk_problems = self._walk_problems
             current, self._walk_problems = scan(self.root, self.config)
-            known = {p: s for p, (s, _) in self._entries.items()}
+            known = dict(self._stats)
             if rebuild:
                 stats = self._rebuild(current, known, progress)
             else:
@@ -228,7 +244,7 @@ class Library:
     def _index_stats(self) -> dict[str, tuple[int, int]]:
         """Path → (size, mtime_ns) of every note in the index, from the catalog when they agree."""
         if self._consistent:
-            return {path: (stat.size, stat.mtime_ns) for path, (stat, _) in self._entries.items()}
+            return {path: (stat.size, stat.mtime_ns) for path, stat in self._stats.items()}
         return self.index.indexed()
 
     def _caught_up(self) -> None:
@@ -252,13 +268,13 @@ class Library:
                 stat = _stat(target, rel)
                 if stat:
                     current[rel] = stat
-            if rel in self._entries:
-                known[rel] = self._entries[rel][0]
+            if rel in self._stats:
+                known[rel] = self._stats[rel]
             elif rel not in current:
                 folders.append(rel + "/")
         if folders:
             prefixes = tuple(folders)
-            known.update({p: s for p, (s, _) in self._entries.items() if p.startswith(prefixes)})
+            known.update({p: s for p, s in self._stats.items() if p.startswith(prefixes)})
         return current, known
 
     def _scan_folder(self, rel: str) -> dict[str, FileStat]:
@@ -336,7 +352,7 @@ class Library:
         indexed: dict[str, tuple[int, int]] | None,
     ) -> bool:
         """Apply the changes to the full-text index; True if there were any."""
-        stale = [p for p in (indexed or {}) if p not in self._entries]
+        stale = [p for p in (indexed or {}) if p not in self._stats]
         pairs = [(fresh[p][1], fresh[p][0]) for p in to_index if p in fresh]
         if not (pairs or removed or stale):
             return False
@@ -344,26 +360,46 @@ class Library:
         self._indexed = self.index.count()
         return True
 
+    def _entries(self) -> dict[str, tuple[FileStat, Note]]:
+        """Every note's stat and note (bodies left out), loaded from the catalog when first
+        needed. A row that cannot be read is forgotten, so that the next full sync reads its
+        file again. The caller holds `_notes_lock`."""
+        if self._loaded is None:
+            with _collector_paused():
+                self._loaded = self.catalog.load()
+            if len(self._loaded) != len(self._stats):  # rebound, not changed: the writer
+                loaded = self._loaded  # thread may be reading the old one
+                self._stats = {p: s for p, s in self._stats.items() if p in loaded}
+        return self._loaded
+
     def _remember(self, kept: list[tuple[FileStat, Note]], removed: list[str]) -> None:
         """Update the entries; the next snapshot copies the last one when no path came or went."""
-        for path in removed:
-            self._reorder |= self._entries.pop(path, None) is not None
-        for stat, note in kept:
-            self._reorder |= stat.path not in self._entries
-            self._entries[stat.path] = (stat, note)
-            self._touched[stat.path] = note
+        if not (kept or removed):
+            return
+        with self._notes_lock:
+            entries = self._entries()
+            for path in removed:
+                self._stats.pop(path, None)
+                self._reorder |= entries.pop(path, None) is not None
+            for stat, note in kept:
+                self._reorder |= stat.path not in entries
+                entries[stat.path] = (stat, note)
+                self._stats[stat.path] = stat
+                self._touched[stat.path] = note
 
     def _publish(self) -> None:
-        self._snapshot = self._make_snapshot()
+        with self._notes_lock:
+            self._snapshot = self._make_snapshot()
         with self._changed:
             self.generation += 1
             self._changed.notify_all()
 
     def _make_snapshot(self) -> Vault:
-        previous: Vault | None = getattr(self, "_snapshot", None)
+        """The next snapshot (the caller holds `_notes_lock`)."""
+        previous = self._snapshot
         touched, reordered = self._touched, self._reorder or previous is None
         if reordered:
-            notes = {path: note for path, (_, note) in sorted(self._entries.items())}
+            notes = {path: note for path, (_, note) in sorted(self._entries().items())}
         else:
             notes = dict(previous.notes)  # type: ignore[union-attr]
             notes.update(touched)

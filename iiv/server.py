@@ -57,6 +57,7 @@ class Server:
                 "another iiv serve (or iiv index) is writing this vault's index; "
                 "stop it first, or use the one that runs"
             )
+        self.library.snapshot()  # every note from the catalog, before the first sync starts
         self.worker = Worker(
             self.library, watch=options.watch, reconcile_every=options.reconcile_every
         )

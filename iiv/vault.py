@@ -12,6 +12,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from iiv.config import Config, load_config
 from iiv.errors import NoteNotFound, VaultNotFound
@@ -65,8 +66,9 @@ def _under(parts: tuple[str, ...], folder: str) -> bool:
     return bool(prefix) and parts[: len(prefix)] == prefix and len(parts) > len(prefix)
 
 
-@dataclass(frozen=True)
-class FileStat:
+class FileStat(NamedTuple):
+    """What tells a note file's versions apart without reading it (a tuple: there are many)."""
+
     path: str
     size: int
     mtime_ns: int
