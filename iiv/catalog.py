@@ -13,7 +13,6 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from pathlib import Path
 
 from iiv import __version__
@@ -163,4 +162,4 @@ def _renew(db: sqlite3.Connection) -> None:
 
 
 def _pickle(note: Note) -> bytes:
-    return pickle.dumps(replace(note, body="") if note.body else note)
+    return pickle.dumps(note.without_body())

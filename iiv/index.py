@@ -37,7 +37,7 @@ from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -844,7 +844,7 @@ class Index:
         notes = {stat.path: read_existing(root, stat.path) for stat in files}
         if progress:
             progress(len(notes))
-        on_notes({path: _without_body(note) for path, note in notes.items()}, {})
+        on_notes({path: note and note.without_body() for path, note in notes.items()}, {})
         pairs = [(notes[s.path], s) for s in files if notes[s.path] is not None]
         return self.rebuild(pairs)  # type: ignore[arg-type]
 
@@ -889,10 +889,6 @@ def _close_all(searchers: Iterable[Any]) -> None:
     for searcher in searchers:
         with suppress(Exception):  # a searcher of a deleted or damaged index
             searcher.close()
-
-
-def _without_body(note: Note | None) -> Note | None:
-    return replace(note, body="") if note is not None and note.body else note
 
 
 # Building
@@ -1106,7 +1102,7 @@ def _read_share(
             note = read_existing(root, path)
             if note is not None:
                 read.append((note, FileStat(path, size, mtime_ns)))
-            notes[path] = None if note is None else pickle.dumps(_without_body(note))
+            notes[path] = None if note is None else pickle.dumps(note.without_body())
         send(("notes", notes))
     documents = []
     read.reverse()

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -325,7 +325,7 @@ class Library:
         removed = [p for p in known if p not in current]
         removed += [p for p, note in notes.items() if note is None and p in known]
         fresh = {p: (current[p], n) for p, n in notes.items() if n is not None}
-        kept = [(fresh[p][0], _without_body(fresh[p][1])) for p in changed if p in fresh]
+        kept = [(fresh[p][0], fresh[p][1].without_body()) for p in changed if p in fresh]
         self._remember(kept, removed)
         if publish:
             self._publish()  # before the catalog: serving the change comes first
@@ -436,11 +436,6 @@ def _collector_paused() -> Iterator[None]:
         gc.freeze()
         if enabled:
             gc.enable()
-
-
-def _without_body(note: Note) -> Note:
-    """Bodies stay on disk: the snapshot and catalog need properties, tasks and links only."""
-    return replace(note, body="") if note.body else note
 
 
 def _stat(path: Path, rel: str) -> FileStat | None:

@@ -270,6 +270,16 @@ class Note:
         """The file line of a front-matter key, or 1 when it is absent."""
         return self.key_lines.get(key, 1)
 
+    def without_body(self) -> Note:
+        """The same note with an empty body: what snapshots and the catalog keep (bodies stay
+        on disk). A copy of the fields, not `dataclasses.replace`, which runs `__init__` and
+        costs ten times more: a cold start makes one for every note."""
+        if not self.body:
+            return self
+        copy = object.__new__(Note)
+        copy.__dict__.update(self.__dict__, body="")
+        return copy
+
 
 def parse_note(path: str, data: bytes) -> Note:
     """The bytes of the file at vault-relative `path` → a Note, with problems instead of errors."""

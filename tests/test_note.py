@@ -637,3 +637,12 @@ def test_a_note_carries_the_hash_an_edit_expects() -> None:
 
     data = b"---\ntype: person\n---\nbody\n"
     assert parse_note("p.md", data).digest == content_hash(data)
+
+
+def test_without_body_is_the_same_note_with_an_empty_body() -> None:
+    from dataclasses import replace
+
+    note = parse_note("people/Ada.md", b"---\ntype: person\nname: Ada\n---\nMet at [[PyCon]].\n")
+    bare = note.without_body()
+    assert bare == replace(note, body="") and bare.body == "" and note.body
+    assert bare.without_body() is bare
