@@ -227,16 +227,19 @@ class Library:
         """
         files = [current[path] for path in sorted(current)]
         stats = SyncStats()
+        later: list[Callable[[], None]] = []  # writing the catalog: while the index is built
 
         def arrived(notes: dict[str, Note | None], pickled: dict[str, bytes]) -> None:
             nonlocal stats
-            stats, _, _ = self._take(current, known, notes, pickled=pickled)
+            stats, _, _ = self._take(current, known, notes, pickled=pickled, later=later)
 
         log.info("building the full-text index (%s)", self.index.reason or "new index")
         counted = (lambda done: progress(done, len(files))) if progress else None
         self._consistent = False
         with _collector_paused():
             self._indexed = self.index.rebuild_from_files(self.root, files, arrived, counted)
+            for work in later:
+                work()
             self._caught_up()
             self._publish()
         return stats
@@ -316,10 +319,13 @@ class Library:
         notes: dict[str, Note | None],
         publish: bool = True,
         pickled: dict[str, bytes] | None = None,
+        later: list[Callable[[], None]] | None = None,
     ) -> tuple[SyncStats, list[str], dict[str, tuple[FileStat, Note]]]:
         """Put freshly read notes in the snapshot, then in the catalog (bodies left out of both).
 
-        Returns the counts, the removed paths, and the notes read (with their bodies).
+        With `later`, writing the catalog is added to it instead: a cold start serves the due
+        list first, and the server's CPU is then wanted for it. Returns the counts, the removed
+        paths, and the notes read (with their bodies).
         """
         changed = sorted(p for p, s in current.items() if known.get(p) != s)
         removed = [p for p in known if p not in current]
@@ -329,7 +335,10 @@ class Library:
         self._remember(kept, removed)
         if publish:
             self._publish()  # before the catalog: serving the change comes first
-        self.catalog.apply(kept, removed, pickled)
+        if later is None:
+            self.catalog.apply(kept, removed, pickled)
+        else:
+            later.append(lambda: self.catalog.apply(kept, removed, pickled))
         added = sum(1 for p in changed if p not in known and p in fresh)
         modified = sum(1 for p in changed if p in known and p in fresh)
         return SyncStats(added, modified, len(removed)), removed, fresh
