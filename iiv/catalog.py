@@ -12,7 +12,7 @@ import pickle
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 
 from iiv import __version__
@@ -92,21 +92,9 @@ class Catalog:
             found[path] = (FileStat(path, size, mtime_ns), note)
         return found
 
-    def apply(
-        self,
-        changed: Iterable[tuple[FileStat, Note]],
-        removed: Iterable[str],
-        pickled: Mapping[str, bytes] | None = None,
-    ) -> None:
-        """Store changed notes (bodies left out) and forget removed ones, in one transaction.
-
-        `pickled` holds notes already pickled, bodies left out, by path (a build worker's).
-        """
-        pickled = pickled or {}
-        rows = [
-            (stat.path, stat.size, stat.mtime_ns, pickled.get(stat.path) or _pickle(note))
-            for stat, note in changed
-        ]
+    def apply(self, changed: Iterable[tuple[FileStat, Note]], removed: Iterable[str]) -> None:
+        """Store changed notes (bodies left out) and forget removed ones, in one transaction."""
+        rows = [(stat.path, stat.size, stat.mtime_ns, _pickle(note)) for stat, note in changed]
         removed = list(removed)
         if not rows and not removed:
             return

@@ -808,14 +808,14 @@ class Index:
         self,
         root: Path,
         files: Sequence[FileStat],
-        on_notes: Callable[[dict[str, Note | None], dict[str, bytes]], None],
+        on_notes: Callable[[dict[str, Note | None]], None],
         progress: Callable[[int], None] | None = None,
     ) -> int:
         """`rebuild` from the note files themselves, in worker processes for a big vault.
 
         The workers read and parse the files and send the notes back first: `on_notes` gets
-        them all (None for a file gone meanwhile; bodies left out), and each as pickled, while
-        the workers go on to index them. `progress` counts the notes read.
+        them all (None for a file gone meanwhile; bodies left out) while the workers go on to
+        index them. `progress` counts the notes read.
         """
         if len(files) >= PARALLEL_FROM:
             try:
@@ -836,7 +836,7 @@ class Index:
         self,
         root: Path,
         files: Sequence[FileStat],
-        on_notes: Callable[[dict[str, Note | None], dict[str, bytes]], None],
+        on_notes: Callable[[dict[str, Note | None]], None],
         progress: Callable[[int], None] | None,
     ) -> int:
         from iiv.vault import read_existing
@@ -844,7 +844,7 @@ class Index:
         notes = {stat.path: read_existing(root, stat.path) for stat in files}
         if progress:
             progress(len(notes))
-        on_notes({path: note and note.without_body() for path, note in notes.items()}, {})
+        on_notes({path: note and note.without_body() for path, note in notes.items()})
         pairs = [(notes[s.path], s) for s in files if notes[s.path] is not None]
         return self.rebuild(pairs)  # type: ignore[arg-type]
 
@@ -934,7 +934,7 @@ def _build_in_workers(
     folder: Path,
     root: Path,
     files: Sequence[FileStat],
-    on_notes: Callable[[dict[str, Note | None], dict[str, bytes]], None],
+    on_notes: Callable[[dict[str, Note | None]], None],
     progress: Callable[[int], None] | None,
     stop: threading.Event,
 ) -> int:
@@ -951,7 +951,7 @@ def _build_in_workers(
     try:
         for number in range(count):
             workers.append(_Worker(folder, root, files[number::count], inbox))
-        on_notes(*_receive_notes(inbox, workers, len(files), progress, stop))
+        on_notes(_receive_notes(inbox, workers, len(files), progress, stop))
         segments = [_receive(inbox, workers, "segments", stop) for _ in workers]
     except BaseException:
         for worker in workers:
@@ -1014,18 +1014,14 @@ def _receive_notes(
     expected: int,
     progress: Callable[[int], None] | None,
     stop: threading.Event,
-) -> tuple[dict[str, Note | None], dict[str, bytes]]:
-    """Every note the workers read (None: gone meanwhile), and each as pickled by its worker."""
+) -> dict[str, Note | None]:
+    """Every note the workers read (None: gone meanwhile)."""
     notes: dict[str, Note | None] = {}
-    pickles: dict[str, bytes] = {}
     while len(notes) < expected:
-        for path, pickled in _receive(inbox, workers, "notes", stop).items():
-            notes[path] = None if pickled is None else pickle.loads(pickled)
-            if pickled is not None:
-                pickles[path] = pickled
+        notes.update(_receive(inbox, workers, "notes", stop))
         if progress:
             progress(len(notes))
-    return notes, pickles
+    return notes
 
 
 def _receive(
@@ -1089,20 +1085,21 @@ def _die_with(parent: int) -> None:
 def _read_share(
     root: Path, share: list[tuple[str, int, int]], send: Callable[[tuple[Any, ...]], None]
 ) -> list[dict[str, Any]]:
-    """Read and parse the notes, sending them back (pickled, bodies left out: what the catalog
-    stores) a chunk at a time; then make their documents, bodies as UTF-8 (a text with one
-    emoji takes four bytes a character as a str). The due list waits for the last note sent,
-    the full-text index for the documents: sending comes first."""
+    """Read and parse the notes, sending them back (bodies left out: what the catalog stores)
+    a chunk at a time, in one pickle, which shares the texts they repeat; then make their
+    documents, bodies as UTF-8 (a text with one emoji takes four bytes a character as a str).
+    The due list waits for the last note sent, the full-text index for the documents: sending
+    comes first."""
     from iiv.vault import read_existing
 
     read: list[tuple[Note, FileStat]] = []
     for start in range(0, len(share), CHUNK):
-        notes: dict[str, bytes | None] = {}
+        notes: dict[str, Note | None] = {}
         for path, size, mtime_ns in share[start : start + CHUNK]:
             note = read_existing(root, path)
             if note is not None:
                 read.append((note, FileStat(path, size, mtime_ns)))
-            notes[path] = None if note is None else pickle.dumps(note.without_body())
+            notes[path] = note and note.without_body()
         send(("notes", notes))
     documents = []
     read.reverse()

@@ -229,9 +229,9 @@ class Library:
         stats = SyncStats()
         later: list[Callable[[], None]] = []  # writing the catalog: while the index is built
 
-        def arrived(notes: dict[str, Note | None], pickled: dict[str, bytes]) -> None:
+        def arrived(notes: dict[str, Note | None]) -> None:
             nonlocal stats
-            stats, _, _ = self._take(current, known, notes, pickled=pickled, later=later)
+            stats, _, _ = self._take(current, known, notes, later=later)
 
         log.info("building the full-text index (%s)", self.index.reason or "new index")
         counted = (lambda done: progress(done, len(files))) if progress else None
@@ -318,7 +318,6 @@ class Library:
         known: dict[str, FileStat],
         notes: dict[str, Note | None],
         publish: bool = True,
-        pickled: dict[str, bytes] | None = None,
         later: list[Callable[[], None]] | None = None,
     ) -> tuple[SyncStats, list[str], dict[str, tuple[FileStat, Note]]]:
         """Put freshly read notes in the snapshot, then in the catalog (bodies left out of both).
@@ -336,9 +335,9 @@ class Library:
         if publish:
             self._publish()  # before the catalog: serving the change comes first
         if later is None:
-            self.catalog.apply(kept, removed, pickled)
+            self.catalog.apply(kept, removed)
         else:
-            later.append(lambda: self.catalog.apply(kept, removed, pickled))
+            later.append(lambda: self.catalog.apply(kept, removed))
         added = sum(1 for p in changed if p not in known and p in fresh)
         modified = sum(1 for p in changed if p in known and p in fresh)
         return SyncStats(added, modified, len(removed)), removed, fresh
