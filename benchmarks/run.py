@@ -30,6 +30,7 @@ from benchmarks.process import (
 )
 
 Progress = Callable[[str], None]
+DUE_POLL = 0.02  # seconds between polls for the due list of a cold start (a figure of seconds)
 INDEX_POLL = 0.05  # seconds between polls for a complete index (a figure of 10 s or more)
 
 
@@ -164,6 +165,7 @@ def _cold_start(
             lambda s: s["notes"] == manifest.notes,
             _budget(manifest.notes),
             "the catalog to hold every note",
+            every=DUE_POLL,
         )
         items = server.client.get("/api/due", today=today, within=7).json()["items"]
         due_s = time.perf_counter() - server.started
