@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 WIKILINK_RE = re.compile(r"(?P<embed>!?)\[\[(?P<inner>[^\[\]\n]{1,500}?)\]\]")
 # The same links without the optional `!` of an embed: a pattern that starts with `[[` lets the
@@ -73,9 +74,9 @@ def fold(name: str) -> str:
     return unicodedata.normalize("NFC", name).casefold().strip()
 
 
-@dataclass(frozen=True)
-class Named:
-    """What a note offers to the resolver: its path and the names it may be linked by."""
+class Named(NamedTuple):
+    """What a note offers to the resolver: its path and the names it may be linked by (a tuple:
+    one is made for every note of a snapshot)."""
 
     path: str
     names: tuple[str, ...]

@@ -225,9 +225,18 @@ class Vault:
         return [n for n in self.notes.values() if n.kind == "interview" and not n.conflict_of]
 
     def person(self, link: Link) -> Note | None:
-        path = self.resolver.resolve(link.target)
-        note = self.notes.get(path) if path else None
-        return note if note is not None and note.kind == "person" else None
+        known = self._persons
+        target = link.target
+        if target not in known:  # the due list asks for the same few people again and again
+            path = self.resolver.resolve(target)
+            note = self.notes.get(path) if path else None
+            known[target] = note if note is not None and note.kind == "person" else None
+        return known[target]
+
+    @cached_property
+    def _persons(self) -> dict[str, Note | None]:
+        """Link target → the person note it resolves to, as `person` finds them."""
+        return {}
 
     def person_name(self, link: Link) -> str:
         person = self.person(link)
@@ -238,7 +247,8 @@ class Vault:
         found = list(self.extra_problems)
         judged: dict[str, str | None] = {}  # link target → what is wrong with it: vaults link
         for note in self.notes.values():  # the same few people again and again
-            found.extend(note.problems)
+            if note.problems:
+                found.extend(note.problems)
             if note.people or note.introduced_by:
                 found.extend(self._link_problems(note, judged))
         return sort_problems(found)
