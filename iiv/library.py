@@ -237,9 +237,11 @@ class Library:
         counted = (lambda done: progress(done, len(files))) if progress else None
         self._consistent = False
         with _collector_paused():
-            self._indexed = self.index.rebuild_from_files(self.root, files, arrived, counted)
-            for work in later:
-                work()
+            try:
+                self._indexed = self.index.rebuild_from_files(self.root, files, arrived, counted)
+            finally:  # the catalog holds what the snapshot holds, even if the build failed
+                for work in later:
+                    work()
             self._caught_up()
             self._publish()
         return stats
