@@ -88,7 +88,6 @@ COMPRESSION = 1  # zlib level of bigger blocks: the fastest, nearly as small as 
 TINY_SEGMENT = 25  # documents: segments this small (left by saves) are merged ...
 TINY_MERGE_AT = 6  # ... once there are this many
 OPEN_ATTEMPTS = 5  # reads of an index that another process keeps committing to
-_TOC_NAME = re.compile(r"_MAIN_(\d+)\.toc")  # whoosh's table of contents of each commit
 
 
 @dataclass(frozen=True)
@@ -1211,13 +1210,11 @@ def _open_folder(folder: Path) -> tuple[Any, str | None]:
 
 
 def _generation(folder: Path) -> int:
-    """The number of the latest commit in `folder` (-1 without one)."""
+    """The number of the latest commit in `folder` (-1 without one), as whoosh finds it."""
     try:
-        names = os.listdir(folder)
+        return int(index.TOC._latest_generation(FileStorage(str(folder)), "MAIN"))
     except OSError:
         return -1
-    found = (_TOC_NAME.fullmatch(name) for name in names)
-    return max((int(match.group(1)) for match in found if match), default=-1)
 
 
 def _version_problem(folder: Path) -> str | None:
