@@ -489,3 +489,115 @@ def test_each_word_is_found_as_a_query_analyzes_it(index: Index) -> None:
         if len(word) > 1 and word.lower() not in ("the", "of", "e.g"):
             assert "words.md" in found(index, word), word
     assert found(index, '"lighthouse kayak keeper"') == {"words.md"}  # stop words take no place
+
+
+# Deleted notes and renewed searchers
+
+
+def _searched(index: Index, queries: list[str]) -> list[tuple[int, list[tuple[str, float]]]]:
+    results = [index.search(text, limit=500) for text in queries]
+    return [(r.total, [(hit.path, round(hit.score, 4)) for hit in r.hits]) for r in results]
+
+
+def test_search_leaves_deleted_notes_out_exactly_as_whoosh_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whole postings blocks deleted, blocks partly deleted, single-note (inlined) terms."""
+    import whoosh.reading
+
+    import iiv.index
+
+    notes = {
+        f"n/{n:03d}.md": f"common {'even' if n % 2 == 0 else 'odd'} only{n} "
+        + ("lighthouse keeper " if n % 3 == 0 else "keeper lighthouse ")
+        + ("kayak " * (1 + n % 4))
+        for n in range(400)
+    }
+    index = Index.open(tmp_path / "index")
+    index.rebuild(entries(notes))
+    gone = [f"n/{n:03d}.md" for n in [*range(120, 300), 0, 7, 55, 399]]
+    index.update([entry("n/010.md", "common kayak renamed"), entry("new.md", "common only7")], gone)
+    words = "common even odd kayak only7 only150 only301 only0 kay* renamed".split()
+    queries = [*words, '"lighthouse keeper"', "common AND NOT even", "even OR only200"]
+    ours = _searched(index, queries)
+    monkeypatch.setattr(whoosh.reading.SegmentReader, "postings", iiv.index._whoosh_postings)
+    assert ours == _searched(index, queries)
+    index.close()
+    assert ours[0][0] == 400 - len(gone) + 1
+    assert ours[5] == (0, []) and ours[6][0] == 1 and ours[7] == (0, [])  # only150/301/0
+    assert not {path for _, hits in ours for path, _ in hits} & set(gone)
+
+
+def test_a_searcher_kept_across_commits_sees_each_commit(tmp_path: Path) -> None:
+    index = Index.open(tmp_path / "index")
+    index.rebuild(entries({f"n/{n}.md": f"kayak number{n}" for n in range(60)}))
+    present = {f"n/{n}.md" for n in range(60)}
+    for n in range(30):  # replaces, removes and adds, with merges of the small segments
+        index.update(
+            [entry(f"n/{n}.md", f"kayak canoe number{n}"), entry(f"m/{n}.md", "kayak")],
+            [f"n/{59 - n}.md"],
+        )
+        present = (present - {f"n/{59 - n}.md"}) | {f"n/{n}.md", f"m/{n}.md"}
+        assert {path for path, _ in _searched(index, ["kayak"])[0][1]} == present, n
+        assert found(index, "canoe") == {f"n/{k}.md" for k in range(n + 1)}
+    fresh = Index.open(tmp_path / "index")
+    assert _searched(fresh, ["kayak", "canoe", "number3"]) == _searched(
+        index, ["kayak", "canoe", "number3"]
+    )
+    assert index.count() == fresh.count() == len(present)
+    index.close()
+    fresh.close()
+
+
+# Merging what saves leave behind
+
+
+class _Segment:
+    def __init__(self, documents: int, deleted: int = 0) -> None:
+        self.documents, self.deleted = documents, deleted
+
+    def doc_count_all(self) -> int:
+        return self.documents
+
+    def deleted_count(self) -> int:
+        return self.deleted
+
+
+def test_a_save_merges_six_small_segments_of_a_size_and_never_a_big_one() -> None:
+    from iiv.index import MERGE_AT, _small
+
+    ones = [_Segment(1) for _ in range(MERGE_AT)]
+    sixes = [_Segment(7) for _ in range(MERGE_AT - 1)]
+    big = _Segment(5000)
+    assert _small([big, *ones[:-1], *sixes]) == []  # five of each size wait
+    assert _small([big, *ones, *sixes]) == ones
+    last = _Segment(35)
+    assert _small([big, *sixes, last]) == [*sixes, last]  # 6–35 documents: one size
+    tier = [_Segment(40) for _ in range(MERGE_AT)]
+    assert _small([big, *tier]) == tier
+    assert _small([_Segment(216) for _ in range(10)]) == []  # bigger ones wait for compact
+
+
+def test_compact_merges_small_segments_and_those_a_quarter_deleted() -> None:
+    from iiv.index import _untidy
+
+    main, quarter, other = _Segment(1000, 249), _Segment(400, 100), _Segment(600, 10)
+    small = [_Segment(20), _Segment(30)]
+    assert _untidy([main, other]) == []
+    assert _untidy([main, other, *small]) == small
+    assert _untidy([main, quarter, other]) == [quarter]
+
+
+def test_segments_stay_few_however_many_saves_come(tmp_path: Path) -> None:
+    index = Index.open(tmp_path / "index")
+    index.rebuild(entries({f"n/{n}.md": f"kayak number{n}" for n in range(300)}))
+    most = 0
+    for n in range(250):
+        index.update([entry(f"n/{n}.md", f"kayak canoe number{n}")], [])
+        most = max(most, len(index._require()._segments()))
+    assert most <= 1 + 3 * 6  # the big one, and at most six of each small size
+    assert index.compact()
+    segments = index._require()._segments()
+    assert sum(s.deleted_count() for s in segments) == 0 and len(segments) <= 2
+    assert _searched(index, ["canoe"])[0][0] == 250
+    index.close()
