@@ -2,8 +2,9 @@
 
 It applies what the watcher recorded in coalesced batches, and reconciles the whole vault at
 start, periodically and after any alarm, so that the index converges even when events are lost.
-Once changes stop for a moment, it tidies the index (merging what saves left behind), so that
-a save itself only ever writes a tiny segment.
+Once changes stop for a moment, and every few seconds while they go on, it tidies the index
+(merging what saves left behind, and purging replaced notes), so that a save itself only ever
+writes a tiny segment and searches stay as fast as before.
 """
 
 from __future__ import annotations
@@ -28,14 +29,18 @@ class Worker:
         debounce: float = 0.05,
         max_delay: float = 0.3,
         tidy_after: float = 2.0,
+        tidy_every: float = 10.0,
     ) -> None:
         self.library = library
         self.reconcile_every = reconcile_every
         self.debounce, self.max_delay = debounce, max_delay
         self.tidy_after = tidy_after  # seconds without changes before tidying the index
+        self.tidy_every = tidy_every  # seconds between tidies while changes keep coming
         self._untidy = False  # changes were applied since the last tidy
+        self._untidy_since = 0.0  # when the first of them was
         self.watcher = Watcher(library.root, self.record, self.alarm) if watch else None
         self._paths: set[str] = set()
+        self._streaming = False  # saves come faster than they are applied: batch them
         self._full = True  # the first job: a full sync
         self._wake = threading.Condition()
         self._stopping = False
@@ -79,12 +84,14 @@ class Worker:
             try:
                 if full:
                     self._check_watcher()
-                    self._untidy |= self.library.sync().changed > 0
+                    self._applied(self.library.sync().changed > 0)
                     last_full = time.monotonic()
                     self.ready.set()
                 elif batch:
                     self.library.sync(batch)
-                    self._untidy = True
+                    self._applied(True)
+                    with self._wake:
+                        self._streaming = len(batch) > 1 or bool(self._paths)
                 else:
                     self._untidy = False
                     self.library.compact()
@@ -99,10 +106,15 @@ class Worker:
                 with self._wake:
                     self.library.pending = len(self._paths)
 
+    def _applied(self, changed: bool) -> None:
+        if changed and not self._untidy:
+            self._untidy, self._untidy_since = True, time.monotonic()
+
     def _next_batch(self, last_full: float) -> tuple[set[str] | None, bool]:
         """Wait for work; coalesce a burst of paths into one batch.
 
-        An empty batch means: nothing changed for `tidy_after` seconds, time to tidy.
+        An empty batch means time to tidy: nothing changed for `tidy_after` seconds, or changes
+        have gone on for `tidy_every` seconds.
         """
         with self._wake:
             while not (self._paths or self._full or self._stopping):
@@ -116,6 +128,8 @@ class Worker:
                     self._wake.wait(timeout=remaining)
             if self._stopping:
                 return None, False
+            if self._untidy and time.monotonic() - self._untidy_since >= self.tidy_every:
+                return set(), False
             if not self._full:
                 self._settle()
             batch, full = self._paths, self._full
@@ -124,12 +138,17 @@ class Worker:
             return batch, full
 
     def _settle(self) -> None:
-        """Wait until no new path arrives for `debounce` seconds, at most `max_delay` in all."""
+        """Wait until no new path arrives for `debounce` seconds, at most `max_delay` in all.
+
+        While saves stream in (the last batch held several, or more came while it was
+        applied), wait the whole `max_delay`: fewer, bigger commits leave the server's time to
+        the readers, and each save is still searchable within a second.
+        """
         deadline = time.monotonic() + self.max_delay
         while not self._stopping:
             seen = len(self._paths)
             self._wake.wait(timeout=min(self.debounce, max(0.0, deadline - time.monotonic())))
-            if len(self._paths) == seen or time.monotonic() >= deadline:
+            if time.monotonic() >= deadline or (len(self._paths) == seen and not self._streaming):
                 return
 
     def _check_watcher(self) -> None:

@@ -6,7 +6,8 @@ import logging
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -197,3 +198,57 @@ def test_a_queue_overflow_triggers_a_full_reconcile(library: Library) -> None:
     )
     wait_until(lambda: library.last_sync != before, 10, "a reconcile after the overflow")
     assert_consistent(library)
+
+
+def test_saves_that_come_faster_than_they_are_applied_are_batched(
+    vault: Path, tmp_path: Path
+) -> None:
+    library = Library.open(vault, tmp_path / "index")
+    batches: list[int] = []
+    sync = library.sync
+
+    def busy_sync(paths: Iterable[str] | None = None, progress: None = None) -> object:
+        if paths is not None:  # as on a server busy with readers: saves arrive meanwhile
+            batches.append(len(set(paths)))
+            time.sleep(0.1)
+        return sync(paths, progress)
+
+    library.sync = busy_sync  # type: ignore[method-assign]
+    worker = Worker(library, watch=True, reconcile_every=3600)
+    worker.start()
+    try:
+        assert worker.ready.wait(30)
+        for n in range(30):  # one save every 80 ms: more than `debounce` apart
+            write(vault / f"notes/stream {n}.md", f"streamed{n}\n")
+            time.sleep(0.08)
+        assert_consistent(library)
+    finally:
+        worker.stop()
+        library.close()
+    assert len(batches) <= 12 and max(batches) >= 3, batches  # one by one, it takes 20 or more
+
+
+def test_the_index_is_tidied_while_saves_go_on(vault: Path, tmp_path: Path) -> None:
+    library = Library.open(vault, tmp_path / "index")
+    tidied: list[float] = []
+    compact = library.compact
+
+    def counted_compact() -> bool:
+        tidied.append(time.monotonic())
+        return compact()
+
+    library.compact = counted_compact  # type: ignore[method-assign]
+    worker = Worker(library, watch=True, reconcile_every=3600, tidy_after=3600, tidy_every=0.5)
+    worker.start()
+    try:
+        assert worker.ready.wait(30)
+        started = time.monotonic()
+        for n in range(25):  # two seconds of saves, never quiet
+            write(vault / "notes/busy.md", f"save{n}\n")
+            time.sleep(0.08)
+        ended = time.monotonic()
+        assert_consistent(library)
+    finally:
+        worker.stop()
+        library.close()
+    assert any(started < moment < ended for moment in tidied), tidied
