@@ -91,6 +91,7 @@ COMPRESS_FROM = 256  # bytes: smaller postings blocks are stored as they are
 COMPRESSION = 1  # zlib level of bigger blocks: the fastest, nearly as small as whoosh's 3
 SMALL_SEGMENT = 215  # documents: segments this small (left by saves) are merged ...
 MERGE_AT = 6  # ... this many of a size at a time (sizes 1–5, 6–35, 36–215)
+EARLY_PURGE = 2000  # documents: a segment this small is rewritten once a quarter is deleted
 OPEN_ATTEMPTS = 5  # reads of an index that another process keeps committing to
 
 
@@ -703,13 +704,20 @@ def _size_class(documents: int) -> int:
     return size
 
 
+def _stale(segment: Any) -> bool:
+    """Whether enough of a segment's documents are deleted (a search still walks those) to
+    rewrite it: a quarter of a segment of up to `EARLY_PURGE` documents, else half, because
+    rewriting a big one takes seconds during which saves wait."""
+    documents, deleted = segment.doc_count_all(), segment.deleted_count()
+    return deleted * (4 if documents <= EARLY_PURGE else 2) >= max(1, documents)
+
+
 def _untidy(segments: list[Any]) -> list[Any]:
     """Segments worth merging: the small ones (under a tenth of all documents) when there are
-    several, and any segment with a quarter of its documents deleted (a search still walks
-    those)."""
+    several, and the stale ones (see `_stale`)."""
     total = sum(s.doc_count_all() for s in segments)
     small = [s for s in segments if s.doc_count_all() * 10 < total]
-    stale = [s for s in segments if s.deleted_count() * 4 >= s.doc_count_all() and s not in small]
+    stale = [s for s in segments if _stale(s) and s not in small]
     return (small if len(small) > 1 else []) + stale
 
 

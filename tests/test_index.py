@@ -517,8 +517,8 @@ def test_search_leaves_deleted_notes_out_exactly_as_whoosh_does(
     index.rebuild(entries(notes))
     gone = [f"n/{n:03d}.md" for n in [*range(120, 300), 0, 7, 55, 399]]
     index.update([entry("n/010.md", "common kayak renamed"), entry("new.md", "common only7")], gone)
-    words = "common even odd kayak only7 only150 only301 only0 kay* renamed".split()
-    queries = [*words, '"lighthouse keeper"', "common AND NOT even", "even OR only200"]
+    queries = ["common", "even", "odd", "kayak", "only7", "only150", "only301", "only0"]
+    queries += ["kay*", "renamed", '"lighthouse keeper"', "common AND NOT even", "even OR only200"]
     ours = _searched(index, queries)
     monkeypatch.setattr(whoosh.reading.SegmentReader, "postings", iiv.index._whoosh_postings)
     assert ours == _searched(index, queries)
@@ -578,7 +578,7 @@ def test_a_save_merges_six_small_segments_of_a_size_and_never_a_big_one() -> Non
     assert _small([_Segment(216) for _ in range(10)]) == []  # bigger ones wait for compact
 
 
-def test_compact_merges_small_segments_and_those_a_quarter_deleted() -> None:
+def test_compact_merges_small_segments_and_those_with_many_notes_deleted() -> None:
     from iiv.index import _untidy
 
     main, quarter, other = _Segment(1000, 249), _Segment(400, 100), _Segment(600, 10)
@@ -586,6 +586,8 @@ def test_compact_merges_small_segments_and_those_a_quarter_deleted() -> None:
     assert _untidy([main, other]) == []
     assert _untidy([main, other, *small]) == small
     assert _untidy([main, quarter, other]) == [quarter]
+    big, half = _Segment(6000, 2999), _Segment(6000, 3000)  # a quarter is not enough here
+    assert _untidy([big, half]) == [half]
 
 
 def test_segments_stay_few_however_many_saves_come(tmp_path: Path) -> None:
