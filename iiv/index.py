@@ -708,17 +708,27 @@ def _stale(segment: Any) -> bool:
     """Whether enough of a segment's documents are deleted (a search still walks those) to
     rewrite it: a quarter of a segment of up to `EARLY_PURGE` documents, else half, because
     rewriting a big one takes seconds during which saves wait."""
-    documents, deleted = segment.doc_count_all(), segment.deleted_count()
+    documents, deleted = int(segment.doc_count_all()), int(segment.deleted_count())
     return deleted * (4 if documents <= EARLY_PURGE else 2) >= max(1, documents)
 
 
-def _untidy(segments: list[Any]) -> list[Any]:
+def _untidy(segments: list[Any], most: int | None = None) -> list[Any]:
     """Segments worth merging: the small ones (under a tenth of all documents) when there are
-    several, and the stale ones (see `_stale`)."""
+    several, and the stale ones (see `_stale`). With `most`, only those of them, smallest
+    first, that hold at most `most` documents in all."""
     total = sum(s.doc_count_all() for s in segments)
     small = [s for s in segments if s.doc_count_all() * 10 < total]
-    stale = [s for s in segments if _stale(s) and s not in small]
-    return (small if len(small) > 1 else []) + stale
+    chosen = small if len(small) > 1 else []
+    chosen += [s for s in segments if _stale(s) and s not in chosen]
+    if most is None:
+        return chosen
+    within: list[Any] = []
+    for segment in sorted(chosen, key=lambda s: s.doc_count_all()):
+        most -= segment.doc_count_all()
+        if most < 0:
+            break
+        within.append(segment)
+    return within if len(within) > 1 or any(_stale(s) for s in within) else []
 
 
 class _Recent:
@@ -926,17 +936,18 @@ class Index:
             folder = query.Prefix("path", prefix.rstrip("/") + "/")
             return int(writer.delete_by_query(folder, searcher=searcher))
 
-    def compact(self) -> bool:
-        """Merge small segments and purge mostly deleted ones; True if there was any to do.
+    def compact(self, most: int | None = None) -> bool:
+        """Merge small segments and purge stale ones; True if there was any to do.
 
         Saves leave small segments behind (a search looks into each), and replaced notes stay
-        in their old segment, marked deleted. For quiet moments: writes wait meanwhile.
+        in their old segment, marked deleted. Writes wait meanwhile: with `most`, at most that
+        many documents are rewritten, to keep it short.
         """
         with self._guard():
             segments = self._require()._segments()
-        if not _untidy(segments):
+        if not _untidy(segments, most):
             return False
-        with self._writer(_untidy):
+        with self._writer(lambda segments: _untidy(segments, most)):
             pass
         return True
 

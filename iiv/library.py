@@ -176,10 +176,10 @@ class Library:
 
     # Writing: one thread at a time.
 
-    def compact(self) -> bool:
-        """Tidy the full-text index (see `Index.compact`), for quiet moments; True if it did."""
+    def compact(self, most: int | None = None) -> bool:
+        """Tidy the full-text index (see `Index.compact`); True if it did."""
         with self._write:
-            return not self.index.needs_rebuild and self.index.compact()
+            return not self.index.needs_rebuild and self.index.compact(most)
 
     def sync(
         self, paths: Iterable[str] | None = None, progress: Progress | None = None

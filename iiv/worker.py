@@ -18,6 +18,7 @@ from iiv.library import Library
 from iiv.watch import Watcher
 
 log = logging.getLogger(__name__)
+BUSY_TIDY = 1000  # documents a tidy rewrites at most while changes go on (about half a second)
 
 
 class Worker:
@@ -94,7 +95,9 @@ class Worker:
                         self._streaming = len(batch) > 1 or bool(self._paths)
                 else:
                     self._untidy = False
-                    self.library.compact()
+                    with self._wake:
+                        busy = bool(self._paths)  # changes go on: keep it short
+                    self.library.compact(BUSY_TIDY if busy else None)
             except Stopped:
                 return
             except Exception:  # the worker survives; a full reconcile repairs

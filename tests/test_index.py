@@ -590,6 +590,18 @@ def test_compact_merges_small_segments_and_those_with_many_notes_deleted() -> No
     assert _untidy([big, half]) == [half]
 
 
+def test_a_short_tidy_rewrites_at_most_so_many_documents_smallest_first() -> None:
+    from iiv.index import _untidy
+
+    main, stale = _Segment(9000), _Segment(400, 100)
+    small = [_Segment(900), _Segment(300), _Segment(200)]
+    assert _untidy([main, *small], most=600) == [small[2], small[1]]
+    assert _untidy([main, *small], most=400) == []  # one small segment alone: nothing gained
+    assert _untidy([main, stale, *small], most=650) == [small[2], small[1]]
+    assert _untidy([main, stale], most=400) == [stale]  # a stale one alone is worth it
+    assert _untidy([main, stale], most=399) == []
+
+
 def test_segments_stay_few_however_many_saves_come(tmp_path: Path) -> None:
     index = Index.open(tmp_path / "index")
     index.rebuild(entries({f"n/{n}.md": f"kayak number{n}" for n in range(300)}))
