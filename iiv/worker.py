@@ -91,8 +91,8 @@ class Worker:
                 elif batch:
                     self.library.sync(batch)
                     self._applied(True)
-                    with self._wake:
-                        self._streaming = len(batch) > 1 or bool(self._paths)
+                    with self._wake:  # one save meanwhile may answer this one, searchable
+                        self._streaming = len(batch) > 1 or len(self._paths) > 1  # by now
                 else:
                     self._untidy = False
                     with self._wake:
@@ -143,7 +143,7 @@ class Worker:
     def _settle(self) -> None:
         """Wait until no new path arrives for `debounce` seconds, at most `max_delay` in all.
 
-        While saves stream in (the last batch held several, or more came while it was
+        While saves stream in (the last batch held several, or several came while it was
         applied), wait the whole `max_delay`: fewer, bigger commits leave the server's time to
         the readers, and each save is still searchable within a second.
         """

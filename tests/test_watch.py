@@ -252,3 +252,29 @@ def test_the_index_is_tidied_while_saves_go_on(vault: Path, tmp_path: Path) -> N
         worker.stop()
         library.close()
     assert any(started < moment < ended and most for moment, most in tidied), tidied  # short
+
+
+def test_a_save_made_as_soon_as_the_last_one_shows_is_not_held_back(
+    vault: Path, tmp_path: Path
+) -> None:
+    """A save is searchable before its batch ends; the next save then arrives meanwhile, but
+    one save is not a stream (with `max_delay` of 5 s, waiting for it would time out here)."""
+    library = Library.open(vault, tmp_path / "index")
+    sync = library.sync
+
+    def slow_to_finish(paths: Iterable[str] | None = None, progress: None = None) -> object:
+        stats = sync(paths, progress)
+        time.sleep(0.2 if paths is not None else 0)  # the catalog and the snapshot, say
+        return stats
+
+    library.sync = slow_to_finish  # type: ignore[method-assign]
+    worker = Worker(library, watch=True, reconcile_every=3600, max_delay=5.0)
+    worker.start()
+    try:
+        assert worker.ready.wait(30)
+        for word in [f"reply{n}" for n in range(5)]:
+            write(vault / "notes/reply.md", f"{word}\n")
+            wait_until(lambda w=word: found(library, w) == {"notes/reply.md"}, 3, word)
+    finally:
+        worker.stop()
+        library.close()
