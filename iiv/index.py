@@ -34,7 +34,6 @@ import threading
 import traceback
 import zlib
 from array import array
-from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -58,7 +57,6 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile
 from whoosh.index import EmptyIndexError, LockError
 from whoosh.lang.porter import stem
-from whoosh.matching import ListMatcher
 from whoosh.reading import MultiReader, SegmentReader
 from whoosh.searching import ResultsPage, Searcher
 from whoosh.support.charset import accent_map
@@ -192,98 +190,6 @@ def _cached_length_reader(self: Any, fieldname: str, column: Any) -> Any:
 
 
 whoosh3.W3PerDocReader._cached_reader = _cached_length_reader
-
-
-class _LiveMatcher(whoosh3.W3LeafMatcher):  # type: ignore[misc]
-    """The postings of a term in a segment with deleted documents, without them.
-
-    A save deletes the note's old document, mostly in the big segment, and whoosh then wraps
-    every posting list of that segment in a FilterMatcher that tests each posting in Python
-    and reads every block eagerly. This drops the deleted documents from the few blocks that
-    hold them, as they are read, and leaves the other blocks lazy.
-    """
-
-    _ids: Any  # the block's document numbers, weights and values, as whoosh reads them
-    _weights: Any
-    _values: Any
-    _keep: list[int] | None  # where the live documents are in the block, when some are not
-
-    def __init__(self, *args: Any, deleted: list[int], **kwargs: Any) -> None:
-        self._deleted = deleted  # sorted
-        super().__init__(*args, **kwargs)
-
-    def _goto(self, position: int) -> None:
-        while True:
-            floor = 0 if self._maxid is None else self._maxid + 1  # above the last block
-            self._keep = None
-            super()._goto(position)
-            first = bisect_left(self._deleted, floor)
-            if first == len(self._deleted) or self._deleted[first] > self._maxid:
-                return  # none of this block's documents is deleted
-            last = bisect_right(self._deleted, self._maxid, lo=first)
-            if self._drop(set(self._deleted[first:last])) or self._lastblock:
-                return
-            position = self._nextoffset  # every document of the block is deleted
-
-    def _drop(self, deleted: set[int]) -> int:
-        """Leave the deleted documents out of the block just read; how many are left.
-        Weights and values are still read when first wanted."""
-        self._read_ids()
-        keep = [i for i, doc in enumerate(self._ids) if doc not in deleted]
-        if len(keep) < len(self._ids):
-            self._ids = tuple(self._ids[i] for i in keep)
-            self._keep, self._blocklength = keep, len(keep)
-            self._atend = not keep and self._lastblock
-        return len(keep)
-
-    def _read_weights(self) -> None:
-        super()._read_weights()  # uniform weights come as many as `_blocklength` says
-        if self._keep is not None and len(self._weights) != len(self._keep):
-            self._weights = array("f", (self._weights[i] for i in self._keep))
-
-    def _read_values(self) -> None:
-        super()._read_values()
-        if self._keep is not None and len(self._values) != len(self._keep):
-            self._values = tuple(self._values[i] for i in self._keep)
-
-
-def _live_postings(self: Any, fieldname: str, text: Any, scorer: Any = None) -> Any:
-    """`SegmentReader.postings`, leaving the deleted documents out with `_LiveMatcher`."""
-    deleted = self.deleted_docs_set
-    terms = self._terms
-    if not deleted or self.is_closed or fieldname not in self.schema:
-        return _whoosh_postings(self, fieldname, text, scorer)
-    if type(terms) is not whoosh3.W3TermsReader:
-        return _whoosh_postings(self, fieldname, text, scorer)
-    text = self._text_to_bytes(fieldname, text)
-    format_ = self.schema[fieldname].format
-    info = terms.term_info(fieldname, text)  # KeyError for a missing term, as whoosh's
-    if info.is_inlined():
-        ids, weights, values = info.inlined_postings()
-        keep = [i for i, doc in enumerate(ids) if doc not in deleted]
-        return ListMatcher(
-            [ids[i] for i in keep],
-            [weights[i] for i in keep],
-            [values[i] for i in keep],
-            format_,
-            scorer=scorer,
-            term=(fieldname, text),
-            terminfo=info,
-        )
-    offset, length = info.extent()
-    return _LiveMatcher(
-        terms._postfile,
-        offset,
-        length,
-        format_,
-        term=(fieldname, text),
-        scorer=scorer,
-        deleted=sorted(deleted),
-    )
-
-
-_whoosh_postings = SegmentReader.postings
-SegmentReader.postings = _live_postings
 
 
 def _renewed(ix: Any, searcher: Any, toc: Any) -> Any:

@@ -499,35 +499,6 @@ def _searched(index: Index, queries: list[str]) -> list[tuple[int, list[tuple[st
     return [(r.total, [(hit.path, round(hit.score, 4)) for hit in r.hits]) for r in results]
 
 
-def test_search_leaves_deleted_notes_out_exactly_as_whoosh_does(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Whole postings blocks deleted, blocks partly deleted, single-note (inlined) terms."""
-    import whoosh.reading
-
-    import iiv.index
-
-    notes = {
-        f"n/{n:03d}.md": f"common {'even' if n % 2 == 0 else 'odd'} only{n} "
-        + ("lighthouse keeper " if n % 3 == 0 else "keeper lighthouse ")
-        + ("kayak " * (1 + n % 4))
-        for n in range(400)
-    }
-    index = Index.open(tmp_path / "index")
-    index.rebuild(entries(notes))
-    gone = [f"n/{n:03d}.md" for n in [*range(120, 300), 0, 7, 55, 399]]
-    index.update([entry("n/010.md", "common kayak renamed"), entry("new.md", "common only7")], gone)
-    queries = ["common", "even", "odd", "kayak", "only7", "only150", "only301", "only0"]
-    queries += ["kay*", "renamed", '"lighthouse keeper"', "common AND NOT even", "even OR only200"]
-    ours = _searched(index, queries)
-    monkeypatch.setattr(whoosh.reading.SegmentReader, "postings", iiv.index._whoosh_postings)
-    assert ours == _searched(index, queries)
-    index.close()
-    assert ours[0][0] == 400 - len(gone) + 1
-    assert ours[5] == (0, []) and ours[6][0] == 1 and ours[7] == (0, [])  # only150/301/0
-    assert not {path for _, hits in ours for path, _ in hits} & set(gone)
-
-
 def test_a_searcher_kept_across_commits_sees_each_commit(tmp_path: Path) -> None:
     index = Index.open(tmp_path / "index")
     index.rebuild(entries({f"n/{n}.md": f"kayak number{n}" for n in range(60)}))
