@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -97,6 +98,9 @@ class Server:
             raise KeyboardInterrupt
 
         signal.signal(signal.SIGTERM, stop)
+        # Stopping, waitress leaves the sockets of keep-alive clients to the garbage collector,
+        # which warns about each: harmless, but printed with a traceback under `-W error`.
+        warnings.filterwarnings("ignore", r"unclosed <socket\.socket", ResourceWarning)
         try:
             self.wsgi.run()
         except KeyboardInterrupt:
