@@ -590,7 +590,7 @@ def _small(segments: list[Any]) -> list[Any]:
     size (1–5, 6–35 or 36–215 notes), which become one of the next size; else none.
 
     So a save mostly merges a few notes and at most 215, while the small segments a search
-    looks into stay few (at most 5 of each size) however long saves go on. Whoosh's own policy
+    looks into stay few (at most 6 of each size) however long saves go on. Whoosh's own policy
     now and then merges big segments during a one-note save, which holds that save up for
     seconds on a big vault; bigger segments wait for `Index.compact`.
     """
