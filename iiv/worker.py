@@ -91,8 +91,10 @@ class Worker:
                 elif batch:
                     self.library.sync(batch)
                     self._applied(True)
-                    with self._wake:  # one save meanwhile may answer this one, searchable
-                        self._streaming = len(batch) > 1 or len(self._paths) > 1  # by now
+                    # One save arriving meanwhile is no stream: it may answer this batch,
+                    # whose saves are searchable before it ends.
+                    with self._wake:
+                        self._streaming = len(batch) > 1 or len(self._paths) > 1
                 else:
                     self._untidy = False
                     with self._wake:
