@@ -8,7 +8,9 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,12 +36,21 @@ def vault(tmp_path: Path) -> Path:
 @pytest.fixture
 def library(vault: Path, tmp_path: Path) -> Iterator[Library]:
     lib = Library.open(vault, tmp_path / "index")
-    worker = Worker(lib, watch=True, reconcile_every=3600)
+    with working(lib, watch=True, reconcile_every=3600):
+        yield lib
+
+
+@contextmanager
+def working(library: Library, **options: Any) -> Iterator[Worker]:
+    """A started worker on `library`, ready; stopped, and the library closed, afterwards."""
+    worker = Worker(library, **options)
     worker.start()
-    assert worker.ready.wait(30)
-    yield lib
-    worker.stop()
-    lib.close()
+    try:
+        assert worker.ready.wait(30)
+        yield worker
+    finally:
+        worker.stop()
+        library.close()
 
 
 def searchable(library: Library, word: str, paths: set[str]) -> None:
@@ -180,15 +191,9 @@ def test_watch_survives_a_git_checkout_of_a_thousand_files(library: Library, vau
 
 def test_a_full_reconcile_repairs_lost_events(vault: Path, tmp_path: Path) -> None:
     library = Library.open(vault, tmp_path / "index")
-    worker = Worker(library, watch=False, reconcile_every=0.5)
-    worker.start()
-    try:
-        assert worker.ready.wait(30)
+    with working(library, watch=False, reconcile_every=0.5):
         write(vault / "notes/unwatched.md", "quietly added\n")
         searchable(library, "quietly", {"notes/unwatched.md"})
-    finally:
-        worker.stop()
-        library.close()
 
 
 def test_a_queue_overflow_triggers_a_full_reconcile(library: Library) -> None:
@@ -214,17 +219,11 @@ def test_saves_that_come_faster_than_they_are_applied_are_batched(
         return sync(paths, progress)
 
     library.sync = busy_sync  # type: ignore[method-assign]
-    worker = Worker(library, watch=True, reconcile_every=3600)
-    worker.start()
-    try:
-        assert worker.ready.wait(30)
+    with working(library, watch=True, reconcile_every=3600):
         for n in range(30):  # one save every 80 ms: more than `debounce` apart
             write(vault / f"notes/stream {n}.md", f"streamed{n}\n")
             time.sleep(0.08)
         assert_consistent(library)
-    finally:
-        worker.stop()
-        library.close()
     assert len(batches) <= 12 and max(batches) >= 3, batches  # one by one, it takes 20 or more
 
 
@@ -238,19 +237,13 @@ def test_the_index_is_tidied_while_saves_go_on(vault: Path, tmp_path: Path) -> N
         return compact(most)
 
     library.compact = counted_compact  # type: ignore[method-assign]
-    worker = Worker(library, watch=True, reconcile_every=3600, tidy_after=3600, tidy_every=0.5)
-    worker.start()
-    try:
-        assert worker.ready.wait(30)
+    with working(library, watch=True, reconcile_every=3600, tidy_after=3600, tidy_every=0.5):
         started = time.monotonic()
         for n in range(25):  # two seconds of saves, never quiet
             write(vault / "notes/busy.md", f"save{n}\n")
             time.sleep(0.08)
         ended = time.monotonic()
         assert_consistent(library)
-    finally:
-        worker.stop()
-        library.close()
     assert any(started < moment < ended and most for moment, most in tidied), tidied  # short
 
 
@@ -268,13 +261,7 @@ def test_a_save_made_as_soon_as_the_last_one_shows_is_not_held_back(
         return stats
 
     library.sync = slow_to_finish  # type: ignore[method-assign]
-    worker = Worker(library, watch=True, reconcile_every=3600, max_delay=5.0)
-    worker.start()
-    try:
-        assert worker.ready.wait(30)
+    with working(library, watch=True, reconcile_every=3600, max_delay=5.0):
         for word in [f"reply{n}" for n in range(5)]:
             write(vault / "notes/reply.md", f"{word}\n")
             wait_until(lambda w=word: found(library, w) == {"notes/reply.md"}, 3, word)
-    finally:
-        worker.stop()
-        library.close()
