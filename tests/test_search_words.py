@@ -15,13 +15,10 @@ from hypothesis import strategies as st
 
 from iiv.cli import cli
 from iiv.index import Index
-from iiv.library import Library
 from iiv.note import parse_note
 from iiv.search.analysis import BODY
 from iiv.search.snippets import plain
 from iiv.vault import FileStat
-from iiv.web import create_app
-from iiv.web.security import WebSettings
 from tests.helpers import make_vault
 
 NOTE = "notes/Tools.md"
@@ -202,18 +199,9 @@ def test_any_word_of_letters_or_digits_in_any_wrapping_is_found(tmp_path: Path, 
 # The same cases through the command line, the JSON API and the dashboard
 
 
-@pytest.fixture(scope="module")
-def vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tmp = tmp_path_factory.mktemp("vault")
-    return make_vault(tmp, {NOTE: TEXT, OTHER: OTHER_TEXT})
-
-
-@pytest.fixture(scope="module")
-def client(vault: Path) -> Iterator[FlaskClient]:
-    library = Library.open(vault, index_dir=vault.parent / "index")
-    library.sync()
-    yield create_app(library, WebSettings(port=8765)).test_client()
-    library.close()
+@pytest.fixture
+def vault(tmp_path: Path) -> Path:
+    return make_vault(tmp_path, {NOTE: TEXT, OTHER: OTHER_TEXT})
 
 
 @pytest.mark.parametrize("word", WORDS)
