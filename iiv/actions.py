@@ -403,9 +403,10 @@ def apply(
 ) -> Applied:
     """Run step `name` on the note at `path` if it still hashes to `expected_hash`."""
     made: list[Change] = []
+    kinds = (config or Config()).kinds
 
     def step(data: bytes) -> bytes:
-        made.append(change(name, parse_note(path, data), data, details))
+        made.append(change(name, parse_note(path, data, kinds), data, details))
         return made[-1].after
 
     where = f"{path}:{details.line}" if details.line is not None else path
