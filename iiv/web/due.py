@@ -18,7 +18,7 @@ from iiv.config import Config
 from iiv.errors import IivError
 from iiv.followups import FollowUp
 from iiv.note import Note, parse_note
-from iiv.vault import Vault
+from iiv.snapshot import Vault
 from iiv.web.actions import RECORDS
 from iiv.web.partials import NoteLink, person_link
 from iiv.web.render import plain_text
