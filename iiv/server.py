@@ -15,7 +15,7 @@ import waitress
 from waitress.server import BaseWSGIServer, MultiSocketServer
 
 from iiv.errors import BadArgument, IivError
-from iiv.library import Library, WriterLock
+from iiv.library import Library
 from iiv.web import create_app
 from iiv.web.security import LOOPBACK_HOSTS, WebSettings, load_secret
 from iiv.worker import Worker
@@ -50,14 +50,17 @@ class Server:
                 f"refusing to listen on {options.host}: anyone who can reach it could read your "
                 "notes. Use --allow-remote (an access token is then required)."
             )
-        self.library = Library.open(options.vault, options.index_dir)
-        self.lock = WriterLock(self.library.folder)
-        if not _acquire(self.lock):
-            self.library.close()
+        # An `iiv index`, or the quick sync of an `iiv search`, lets go of the index's writer
+        # lock when done: wait for them a while rather than refuse to start.
+        library = Library.open_for_writing(
+            options.vault, options.index_dir, wait=LOCK_WAIT, waiting=_say_waiting
+        )
+        if library is None:
             raise IivError(
                 "another iiv serve (or iiv index) is writing this vault's index; "
                 "stop it first, or use the one that runs"
             )
+        self.library = library
         self.library.snapshot()  # every note from the catalog, before the first sync starts
         self.worker = Worker(
             self.library, watch=options.watch, reconcile_every=options.reconcile_every
@@ -79,7 +82,7 @@ class Server:
             extra_hosts=remote,
             token=options.token if remote else None,
         )
-        self.app = create_app(self.library, self.settings)
+        self.app = create_app(self.library, self.settings, self.worker.activity)
         self.wsgi.application = self.app
         self.url = f"http://{_url_host(options.host)}:{self.port}/"
         self._thread: threading.Thread | None = None
@@ -116,16 +119,10 @@ class Server:
             self._thread.join(timeout=5)
         self.worker.stop()
         self.library.close()
-        self.lock.release()
 
 
-def _acquire(lock: WriterLock) -> bool:
-    """The index's writer lock. An `iiv index`, or the quick sync of an `iiv search`, lets go
-    of it when done: wait for them a while rather than refuse to start."""
-    if lock.acquire(timeout=0):
-        return True
+def _say_waiting() -> None:
     log.warning("waiting for another iiv writing this vault's index...")
-    return lock.acquire(timeout=LOCK_WAIT)
 
 
 def _url_host(host: str) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask
 from werkzeug.routing import PathConverter
 
-from iiv.library import Library
+from iiv.library import Activity, Library
 from iiv.web import actions, api, notes, pages, search, security, today
 from iiv.web.security import WebSettings
 
@@ -16,7 +18,11 @@ class NotePath(PathConverter):
     regex = "[^/][\\s\\S]*?"
 
 
-def create_app(library: Library, settings: WebSettings | None = None) -> Flask:
+def create_app(
+    library: Library,
+    settings: WebSettings | None = None,
+    activity: Callable[[], Activity] = Activity,  # the writing thread's report: idle if none
+) -> Flask:
     settings = settings or WebSettings()
     app = Flask(__name__)
     app.url_map.converters["path"] = NotePath  # for the blueprints' routes, added below
@@ -32,6 +38,7 @@ def create_app(library: Library, settings: WebSettings | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["iiv"] = library
     app.extensions["iiv_settings"] = settings
+    app.extensions["iiv_activity"] = activity
     security.install(app, settings)
     app.register_blueprint(api.bp)
     for blueprint in (pages.bp, today.bp, search.bp, notes.bp, actions.bp):

@@ -35,7 +35,8 @@ def _error(message: str) -> tuple[Response, int]:
 
 @bp.get("/status")
 def status() -> Response:
-    return jsonify(library().status())
+    activity = current_app.extensions["iiv_activity"]
+    return jsonify(shapes.status(library().state(), activity()))
 
 
 @bp.get("/search")
