@@ -145,8 +145,8 @@ def _nudges(vault: Vault, today: date) -> Iterator[FollowUp]:
             continue
         people = _people(vault, note)
         who = people[0] or "them"
-        nudge = _shift(note.requested, config.nudge_after)
-        give_up = _shift(nudge, config.give_up_after)
+        nudge = config.workweek.after(note.requested, config.nudge_after)
+        give_up = config.workweek.after(nudge, config.give_up_after)
         if today >= give_up:
             action = f"No reply from {who} since {note.requested}: mark the request no-reply"
             yield _item(note, "requested", action, give_up, "nudge", today, people)

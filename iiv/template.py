@@ -91,14 +91,18 @@ CONFIG = """\
 # iiv settings for this vault. Every line is optional; these are the defaults.
 # Days after a done interview before the thank-you is due:
 thank_you_after: 1
-# Days after a request with no answer before a polite nudge:
-nudge_after: 7
+# Waits are days (7) or business days (7b: Monday to Friday, less the holidays below).
+# After a request with no answer, the one polite nudge:
+nudge_after: 7b
 # Days after the nudge before iiv suggests marking the request no-reply:
 give_up_after: 7
 # Days before a scheduled interview to prepare:
 prepare_before: 1
 # Interviews a month you aim for:
 monthly_goal: 2
+# Days that are not business days, and optionally a country's public holidays (GB, US-CA):
+holidays: []
+# public_holidays: GB
 # Folders (inside the vault):
 templates: templates
 people: people

@@ -85,7 +85,9 @@ def test_open_thank_you_task_with_a_date_replaces_the_rule(tmp_path: Path) -> No
     assert [i[0] for i in items(root, date(2026, 12, 1))] == ["task"]
 
 
-def test_nudge_after_a_week_then_suggest_no_reply_after_another(tmp_path: Path) -> None:
+def test_nudge_after_seven_business_days_then_suggest_no_reply_a_week_later(
+    tmp_path: Path,
+) -> None:
     root = make_vault(
         tmp_path,
         {
@@ -93,19 +95,20 @@ def test_nudge_after_a_week_then_suggest_no_reply_after_another(tmp_path: Path) 
             "interviews/a.md": interview("status: requested\nrequested: 2026-11-20\n"),
         },
     )
+    # asked on Friday 20 November: 7 business days later is Tuesday 1 December
     assert items(root, date(2026, 11, 26)) == [
         (
             "nudge",
-            "2026-11-27",
+            "2026-12-01",
             "Nudge Ada Lovelace politely: no reply since you asked on 2026-11-20",
             "Ada Lovelace",
             5,
         )
     ]
-    assert items(root, date(2026, 12, 4)) == [
+    assert items(root, date(2026, 12, 8)) == [
         (
             "nudge",
-            "2026-12-04",
+            "2026-12-08",
             "No reply from Ada Lovelace since 2026-11-20: mark the request no-reply",
             "Ada Lovelace",
             5,
@@ -127,6 +130,22 @@ def test_intervals_come_from_the_vault_config(tmp_path: Path) -> None:
         ("thank-you", "2026-11-22"),
         ("nudge", "2026-11-23"),
     ]
+
+
+def test_business_day_waits_skip_the_vaults_holidays(tmp_path: Path) -> None:
+    root = make_vault(
+        tmp_path,
+        {
+            "iiv.yaml": "nudge_after: 3 business days\ngive_up_after: 2b\n"
+            "holidays: [2026-12-24, 2026-12-25]\n",
+            "people/Ada Lovelace.md": ADA.replace("keep_in_touch: 90\n", ""),
+            "interviews/a.md": interview("status: requested\nrequested: 2026-12-22\n"),
+        },
+    )
+    # Tue 22 Dec: Wed 23, (Thu 24, Fri 25 holidays, a weekend), Mon 28, Tue 29 is the third
+    assert [(k, d) for k, d, *_ in items(root, date(2026, 12, 22))] == [("nudge", "2026-12-29")]
+    # then two more: Wed 30, Thu 31
+    assert [(k, d) for k, d, *_ in items(root, date(2026, 12, 31))] == [("nudge", "2026-12-31")]
 
 
 def test_prepare_the_day_before_a_scheduled_interview(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from flask import url_for
 
@@ -182,7 +182,7 @@ def _record_for(item: FollowUp, note: Note, config: Config) -> str | None:
     if item.kind == "keep-in-touch":
         return "contacted"
     if item.kind == "nudge" and note.requested:
-        give_up = item.due > note.requested + timedelta(days=config.nudge_after)
+        give_up = item.due > config.workweek.after(note.requested, config.nudge_after)
         return "no-reply" if give_up else "nudged"
     if item.kind == "prepare" and note.date == item.due and item.overdue:
         return "held"  # the day has passed and it is still scheduled
