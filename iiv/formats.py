@@ -15,6 +15,7 @@ from iiv.followups import FollowUp
 
 if TYPE_CHECKING:  # the index loads Whoosh, which `iiv due` must not pay for
     from iiv.index import SearchResult
+    from iiv.targets import Target
 
 SNIPPET_CHARS = 200
 
@@ -56,5 +57,41 @@ def check_summary(problems: int, notes: int) -> str:
     return f"{problems} {plural(problems, 'problem')} in {notes} notes."
 
 
+def targets_table(ranked: list[Target], batch: int, advised: int) -> str:
+    """The LAMP list as a table: rank, A, M, P, employer, people and open requests."""
+    if not ranked:
+        return "No employers yet: add a company note (type: company) or a person with a company:."
+    lines = [
+        f"{len(ranked)} {plural(len(ranked), 'employer')}, ranked by Motivation, Posting and"
+        f" Advocacy; the top {batch} are this batch."
+        + (f" The method suggests {advised} or more." if len(ranked) < advised else ""),
+        "",
+        "   #  A  M  P  Employer",
+    ]
+    for target in ranked:
+        lines.append(f"{_target_row(target):<40}{_target_notes(target)}".rstrip())
+    return "\n".join(lines)
+
+
+def _target_row(target: Target) -> str:
+    mark = "*" if target.batch else " "
+    a = "Y" if target.advocacy else "N"
+    m = "-" if target.motivation is None else str(target.motivation)
+    p = "-" if target.posting is None else str(target.posting)
+    return f"{mark}{target.rank:>3}  {a}  {m}  {p}  {target.name}"
+
+
+def _target_notes(target: Target) -> str:
+    parts = []
+    if target.people:
+        parts.append(f"{len(target.people)} {plural(len(target.people), 'person')}")
+    if target.open_requests:
+        count = len(target.open_requests)
+        parts.append(f"{count} open {plural(count, 'request')}")
+    return "  " + ", ".join(parts) if parts else ""
+
+
 def plural(count: int, word: str) -> str:
-    return word if count == 1 else f"{word}s"
+    if count == 1:
+        return word
+    return "people" if word == "person" else f"{word}s"

@@ -41,6 +41,7 @@ SYNCTHING_RE = re.compile(r"\.sync-conflict-\d{8}-\d{6}-[A-Za-z0-9]+")
 DROPBOX_RE = re.compile(r" \([^()]*conflicted copy[^()]*\)", re.IGNORECASE)
 TEXT_FIELDS = ("company", "role", "email", "phone", "linkedin", "location", "source")
 INTERVIEW_TEXT = ("medium", "location", "goal")
+SCORES = {"motivation": (0, 3), "posting": (1, 3)}  # a company's LAMP scores: (lowest, highest)
 UNITS = {"day": 1, "week": 7, "month": 30, "year": 365}
 DURATION_RE = re.compile(r"(\d+)\s*(?:(day|week|month|year)s?|(d|w|m|y))?", re.IGNORECASE)
 TAG_SEPARATORS_RE = re.compile(r"[,\s]+")
@@ -241,6 +242,9 @@ class Note:
     introduced_by: Link | None = None
     keep_in_touch: int | None = None
     last_contact: date | None = None
+    # company (a plain note with `type: company`): the LAMP list's scores
+    motivation: int | None = None
+    posting: int | None = None
     # interview
     people: tuple[Link, ...] = ()
     date: date | None = None
@@ -260,6 +264,11 @@ class Note:
     @property
     def stem(self) -> str:
         return PurePosixPath(self.path).stem
+
+    @property
+    def is_company(self) -> bool:
+        """A plain note with `type: company`: one employer of the LAMP list."""
+        return self.kind == "note" and _company_type(self.meta.get("type"))
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -317,9 +326,16 @@ def parse_note(path: str, data: bytes) -> Note:
         )
         problems.append(Problem(path, None, message, "conflict-copy"))
     stem = _stem(path)
-    title = values.text("name" if kind == "person" else "title") or stem
+    company = kind == "note" and _company_type(meta.get("type"))
+    title = values.text("name" if kind == "person" or company else "title") or stem
     fields_ = (
-        values.person() if kind == "person" else values.interview() if kind == "interview" else {}
+        values.person()
+        if kind == "person"
+        else values.interview()
+        if kind == "interview"
+        else values.company()
+        if company
+        else {}
     )
     return Note(
         path=path,
@@ -656,6 +672,19 @@ class _Properties:
         values["last_contact"] = self.day("last_contact")
         return values
 
+    def company(self) -> dict[str, Any]:
+        return {key: self.score(key, *SCORES[key]) for key in SCORES}
+
+    def score(self, key: str, low: int, high: int) -> int | None:
+        value = self.text(key)
+        if value is None:
+            return None
+        digits = value.strip()
+        if digits.isascii() and digits.isdigit() and len(digits) < 4 and low <= int(digits) <= high:
+            return int(digits)
+        self.problem(key, f"expected a whole number from {low} to {high}, got {value!r}")
+        return None
+
     def interview(self) -> dict[str, Any]:
         values: dict[str, Any] = {key: self.text(key) for key in INTERVIEW_TEXT}
         values["people"] = self.links("person") + self.links("people")
@@ -700,6 +729,10 @@ class _Properties:
             self.problem(key, f"{value.strip()} is more than {MAX_DURATION_DAYS // 365} years")
             return None
         return days
+
+
+def _company_type(value: object) -> bool:
+    return isinstance(value, str) and value.strip().lower() == "company"
 
 
 def _unquoted_link(value: list[Any]) -> bool:

@@ -70,6 +70,25 @@ tags: []
 - [ ] Send a thank-you note
 """
 
+COMPANY = """\
+---
+type: company
+name: "{{title}}"
+aliases: []
+motivation:
+posting:
+tags: []
+---
+# {{title}}
+
+What they make, why they appeal to you, who you know there.
+
+- **Motivation** (0 to 3): how much you want to work there, by gut feel.
+- **Posting** (1 to 3): 3 if they advertise roles like yours, 2 if related ones, 1 if none.
+"""
+
+BUILT_IN = {"person": PERSON, "interview": INTERVIEW, "company": COMPANY}
+
 WELCOME = """\
 # Welcome to your interview vault
 
@@ -129,7 +148,7 @@ def template_text(root: Path, config: Config, kind: str) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (FileNotFoundError, UnicodeDecodeError):
-        return PERSON if kind == "person" else INTERVIEW
+        return BUILT_IN[kind]
 
 
 def safe_file_name(title: str) -> str:
@@ -147,6 +166,18 @@ def new_person(root: Path, config: Config, name: str, company: str | None, today
     if company:
         data = with_property(data, "company", company)
     create_note(root, rel, data.decode("utf-8"))
+    return rel
+
+
+def new_company(root: Path, config: Config, name: str, values: dict[str, str], today: date) -> str:
+    """A company note (`companies/NAME.md`) with `values` set; never overwrites one."""
+    title = safe_file_name(name)
+    rel = f"{config.companies}/{title}.md"
+    data = render(template_text(root, config, "company"), title, today.isoformat()).encode("utf-8")
+    data = with_property(data, "name", name)
+    for key, value in values.items():
+        data = with_property(data, key, value)
+    create_note(root, rel, data.decode("utf-8"), config)
     return rel
 
 
@@ -202,6 +233,7 @@ def init_vault(path: Path, today: date) -> list[str]:
     files = {
         f"{config.templates}/person.md": PERSON,
         f"{config.templates}/interview.md": INTERVIEW,
+        f"{config.templates}/company.md": COMPANY,
         CONFIG_FILE: CONFIG,
         "Welcome.md": render(WELCOME, "Welcome", today.isoformat()),
     }

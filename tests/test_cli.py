@@ -194,6 +194,7 @@ def test_init_creates_a_vault_that_passes_check(tmp_path: Path) -> None:
         "iiv.yaml",
         "interviews/",
         "people/",
+        "templates/company.md",
         "templates/interview.md",
         "templates/person.md",
     ]
