@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import yaml
 
 from iiv.dates import BadDate, parse_date
+from iiv.note import Kinds
 from iiv.problem import Problem
 from iiv.workdays import BadWait, Wait, Workweek, country_known, is_off, parse_wait
 
@@ -37,10 +38,17 @@ class Config:
     holidays: frozenset[date] = frozenset()  # days that are not business days
     public_holidays: str | None = None  # a country's (`GB`, `US-CA`), from the `holidays` library
     me: str | None = None  # your name, for message drafts
-    templates: str = "templates"
+    templates: str = "templates"  # "": none (a setting outside the vault): the built-in ones
     people: str = "people"
     interviews: str = "interviews"
     companies: str = "companies"
+    # kepano's layout: notes whose `categories` hold one of these are people or interviews
+    person_categories: tuple[str, ...] = ("People",)
+    interview_categories: tuple[str, ...] = ("Meetings",)
+
+    @property
+    def kinds(self) -> Kinds:
+        return Kinds(self.person_categories, self.interview_categories)
 
     @cached_property
     def workweek(self) -> Workweek:
@@ -52,8 +60,9 @@ NUMBERS = {f.name for f in fields(Config) if f.type == "int"}
 FOLDERS = {f.name for f in fields(Config) if f.type == "str"}
 WAITS = {f.name for f in fields(Config) if f.type in ("Wait", "Wait | None")}
 OPTIONAL_WAITS = {f.name for f in fields(Config) if f.type == "Wait | None"}
+NAMES = {f.name for f in fields(Config) if f.type == "tuple[str, ...]"}
 TEXTS = {"me"}
-KNOWN = NUMBERS | FOLDERS | WAITS | TEXTS | {"holidays", "public_holidays"}
+KNOWN = NUMBERS | FOLDERS | NAMES | WAITS | TEXTS | {"holidays", "public_holidays"}
 
 
 class _Loader(yaml.SafeLoader):
@@ -94,6 +103,8 @@ def parse_config(text: str) -> tuple[Config, list[Problem]]:
         problem = _check(str(key), value)
         if problem:
             problems.append(Problem(CONFIG_FILE, _line_of(text, str(key)), problem))
+            if str(key) == "templates" and _outside(value):
+                config = replace(config, templates="")
         else:
             config = replace(config, **{str(key): _setting(str(key), value)})  # type: ignore[arg-type]
     return config, problems
@@ -105,9 +116,16 @@ def _check(key: str, value: object) -> str | None:
             return None if value <= MAX_DAYS else f"{key}: {value} is more than {MAX_DAYS} days"
         return f"{key}: expected a whole number (0 or more), got {value!r}"
     if key in FOLDERS:
-        if isinstance(value, str) and value.strip() and ".." not in Path(value).parts:
+        if _outside(value):
+            instead = "the built-in templates" if key == "templates" else key
+            return f"{key}: {value} is outside the vault; using {instead}"
+        if isinstance(value, str) and value.strip():
             return None
         return f"{key}: expected a folder name inside the vault, got {value!r}"
+    if key in NAMES:
+        if _names(value):
+            return None
+        return f"{key}: expected a name or a list of names, got {value!r}"
     if key in WAITS:
         return _check_wait(key, value)
     if key in TEXTS:
@@ -135,7 +153,32 @@ def _check_wait(key: str, value: object) -> str | None:
     return None
 
 
+def _outside(value: object) -> bool:
+    """A folder setting that leaves the vault: absolute (`/x`, `~/x`, `C:\\x`) or with `..`."""
+    if not isinstance(value, str) or not value.strip():
+        return False
+    text = value.strip()
+    windows = PureWindowsPath(text)
+    return (
+        text.startswith(("/", "~", "\\"))
+        or bool(windows.drive)
+        or ".." in PurePosixPath(text.replace("\\", "/")).parts
+    )
+
+
+def _names(value: object) -> tuple[str, ...]:
+    """A name or a list of names (each may be written as a link: `"[[People]]"`)."""
+    items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    if not items or not all(isinstance(item, str) and item.strip("[] ") for item in items):
+        return ()
+    return tuple(str(item).strip().removeprefix("[[").removesuffix("]]") for item in items)
+
+
 def _setting(key: str, value: object) -> object:
+    if key in NAMES:
+        return _names(value)
+    if key in FOLDERS:
+        return str(value).strip().strip("/")
     if key in WAITS:
         return None if key in OPTIONAL_WAITS and is_off(value) else parse_wait(value)
     if key in TEXTS or key == "public_holidays":
