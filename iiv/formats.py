@@ -15,6 +15,7 @@ from iiv.followups import FollowUp
 
 if TYPE_CHECKING:  # the index loads Whoosh, which `iiv due` must not pay for
     from iiv.index import SearchResult
+    from iiv.messages import Draft
     from iiv.targets import Target
 
 SNIPPET_CHARS = 200
@@ -89,6 +90,16 @@ def _target_notes(target: Target) -> str:
         count = len(target.open_requests)
         parts.append(f"{count} open {plural(count, 'request')}")
     return "  " + ", ".join(parts) if parts else ""
+
+
+def draft(message: Draft) -> str:
+    """A draft as an e-mail reads, then the checks: `✔ short: 52 words: under 75...`."""
+    lines = [f"To: {message.to or '(no email: add email: to their note)'}"]
+    lines += [f"Subject: {message.subject}", "", message.body.rstrip("\n"), ""]
+    passed = sum(1 for check in message.checks if check.ok)
+    lines.append(f"Checks ({passed} of {len(message.checks)} pass):")
+    lines += [f"  {'✔' if c.ok else '✘'} {c.name}: {c.why}" for c in message.checks]
+    return "\n".join(lines)
 
 
 def plural(count: int, word: str) -> str:

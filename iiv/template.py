@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from iiv import messages
 from iiv.config import CONFIG_FILE, Config
 from iiv.edit import create_note, with_property
 from iiv.errors import BadArgument, NoteExists
@@ -161,6 +162,12 @@ def template_text(root: Path, config: Config, kind: str) -> str:
     return BUILT_IN[kind]
 
 
+def message_template(root: Path, config: Config, kind: str) -> str:
+    """The vault's `templates/messages/KIND.md` if it may be read, else the built-in one."""
+    own = read_template(root, config, f"messages/{kind}")
+    return own if own is not None else messages.BUILT_IN[kind]
+
+
 def safe_file_name(title: str) -> str:
     """A title as a file name that works on every OS and in a wikilink."""
     cleaned = "".join(" " if c in '\\/:*?"<>|#^[]' or ord(c) < 32 else c for c in title)
@@ -244,6 +251,7 @@ def init_vault(path: Path, today: date) -> list[str]:
         f"{config.templates}/person.md": PERSON,
         f"{config.templates}/interview.md": INTERVIEW,
         f"{config.templates}/company.md": COMPANY,
+        **{f"{config.templates}/messages/{k}.md": t for k, t in messages.BUILT_IN.items()},
         CONFIG_FILE: CONFIG,
         "Welcome.md": render(WELCOME, "Welcome", today.isoformat()),
     }

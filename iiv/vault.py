@@ -22,7 +22,8 @@ from iiv.note import DEFAULT_KINDS, MAX_NOTE_BYTES, Kinds, Note, parse_note
 from iiv.problem import Problem, sort_problems
 
 NOTE_SUFFIX = ".md"
-TEMPLATES = ("person", "interview", "company")
+MESSAGES = ("request", "nudge", "thank-you", "report-back", "referral")  # message templates
+TEMPLATES = ("person", "interview", "company", *(f"messages/{kind}" for kind in MESSAGES))
 MAX_CANDIDATES_SHOWN = 3  # a name claimed by many notes: the first few, then a count
 # A templates folder at any depth, by its name: `Templates`, `template`, `_templates`,
 # `99 Templates`, `📝 Templates`.

@@ -196,6 +196,11 @@ def test_init_creates_a_vault_that_passes_check(tmp_path: Path) -> None:
         "people/",
         "templates/company.md",
         "templates/interview.md",
+        "templates/messages/nudge.md",
+        "templates/messages/referral.md",
+        "templates/messages/report-back.md",
+        "templates/messages/request.md",
+        "templates/messages/thank-you.md",
         "templates/person.md",
     ]
     assert run("check", "--vault", str(tmp_path / "v"))[0] == 0

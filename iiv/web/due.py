@@ -22,7 +22,7 @@ from iiv.vault import Vault
 from iiv.web.actions import RECORDS
 from iiv.web.partials import NoteLink, person_link
 from iiv.web.render import plain_text
-from iiv.web.urls import note_url
+from iiv.web.urls import draft_url, note_url
 
 KIND_LABELS = {
     "task": "Task",
@@ -68,6 +68,7 @@ class Row:
     on_page: bool  # listed on the note's own page: no need for an Open button
     done: Button | None
     snooze: Snooze | None
+    draft: str | None = None  # the page with a draft of the message this follow-up calls for
 
 
 def due_label(due: date, today: date) -> str:
@@ -145,7 +146,24 @@ def _row(item: FollowUp, vault: Vault, today: date, form: _Form, on_page: str | 
         on_page=item.path == on_page,
         done=done,
         snooze=snooze,
+        draft=_draft(item, form.disk[0] if form.disk else note, vault.config),
     )
+
+
+DRAFTS = {"thank-you": "thank-you", "report-back": "report-back"}
+
+
+def _draft(item: FollowUp, note: Note | None, config: Config) -> str | None:
+    """A draft of the message a follow-up calls for: a thank-you, a nudge (not once it is time
+    to give up), a report-back."""
+    if note is None:
+        return None
+    if item.kind == "nudge":
+        return (
+            draft_url("nudge", item.path) if _record_for(item, note, config) == "nudged" else None
+        )
+    kind = DRAFTS.get(item.kind)
+    return draft_url(kind, item.path) if kind else None
 
 
 def _people(item: FollowUp, vault: Vault, note: Note | None) -> tuple[NoteLink, ...]:

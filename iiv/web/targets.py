@@ -140,9 +140,10 @@ def _changes(target: Target) -> dict[str, str]:
         text = request.form.get(key, "").strip()
         if not text:
             continue
-        if not (text.isascii() and text.isdigit() and int(text) in allowed):
+        if text not in {str(value) for value in allowed}:
             low, high = allowed[0], allowed[-1]
-            raise BadArgument(f"{key}: expected a whole number from {low} to {high}, got {text!r}")
+            shown = text if len(text) <= 20 else text[:20] + "…"
+            raise BadArgument(f"{key}: expected a whole number from {low} to {high}, got {shown!r}")
         if int(text) != getattr(target, key):
             changes[key] = text
     return changes
