@@ -388,6 +388,28 @@ def _apply(
     where: str,
     config: Config | None,
 ) -> str:
+    return content_hash(rewrite(root, rel_path, expected_hash, change, config, where).after)
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """A note's bytes before and after an edit (the same when there was nothing to change)."""
+
+    path: str
+    before: bytes
+    after: bytes
+
+
+def rewrite(
+    root: Path,
+    rel_path: str,
+    expected_hash: str,
+    change: Callable[[bytes], bytes],
+    config: Config | None = None,
+    where: str | None = None,
+) -> Rewrite:
+    """Replace the note's bytes with `change(bytes)`, atomically, if they still hash to
+    `expected_hash`; a refusal from `change` is reported for `where` (default: the path)."""
     # Write to the real file, so a symlinked note stays a symlink.
     path = Path(os.path.realpath(note_file(root, rel_path, config)))
     data = _read_file(path, rel_path)
@@ -396,15 +418,28 @@ def _apply(
     try:
         new = change(data)
     except (EditRefused, NoteNotFound, BadArgument) as error:
-        raise type(error)(f"{where}: {error}") from None
-    if new == data:
-        return expected_hash
+        raise type(error)(f"{where or rel_path}: {error}") from None
+    if new != data:
+        try:
+            _replace_atomically(path, new, expected_hash, rel_path)
+        except OSError as error:
+            message = f"{rel_path}: cannot write: {error.strerror}; nothing was written"
+            raise EditRefused(message) from None
+    return Rewrite(rel_path, data, new)
+
+
+def remove_note(
+    root: Path, rel_path: str, expected_hash: str, config: Config | None = None
+) -> None:
+    """Delete a note iiv created, if it still holds exactly what iiv wrote (`expected_hash`)."""
+    path = note_file(root, rel_path, config)
+    if content_hash(_read_file(path, rel_path)) != expected_hash:
+        raise EditConflict(_conflict_message(rel_path))
     try:
-        _replace_atomically(path, new, expected_hash, rel_path)
+        path.unlink()
     except OSError as error:
-        message = f"{rel_path}: cannot write: {error.strerror}; nothing was written"
-        raise EditRefused(message) from None
-    return content_hash(new)
+        raise EditRefused(f"{rel_path}: cannot delete: {error.strerror}") from None
+    _fsync_folder(path.parent)
 
 
 def _conflict_message(rel_path: str) -> str:
@@ -739,7 +774,9 @@ __all__ = [
     "content_hash",
     "create_note",
     "read",
+    "remove_note",
     "replace_line",
+    "rewrite",
     "set_property",
     "snooze_task",
     "with_property",
