@@ -285,6 +285,8 @@ class Note:
     requested: _Day | None = None  # not `date`: inside Note, that is the field above
     thanked: _Day | None = None
     nudged: _Day | None = None  # when the one polite follow-up to a request was sent
+    reported_back: _Day | None = None  # when you told whoever introduced them how it went
+    answered: _Day | None = None  # when the answer to the request came (yes or no)
     # everywhere
     tasks: tuple[Task, ...] = ()
     links: tuple[Link, ...] = ()
@@ -821,6 +823,8 @@ class _Properties:
         values["requested"] = self.day("requested")
         values["thanked"] = self.day("thanked")
         values["nudged"] = self.day("nudged")
+        values["reported_back"] = self.day("reported_back")
+        values["answered"] = self.day("answered")
         return values
 
     def when(self, key: str) -> tuple[date | None, str | None]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from datetime import date
 
 from iiv.note import Note
 from iiv.vault import Vault
@@ -22,6 +23,7 @@ BATCH = 5  # the first batch of outreach: the top five
 LIST_SIZE = 40  # the method's advice: 40 employers or more
 MOTIVATION = (0, 1, 2, 3)
 POSTING = (1, 2, 3)
+ASKABLE = (None, "prospect")  # an interview not asked for yet
 
 
 @dataclass(frozen=True)
@@ -87,11 +89,65 @@ def targets(vault: Vault) -> list[Target]:
     return rank(found)
 
 
-def employer_of(vault: Vault, person: Note) -> str | None:
-    """The key of a person's employer: that of the company note their `company:` names."""
-    if not person.company:
-        return None
-    return _aliases(vault).get(key(person.company), key(person.company))
+class Employers:
+    """Who works where, and who has been asked there: what the method's 3B step needs,
+    gathered in one pass over the vault."""
+
+    def __init__(self, vault: Vault) -> None:
+        self._vault = vault
+        self._aliases = _aliases(vault)
+        self._people = _people_by_employer(vault)
+        self._names = {k: note.title for k, note in _company_notes(vault).items()}
+        self._asks: dict[str, list[tuple[date, str]]] = {}
+        self._prospects: dict[str, list[Note]] = {}
+        self._met: set[str] = set()  # people with any interview
+        for interview in vault.interviews:
+            self._add(interview)
+
+    def _add(self, interview: Note) -> None:
+        for position, link in enumerate(interview.people):
+            person = self._vault.person(link)
+            if person is None:
+                continue
+            self._met.add(person.path)
+            employer = self.of(person)
+            if employer is None:
+                continue
+            if interview.requested is not None:
+                self._asks.setdefault(employer, []).append((interview.requested, interview.path))
+            elif position == 0 and interview.status in ASKABLE:
+                self._prospects.setdefault(employer, []).append(interview)
+
+    def of(self, person: Note) -> str | None:
+        """The key of a person's employer: that of the company note their `company:` names."""
+        if not person.company:
+            return None
+        return self._aliases.get(key(person.company), key(person.company))
+
+    def name(self, employer: str) -> str:
+        if employer in self._names:
+            return self._names[employer]
+        return _spelling(self._people.get(employer, [])) if employer in self._people else employer
+
+    def asked_since(self, employer: str, day: date, other_than: str) -> bool:
+        """Whether a request other than `other_than` went out there on or after `day`."""
+        return any(
+            asked >= day and path != other_than for asked, path in self._asks.get(employer, [])
+        )
+
+    def next_prospect(self, employer: str, exclude: str) -> Note | None:
+        """Who to ask next there: a prospect interview (by path), else a person there never
+        asked (by name); None when there is nobody."""
+        for interview in sorted(self._prospects.get(employer, []), key=lambda n: n.path):
+            first = self._vault.person(interview.people[0])
+            if first is not None and first.path != exclude:
+                return interview
+        never = [
+            p
+            for p in self._people.get(employer, [])
+            if p.path != exclude and p.path not in self._met
+        ]
+        return min(never, key=lambda p: (key(p.title), p.path), default=None)
 
 
 def parallel_requests(vault: Vault) -> dict[str, list[str]]:

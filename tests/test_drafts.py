@@ -152,7 +152,7 @@ def test_iiv_draft_prints_the_message_and_its_checks() -> None:
     ]
     assert lines[-4:] == [
         "Checks (3 of 3 pass):",
-        "  ✔ short: 56 words: under 75, quick to read",
+        "  ✔ short: 57 words: under 75, quick to read",
         "  ✔ question: the ask is a question:"
         " “Would 20 minutes in the next few weeks work for you?”",
         "  ✔ no-job: no job words: it asks for insight and advice, not a job",

@@ -147,33 +147,34 @@ def test_scoring_a_company_note_changes_one_line_each(client: FlaskClient, vault
     note = vault / "notes/Northwind Robotics.md"
     before = note.read_text(encoding="utf-8").splitlines()
     action, data = score_form(client, "Northwind Robotics")
-    response = post(client, action, {**data, "motivation": "3", "posting": ""})
+    response = post(client, action, {**data, "motivation": "1", "posting": ""})
     assert response.status_code == 303
     after = note.read_text(encoding="utf-8").splitlines()
-    assert [line for line in after if line not in before] == ["motivation: 3"]
-    assert len(after) == len(before) + 1
+    assert [(a, b) for a, b in zip(before, after, strict=True) if a != b] == [
+        ("motivation: 3", "motivation: 1")
+    ]
 
 
 def test_scoring_an_employer_without_a_note_creates_one_from_the_template(
     client: FlaskClient, vault: Path
 ) -> None:
-    action, data = score_form(client, "Quarry DB")
-    assert not (vault / "companies").exists()
+    action, data = score_form(client, "Carvalho Chairs")
+    created = vault / "companies/Carvalho Chairs.md"
     assert post(client, action, {**data, "motivation": "", "posting": ""}).status_code == 303
-    assert not (vault / "companies").exists()  # nothing set, nothing written
-    assert post(client, action, {**data, "motivation": "2", "posting": "3"}).status_code == 303
-    created = (vault / "companies/Quarry DB.md").read_text(encoding="utf-8")
-    assert created.startswith("---\ntype: company\nname: Quarry DB\n")
-    assert "\nmotivation: 2\nposting: 3\n" in created
-    top = targets(load(vault))[0]
-    assert (top.name, top.motivation, top.posting) == ("Quarry DB", 2, 3)
+    assert not created.exists()  # nothing set, nothing written
+    assert post(client, action, {**data, "motivation": "3", "posting": "3"}).status_code == 303
+    written = created.read_text(encoding="utf-8")
+    assert written.startswith("---\ntype: company\nname: Carvalho Chairs\n")
+    assert "\nmotivation: 3\nposting: 3\n" in written
+    scored = {t.name: (t.motivation, t.posting) for t in targets(load(vault))}
+    assert scored["Carvalho Chairs"] == (3, 3)
 
 
 def test_a_score_out_of_range_is_refused_and_nothing_is_written(
     client: FlaskClient, vault: Path
 ) -> None:
-    action, data = score_form(client, "Quarry DB")
+    action, data = score_form(client, "Carvalho Chairs")
     response = post(client, action, {**data, "motivation": "7"})
     assert response.status_code == 400
     assert "motivation: expected a whole number from 0 to 3, got &#39;7&#39;" in text(response)
-    assert not (vault / "companies").exists()
+    assert not (vault / "companies/Carvalho Chairs.md").exists()

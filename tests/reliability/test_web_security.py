@@ -73,7 +73,7 @@ FORMS = {
     "actions.step": ("/" + DAY, THANKED),
     "actions.create_interview": ("/person/people/Amara%20Okafor.md", None),
     "actions.undo_change": ("/" + DAY, None),  # the Undo of a change just made
-    "targets.score": ("/targets", "Save the scores of Quarry DB"),
+    "targets.score": ("/targets", "Save the scores of Carvalho Chairs"),
 }
 CROSS_SITE = {"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}
 # (why, headers, whether the real token is sent, content type); each must be refused with 403.
