@@ -9,8 +9,8 @@ from datetime import date, timedelta
 
 from iiv.links import find_links
 from iiv.note import Note
+from iiv.snapshot import Vault
 from iiv.targets import Employers
-from iiv.vault import Vault
 
 LABELS = {  # every kind of follow-up, as the dashboard names it
     "task": "Task",

@@ -22,16 +22,14 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from nameparser import HumanName
-
 from iiv.config import Config
 from iiv.errors import BadArgument
 from iiv.note import Note
 from iiv.sections import items
 from iiv.sixpoint import Check, asks_a_question, no_job_words, short, six_points
-from iiv.vault import MESSAGES, Vault
+from iiv.snapshot import Vault
 
-KINDS = MESSAGES
+KINDS = ("request", "nudge", "thank-you", "report-back", "referral")
 PLACEHOLDER_RE = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 SUBJECT_RE = re.compile(r"subject:[ \t]*(.*)", re.IGNORECASE)
 
@@ -150,6 +148,8 @@ def parse_template(text: str) -> Template:
 
 def first_name(name: str) -> str:
     """`Dr. Amara Okafor` → `Amara`; a name the parser cannot split stays whole."""
+    from nameparser import HumanName  # only for drafts: `iiv due` does not pay for it
+
     first = str(HumanName(name).first).strip()
     if first:
         return first

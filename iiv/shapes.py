@@ -11,8 +11,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from iiv.snapshot import Vault
     from iiv.targets import Target
-    from iiv.vault import Vault
 
 
 class Jsonable(Protocol):

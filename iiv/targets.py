@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from iiv.note import Note
-from iiv.vault import Vault
+from iiv.snapshot import Vault
 
 BATCH = 5  # the first batch of outreach: the top five
 LIST_SIZE = 40  # the method's advice: 40 employers or more

@@ -12,9 +12,10 @@ from iiv.cli.base import day_type, json_option, print_json, vault_option, vault_
 from iiv.errors import NoteNotFound
 from iiv.messages import KINDS, draft
 from iiv.note import Note
+from iiv.snapshot import Vault
 from iiv.targets import BATCH, LIST_SIZE, targets
 from iiv.template import message_template
-from iiv.vault import Vault, load
+from iiv.vault import load
 
 
 @click.command("targets")

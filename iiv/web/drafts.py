@@ -13,8 +13,9 @@ from flask import Blueprint, abort, render_template
 from iiv.messages import KINDS, Draft, draft, kinds_for, suggested_kind
 from iiv.note import Note
 from iiv.sixpoint import Check
+from iiv.snapshot import Vault
 from iiv.template import message_template
-from iiv.vault import Vault, read_template
+from iiv.vault import read_template
 from iiv.web.pages import display_day, library, read_note
 from iiv.web.partials import NoteLink, note_link
 from iiv.web.urls import draft_url, mailto_url

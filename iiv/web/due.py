@@ -19,7 +19,7 @@ from iiv.errors import IivError
 from iiv.followups import LABELS, FollowUp
 from iiv.messages import suggested_kind
 from iiv.note import Note, parse_note
-from iiv.vault import Vault
+from iiv.snapshot import Vault
 from iiv.web.partials import NoteLink, person_link
 from iiv.web.render import plain_text
 from iiv.web.urls import draft_url, note_url

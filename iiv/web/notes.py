@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 
 from iiv.links import Link
 from iiv.note import Note
-from iiv.vault import Vault
+from iiv.snapshot import Vault
 from iiv.web.drafts import draft_links
 from iiv.web.due import Row, rows
 from iiv.web.pages import csrf_token, display_day, library, read_note

@@ -15,9 +15,9 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from iiv import edit
 from iiv.errors import BadArgument, EditConflict
 from iiv.note import Note
+from iiv.snapshot import Vault
 from iiv.targets import BATCH, LIST_SIZE, MOTIVATION, POSTING, Target, targets
 from iiv.template import new_company
-from iiv.vault import Vault
 from iiv.web.pages import csrf_token, library
 from iiv.web.partials import InterviewLine, NoteLink, interview_line, note_link
 from iiv.web.urls import company_url, here, note_url, safe_next
