@@ -16,6 +16,7 @@ from iiv.followups import FollowUp
 if TYPE_CHECKING:  # the index loads Whoosh, which `iiv due` must not pay for
     from iiv.index import SearchResult
     from iiv.messages import Draft
+    from iiv.practice import Introduction, Rate, Report
     from iiv.targets import Target
 
 SNIPPET_CHARS = 200
@@ -100,6 +101,45 @@ def draft(message: Draft) -> str:
     lines.append(f"Checks ({passed} of {len(message.checks)} pass):")
     lines += [f"  {'✔' if c.ok else '✘'} {c.name}: {c.why}" for c in message.checks]
     return "\n".join(lines)
+
+
+def practice(report: Report) -> str:
+    """The practice's numbers as text: rates, reply speed, funnel, months, groups, tree."""
+    s, speed = report.stats, report.speed
+    rate = "no requests yet" if report.reply_rate is None else f"reply rate {report.reply_rate}%"
+    lines = [
+        f"Requests: {s.requests} sent, {s.answers} answered ({rate}; the method calls 20–40%"
+        f" normal), {s.accepted} yes",
+        f"Reply speed: {speed.boosters} Boosters (within 3 business days), {speed.obligates}"
+        f" Obligates (later), {speed.curmudgeons} Curmudgeons (never), {speed.waiting} waiting"
+        + (f", {speed.unknown} answered on a day not recorded" if speed.unknown else ""),
+        "Funnel: " + " → ".join(f"{count} {stage}" for stage, count in report.funnel),
+        f"This month: {s.done_this_month} of {s.monthly_goal} conversations;"
+        f" streak: {s.streak} {plural(s.streak, 'month')}",
+        "",
+        "Month     requests  conversations",
+        *(f"{m.month}  {m.requests:>8}  {m.conversations:>13}" for m in report.months),
+    ]
+    for title, rates in (
+        ("By source", report.by_source),
+        ("By medium", report.by_medium),
+        ("By employer", report.by_company),
+    ):
+        lines += ["", f"{title}:", *(_rate_line(rate) for rate in rates)]
+    lines += ["", "Introductions:", *_tree_lines(report.introductions, 1)]
+    return "\n".join(lines)
+
+
+def _rate_line(rate: Rate) -> str:
+    return f"  {rate.answers}/{rate.requests} ({rate.rate}%)  {rate.name}"
+
+
+def _tree_lines(nodes: tuple[Introduction, ...], depth: int) -> list[str]:
+    lines: list[str] = []
+    for node in nodes:
+        lines.append("  " * depth + node.name)
+        lines += _tree_lines(node.introduced, depth + 1)
+    return lines or ["  (nobody yet)"]
 
 
 def plural(count: int, word: str) -> str:

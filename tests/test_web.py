@@ -17,12 +17,12 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from iiv.library import Library
+from iiv.practice import practice_stats, streak
 from iiv.vault import load
 from iiv.web import create_app
 from iiv.web.render import BodyContext, TaskForm, render_body
 from iiv.web.search import with_filter
 from iiv.web.security import WebSettings
-from iiv.web.stats import practice_stats, streak
 from iiv.web.urls import note_url, obsidian_url, safe_next
 from tests.helpers import copy_example, make_vault
 

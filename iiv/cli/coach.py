@@ -1,4 +1,5 @@
-"""The method: the LAMP list (`iiv targets`) and drafts of its messages (`iiv draft`)."""
+"""The method: the LAMP list (`iiv targets`), drafts of its messages (`iiv draft`) and the
+numbers (`iiv stats`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from iiv.cli.base import day_type, json_option, print_json, vault_option, vault_
 from iiv.errors import NoteNotFound
 from iiv.messages import KINDS, draft
 from iiv.note import Note
+from iiv.practice import report
 from iiv.snapshot import Vault
 from iiv.targets import BATCH, LIST_SIZE, targets
 from iiv.template import message_template
@@ -76,4 +78,26 @@ def note_in(vault: Vault, note_path: str) -> Note:
     return note
 
 
-COMMANDS = (targets_command, draft_command)
+@click.command("stats")
+@click.option("--today", type=day_type, default=date.today, help="Pretend today is this date.")
+@json_option
+@vault_option
+def stats_command(today: date, as_json: bool, vault_path: Path) -> None:
+    """The numbers of your practice: reply rate and speed, funnel, months, introductions.
+
+    Boosters answered within 3 business days, Obligates later, Curmudgeons never; the
+    method calls a 20-40% reply rate normal.
+
+    \b
+    Example:
+      iiv stats
+      iiv stats --json --today 2026-12-01
+    """
+    numbers = report(load(vault_path), today)
+    if as_json:
+        print_json(numbers.to_json())
+        return
+    click.echo(formats.practice(numbers))
+
+
+COMMANDS = (targets_command, draft_command, stats_command)

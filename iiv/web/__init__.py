@@ -6,7 +6,7 @@ from flask import Flask
 from werkzeug.routing import PathConverter
 
 from iiv.library import Library
-from iiv.web import actions, api, drafts, notes, pages, search, security, targets, today
+from iiv.web import actions, api, drafts, notes, pages, practice, search, security, targets, today
 from iiv.web.security import WebSettings
 
 
@@ -34,7 +34,16 @@ def create_app(library: Library, settings: WebSettings | None = None) -> Flask:
     app.extensions["iiv_settings"] = settings
     security.install(app, settings)
     app.register_blueprint(api.bp)
-    blueprints = (pages.bp, today.bp, search.bp, notes.bp, actions.bp, targets.bp, drafts.bp)
+    blueprints = (
+        pages.bp,
+        today.bp,
+        search.bp,
+        notes.bp,
+        actions.bp,
+        targets.bp,
+        drafts.bp,
+        practice.bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     return app
