@@ -731,16 +731,95 @@ def _exists_message(rel_path: str) -> str:
     return f"{rel_path} already exists; nothing was written. Choose another name."
 
 
+def replace_note(
+    root: Path, rel_path: str, data: bytes, expected_hash: str, config: Config | None = None
+) -> str:
+    """Give a note the whole new content `data` (a conflict resolved); returns its new hash."""
+    return _apply(root, rel_path, expected_hash, lambda _old: data, rel_path, config)
+
+
+def delete_note(
+    root: Path, rel_path: str, expected_hash: str, config: Config | None = None
+) -> None:
+    """Delete a note (a conflict copy once resolved), refusing if it changed since it was read."""
+    path = note_file(root, rel_path, config)
+    if path.is_symlink():
+        raise EditRefused(f"{rel_path} is a symlink: delete it yourself")
+    try:
+        remove_file(path, expected_hash)
+    except EditConflict:
+        raise EditConflict(_conflict_message(rel_path)) from None
+    except OSError as error:
+        raise EditRefused(f"{rel_path}: cannot delete: {error.strerror}") from None
+
+
+# Files of the vault's git repository, written by `iiv sync` as a checkout would.
+
+
+def write_file(path: Path, data: bytes, expected_hash: str | None, executable: bool) -> None:
+    """Replace the file at `path` (whose content must still hash to `expected_hash`), or create
+    it (`expected_hash` None; it must not exist), atomically, as `iiv sync` brings in changes.
+
+    Raises EditConflict when the file changed (or appeared) since it was read.
+    """
+    rel = path.name
+    if expected_hash is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            _create_exclusively(path, data, rel)
+        except NoteExists:
+            raise EditConflict(_conflict_message(rel)) from None
+    else:
+        _replace_atomically(path, data, expected_hash, rel)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    wanted = mode | ((mode & 0o444) >> 2) if executable else mode & ~0o111
+    if wanted != mode:
+        os.chmod(path, wanted)
+    if expected_hash is None:
+        _fsync_folder(path.parent)
+
+
+def remove_file(path: Path, expected_hash: str) -> None:
+    """Delete the file at `path` if its content still hashes to `expected_hash`.
+
+    The file is first renamed aside, so that an editor's save landing meanwhile is a new file
+    at `path`, or is put back if it landed in the one renamed; raises EditConflict then.
+    """
+    aside = _temp_name(path)
+    os.rename(path, aside)
+    try:
+        data = aside.read_bytes()
+    except OSError:
+        with suppress(OSError):
+            os.link(aside, path)
+            os.unlink(aside)
+        raise
+    if content_hash(data) != expected_hash:
+        try:
+            os.link(aside, path)
+        except FileExistsError:  # saved twice meanwhile: keep the older save beside it
+            os.rename(aside, path.with_name(f"{path.name}.iiv-kept"))
+            raise EditConflict(_conflict_message(path.name)) from None
+        os.unlink(aside)
+        raise EditConflict(_conflict_message(path.name))
+    os.unlink(aside)
+    _fsync_folder(path.parent)
+
+
 __all__ = [
     "complete_task",
     "content_hash",
     "create_note",
+    "delete_note",
     "read",
+    "remove_file",
     "replace_line",
+    "replace_note",
     "set_property",
     "snooze_task",
     "with_property",
     "with_task_completed",
     "with_task_snoozed",
+    "write_file",
     "yaml_scalar",
 ]
