@@ -126,6 +126,17 @@ class Catalog:
         with self._lock:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('index', ?)", (stamp,))
 
+    def setting(self, key: str) -> str | None:
+        """A value remembered with `remember` (such as the settings the notes were read with)."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (f"setting:{key}",))
+            found = row.fetchone()
+        return found[0] if found else None
+
+    def remember(self, key: str, value: str) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"setting:{key}", value))
+
     def close(self) -> None:
         with self._lock:
             self._db.close()

@@ -79,7 +79,7 @@ def record() -> Response:
     data, current = edit.read(lib.root, path, lib.config)
     if current != digest:
         raise EditConflict(path)
-    if not chosen.applies(parse_note(path, data)):
+    if not chosen.applies(parse_note(path, data, lib.config.kinds)):
         raise EditRefused(f"{path}: that follow-up no longer applies; nothing was written")
     value = chosen.value or date.today().isoformat()
     edit.set_property(lib.root, path, chosen.key, value, digest, lib.config)

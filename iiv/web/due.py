@@ -123,7 +123,7 @@ def _read_notes(vault: Vault, paths: set[str]) -> dict[str, tuple[Note, str]]:
             data, digest = edit.read(vault.root, path, vault.config)
         except IivError:
             continue
-        found[path] = (parse_note(path, data), digest)
+        found[path] = (parse_note(path, data, vault.config.kinds), digest)
     return found
 
 
