@@ -334,10 +334,10 @@ class Repo:
         )
         if result.code == 0:
             return "pushed"
-        moved = ("fetch first", "non-fast-forward")
-        if "[rejected]" in result.text and any(reason in result.text for reason in moved):
+        if _remote_moved(result.text + result.err):
             return "rejected"
-        raise GitError(complaint(result.err + "\n" + _porcelain_error(result.text)))
+        reasons = re.findall(r"^!\t[^\t]*\t(.*)$", result.text, re.MULTILINE)
+        raise GitError(reasons[0] if reasons else complaint(result.err))
 
     def count(self, head: str, exclude: str | None) -> int:
         """Commits in `head`'s history that are not in `exclude`'s."""
@@ -462,8 +462,10 @@ def _config_options(settings: Iterable[str]) -> list[str]:
     return [part for setting in settings for part in ("-c", setting)]
 
 
-def _porcelain_error(text: str) -> str:
-    return "\n".join(line for line in text.splitlines() if line.startswith("!"))
+def _remote_moved(output: str) -> bool:
+    """Whether a push failed because the remote branch moved on since it was fetched."""
+    moved = ("(fetch first)", "(non-fast-forward)", "(stale info)", "(failed to update ref)")
+    return any(reason in output for reason in moved)
 
 
 def not_a_repository(vault: Path) -> str:

@@ -84,7 +84,9 @@ class Device:
 
 
 def remote_and_devices(
-    tmp_path: Path, names: tuple[str, ...] = ("laptop", "phone"), files: dict[str, str] | None = None
+    tmp_path: Path,
+    names: tuple[str, ...] = ("laptop", "phone"),
+    files: dict[str, str] | None = None,
 ) -> tuple[Path, list[Device]]:
     """A bare remote holding `files` (committed from the first device), and a clone per name."""
     env = git_env(tmp_path)

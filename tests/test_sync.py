@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from iiv.cli import cli
 from iiv.errors import IivError
 from iiv.vault import load
 from tests.devices import Device, git, git_env, remote_and_devices
@@ -254,3 +257,163 @@ def test_a_sync_refuses_when_git_is_busy(
     with pytest.raises(IivError) as raised:
         laptop.sync()
     assert str(raised.value) == message.format(top=laptop.root)
+
+
+# The command
+
+
+def run_sync(device: Device, *args: str) -> tuple[int, str, str]:
+    env = {**device.env, "IIV_MACHINE": device.name, "XDG_CACHE_HOME": str(device.state)}
+    runner = CliRunner()
+    result = runner.invoke(cli, ["sync", "--vault", str(device.root), *args], env=env)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_iiv_sync_prints_a_summary_and_each_conflict(devices: tuple[Device, Device]) -> None:
+    laptop, phone = devices
+    laptop.write("people/Ada Lovelace.md", ADA.replace("Second line", "Laptop's line"))
+    phone.write("people/Ada Lovelace.md", ADA.replace("Second line", "Phone's line"))
+    assert run_sync(laptop)[:2] == (0, "Committed 1 note, pushed 1 commit to origin/main.\n")
+
+    code, out, err = run_sync(phone)
+
+    copy = next(p for p in phone.files() if "sync-conflict" in p)
+    assert (code, err) == (0, "")
+    assert out == (
+        "Committed 1 note, received 1 from origin/main, pushed 2 commits to origin/main.\n"
+        "conflict: people/Ada Lovelace.md: changed on both sides; this machine's version is "
+        f"kept, the version from laptop is in {copy}\n"
+    )
+
+
+def test_iiv_sync_json(devices: tuple[Device, Device]) -> None:
+    laptop, _phone = devices
+    laptop.write("notes/Idea.md", "# Idea\n")
+
+    code, out, _err = run_sync(laptop, "--json")
+
+    data = json.loads(out)
+    assert code == 0
+    assert {k: v for k, v in data.items() if k != "when"} == {
+        "machine": "laptop",
+        "remote": "origin/main",
+        "committed": ["notes/Idea.md"],
+        "received": [],
+        "pushed": 1,
+        "waiting": 0,
+        "conflicts": [],
+        "warnings": [],
+    }
+
+
+def test_an_unreachable_remote_leaves_a_local_commit_to_push_next_time(
+    devices: tuple[Device, Device], tmp_path: Path
+) -> None:
+    laptop, phone = devices
+    remote = laptop.git("remote", "get-url", "origin")
+    laptop.git("remote", "set-url", "origin", str(tmp_path / "gone.git"))
+    laptop.write("notes/Offline.md", "# Written offline\n")
+
+    code, out, err = run_sync(laptop)
+
+    assert code == 0
+    assert out == "Committed 1 note, 1 commit waiting to be pushed.\n"
+    assert err.startswith("warning: could not reach origin (")
+    assert err.endswith("): the changes are committed here and will push on the next sync\n")
+    assert laptop.clean()
+    laptop.git("remote", "set-url", "origin", remote)
+    assert run_sync(laptop)[:2] == (0, "Pushed 1 commit to origin/main.\n")
+    phone.sync()
+    assert phone.read("notes/Offline.md") == "# Written offline\n"
+
+
+def test_a_branch_without_upstream_is_refused_with_the_push_to_run(tmp_path: Path) -> None:
+    env = git_env(tmp_path)
+    git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", "remote.git", env=env)
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    git(vault, "init", "--quiet", "--initial-branch=main", env=env)
+    git(vault, "remote", "add", "origin", str(tmp_path / "remote.git"), env=env)
+    device = Device("desk", vault, tmp_path / "state", env)
+    device.write("Welcome.md", "# Welcome\n")
+
+    code, out, err = run_sync(device)
+
+    assert (code, out) == (1, "")
+    assert err == (
+        "Error: the branch main has no upstream to sync with: run "
+        f"git -C {vault} push -u origin main once, then iiv sync\n"
+    )
+    assert device.git("log", "--format=%s") == "iiv sync on desk: Welcome.md"
+    device.git("push", "--quiet", "-u", "origin", "main")
+    assert run_sync(device)[:2] == (0, "Nothing to sync: the vault is the same as origin/main.\n")
+
+
+def test_iiv_sync_outside_a_repository_says_how_to_start(tmp_path: Path) -> None:
+    device = Device("desk", tmp_path / "vault", tmp_path / "state", git_env(tmp_path))
+    device.write("Welcome.md", "# Welcome\n")
+
+    code, _out, err = run_sync(device)
+
+    assert code == 1
+    assert err == (
+        f"Error: {device.root} is not in a git repository: to keep it in git, run "
+        f"git -C {device.root} init, then iiv sync (README: Devices)\n"
+    )
+
+
+def test_a_note_saved_while_the_sync_brings_changes_in_is_committed_and_merged(
+    devices: tuple[Device, Device], tmp_path: Path
+) -> None:
+    laptop, phone = devices
+    laptop.write("people/Ada Lovelace.md", ADA.replace("First line", "Laptop's first line"))
+    laptop.sync()
+    phone.write("notes/Phone.md", "# Phone\n")
+    # The fetch runs this instead of git-upload-pack: the user saves the note at that moment.
+    note = phone.root / "people/Ada Lovelace.md"
+    script = tmp_path / "upload-pack"
+    marker = tmp_path / "saved"
+    save = f"echo 'Saved during the sync.' >> '{note}'"
+    script.write_text(
+        f"#!/bin/sh\n[ -e '{marker}' ] || {{ touch '{marker}'; {save}; }}\n"
+        'exec git-upload-pack "$@"\n'
+    )
+    script.chmod(0o755)
+    phone.git("config", "remote.origin.uploadpack", str(script))
+
+    report = phone.sync()
+
+    text = phone.read("people/Ada Lovelace.md")
+    assert "Laptop's first line" in text and "Saved during the sync." in text
+    assert report.conflicts == ()
+    assert phone.clean()
+    assert "people/Ada Lovelace.md" in report.committed
+
+
+def test_a_remote_that_moves_before_the_push_is_merged_again(
+    devices: tuple[Device, Device], tmp_path: Path
+) -> None:
+    laptop, phone = devices
+    # A third device pushes while the phone syncs, just before the phone's push.
+    desk = Device("desk", tmp_path / "desk", tmp_path / "desk-state", phone.env)
+    git(tmp_path, "clone", "--quiet", str(tmp_path / "remote.git"), str(desk.root), env=phone.env)
+    desk.write("notes/Desk.md", "# Written on the desk\n")
+    hook = phone.git_dir() / "hooks" / "pre-push"
+    hook.parent.mkdir(exist_ok=True)
+    marker = tmp_path / "pushed"
+    hook.write_text(
+        f"#!/bin/sh\n[ -e '{marker}' ] && exit 0\ntouch '{marker}'\n"
+        f"unset GIT_DIR\ncd '{desk.root}'\n"  # a hook runs with the phone's GIT_DIR
+        "git add -A && git commit -qm desk && git push -q origin main\n"
+    )
+    hook.chmod(0o755)
+    phone.write("notes/Phone.md", "# Written on the phone\n")
+
+    report = phone.sync()
+
+    assert report.summary() == (
+        "Committed 1 note, received 1 from origin/main, pushed 2 commits to origin/main."
+    )
+    laptop.sync()
+    assert laptop.read("notes/Desk.md") == "# Written on the desk\n"
+    assert laptop.read("notes/Phone.md") == "# Written on the phone\n"
