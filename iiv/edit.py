@@ -388,6 +388,28 @@ def _apply(
     where: str,
     config: Config | None,
 ) -> str:
+    return content_hash(rewrite(root, rel_path, expected_hash, change, config, where).after)
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """A note's bytes before and after an edit (the same when there was nothing to change)."""
+
+    path: str
+    before: bytes
+    after: bytes
+
+
+def rewrite(
+    root: Path,
+    rel_path: str,
+    expected_hash: str,
+    change: Callable[[bytes], bytes],
+    config: Config | None = None,
+    where: str | None = None,
+) -> Rewrite:
+    """Replace the note's bytes with `change(bytes)`, atomically, if they still hash to
+    `expected_hash`; a refusal from `change` is reported for `where` (default: the path)."""
     # Write to the real file, so a symlinked note stays a symlink.
     path = Path(os.path.realpath(note_file(root, rel_path, config)))
     data = _read_file(path, rel_path)
@@ -396,15 +418,28 @@ def _apply(
     try:
         new = change(data)
     except (EditRefused, NoteNotFound, BadArgument) as error:
-        raise type(error)(f"{where}: {error}") from None
-    if new == data:
-        return expected_hash
+        raise type(error)(f"{where or rel_path}: {error}") from None
+    if new != data:
+        try:
+            _replace_atomically(path, new, expected_hash, rel_path)
+        except OSError as error:
+            message = f"{rel_path}: cannot write: {error.strerror}; nothing was written"
+            raise EditRefused(message) from None
+    return Rewrite(rel_path, data, new)
+
+
+def remove_note(
+    root: Path, rel_path: str, expected_hash: str, config: Config | None = None
+) -> None:
+    """Delete a note (one iiv created, or a conflict copy resolved) if it still holds exactly
+    what was read (`expected_hash`); refused if it changed meanwhile, even in the last instant."""
+    path = note_file(root, rel_path, config)
     try:
-        _replace_atomically(path, new, expected_hash, rel_path)
+        remove_file(path, expected_hash)
+    except EditConflict:
+        raise EditConflict(_conflict_message(rel_path)) from None
     except OSError as error:
-        message = f"{rel_path}: cannot write: {error.strerror}; nothing was written"
-        raise EditRefused(message) from None
-    return content_hash(new)
+        raise EditRefused(f"{rel_path}: cannot delete: {error.strerror}") from None
 
 
 def _conflict_message(rel_path: str) -> str:
@@ -734,28 +769,6 @@ def _exists_message(rel_path: str) -> str:
     return f"{rel_path} already exists; nothing was written. Choose another name."
 
 
-def replace_note(
-    root: Path, rel_path: str, data: bytes, expected_hash: str, config: Config | None = None
-) -> str:
-    """Give a note the whole new content `data` (a conflict resolved); returns its new hash."""
-    return _apply(root, rel_path, expected_hash, lambda _old: data, rel_path, config)
-
-
-def delete_note(
-    root: Path, rel_path: str, expected_hash: str, config: Config | None = None
-) -> None:
-    """Delete a note (a conflict copy once resolved), refusing if it changed since it was read."""
-    path = note_file(root, rel_path, config)
-    if path.is_symlink():
-        raise EditRefused(f"{rel_path} is a symlink: delete it yourself")
-    try:
-        remove_file(path, expected_hash)
-    except EditConflict:
-        raise EditConflict(_conflict_message(rel_path)) from None
-    except OSError as error:
-        raise EditRefused(f"{rel_path}: cannot delete: {error.strerror}") from None
-
-
 # Files of the vault's git repository, written by `iiv sync` as a checkout would.
 
 
@@ -813,11 +826,11 @@ __all__ = [
     "complete_task",
     "content_hash",
     "create_note",
-    "delete_note",
     "read",
     "remove_file",
+    "remove_note",
     "replace_line",
-    "replace_note",
+    "rewrite",
     "set_property",
     "snooze_task",
     "with_property",

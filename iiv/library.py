@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import fcntl
 import gc
-import hashlib
 import logging
 import os
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -21,9 +19,9 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from iiv.cache import index_folder as index_folder  # where it was first defined
 from iiv.catalog import Catalog
 from iiv.config import Config, load_config
-from iiv.errors import BadArgument
 from iiv.followups import FollowUp, due_within, followups
 from iiv.index import INDEX_VERSION, Index, SearchResult
 from iiv.note import Note
@@ -52,21 +50,6 @@ class SyncStats:
     @property
     def changed(self) -> int:
         return self.added + self.modified + self.removed
-
-
-def index_folder(root: Path, override: str | Path | None = None) -> Path:
-    """Where a vault's index lives: `--index-dir`/`IIV_INDEX_DIR`, else the user's cache folder."""
-    if override:
-        folder = Path(override).expanduser().resolve()
-    else:
-        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", root.name)[:40] or "vault"
-        digest = hashlib.sha256(str(root).encode()).hexdigest()[:12]
-        folder = cache / "iiv" / f"{slug}-{digest}"
-    if folder == root or folder.is_relative_to(root):
-        raise BadArgument(f"the index folder {folder} is inside the vault; choose one outside it")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 class WriterLock:

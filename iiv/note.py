@@ -280,6 +280,7 @@ class Note:
     goal: str | None = None
     requested: _Day | None = None  # not `date`: inside Note, that is the field above
     thanked: _Day | None = None
+    nudged: _Day | None = None  # when the one polite follow-up to a request was sent
     # everywhere
     tasks: tuple[Task, ...] = ()
     links: tuple[Link, ...] = ()
@@ -790,6 +791,7 @@ class _Properties:
         values["status"] = self.status()
         values["requested"] = self.day("requested")
         values["thanked"] = self.day("thanked")
+        values["nudged"] = self.day("nudged")
         return values
 
     def when(self, key: str) -> tuple[date | None, str | None]:

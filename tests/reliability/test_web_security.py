@@ -69,8 +69,9 @@ EXTRA_URLS = ["/no/such/page", "/static/app.js", "/static/nothing.css", "/api/no
 FORMS = {
     "actions.complete": ("/" + DAY, GRACE_TASK),
     "actions.snooze": ("/" + DAY, f"Snooze 3 days: {GRACE_TASK.removeprefix('Done: ')}"),
-    "actions.record": ("/" + DAY, THANKED),
+    "actions.step": ("/" + DAY, THANKED),
     "actions.create_interview": ("/person/people/Amara%20Okafor.md", None),
+    "actions.undo_change": ("/" + DAY, None),  # the Undo of a change just made
 }
 CROSS_SITE = {"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}
 # (why, headers, whether the real token is sent, content type); each must be refused with 403.
@@ -234,6 +235,8 @@ class Request:
 def genuine(client: FlaskClient, endpoint: str) -> Request:
     """The request a click on the page's own button sends, with its real token."""
     page, label = FORMS[endpoint]
+    if endpoint == "actions.undo_change":
+        return _undo_of_a_new_interview(client)
     html = call(client, "GET", page).get_data(as_text=True)
     if label is None:
         form = next(f for f in post_forms(html) if f.action == "/do/new-interview")
@@ -241,6 +244,15 @@ def genuine(client: FlaskClient, endpoint: str) -> Request:
         return Request(form.action, data)
     action, data = form_with_button(html, label)
     return Request(action, data)
+
+
+def _undo_of_a_new_interview(client: FlaskClient) -> Request:
+    """The Undo button shown after a genuine change: a new interview note, which it deletes."""
+    made = genuine(client, "actions.create_interview")
+    response = call(client, "POST", made.action, headers={"Origin": ORIGIN}, data=made.data)
+    html = call(client, "GET", response.headers["Location"]).get_data(as_text=True)
+    form = next(f for f in post_forms(html) if f.action == "/do/undo")
+    return Request(form.action, dict(form.fields))
 
 
 def attack(
@@ -301,7 +313,12 @@ HOSTILE_VALUES = (
         ("actions.complete", "path", value)
         for value in ("", "\x00", "people", "people/", "/", "Welcome.md\x00", "x" * 5000, None)
     ]
-    + [("actions.record", "what", value) for value in ("nope", "", "__class__", None)]
+    + [
+        ("actions.step", "step", value)
+        for value in ("nope", "", "__class__", "complete", "snooze", None)
+    ]
+    + [("actions.step", "date", value) for value in ("2026-02-30", "x" * 5000)]
+    + [("actions.undo_change", "id", value) for value in ("0", "x", "9" * 5000, "99999", None)]
     + [
         ("actions.create_interview", field, value)
         for field, value in (
@@ -359,8 +376,9 @@ def test_the_genuine_requests_are_accepted(tmp_path: Path) -> None:
         client = create_app(library, WebSettings(port=PORT)).test_client()
         for endpoint in (
             "actions.snooze",
-            "actions.record",
+            "actions.step",
             "actions.create_interview",
+            "actions.undo_change",
             "actions.complete",
         ):  # the snooze button goes once the task is done
             request = genuine(client, endpoint)
