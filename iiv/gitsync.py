@@ -2,8 +2,8 @@
 
 The merge is built outside the working tree (a three-way tree merge in a private index, each
 path both sides changed settled by `iiv/sync.py`), committed, and then brought into the vault
-file by file through `iiv/edit.py`'s atomic writes, each refusing a file the user changed
-meanwhile; the branch moves last. So the repository is never left mid-merge: a sync killed at
+file by file through `iiv/atomic.py`'s compare-and-swap writes, each refusing a file the user
+changed meanwhile; the branch moves last. So the repository is never left mid-merge: a sync killed at
 any moment leaves either the old commit with some files already new (the next sync commits
 them, and the merge that follows finds both sides agree), or the finished merge.
 
@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from iiv import edit
+from iiv import atomic
 from iiv.errors import EditConflict, IivError
 from iiv.git import Git, GitError, Repo, TreeChange, Upstream, environment
 from iiv.sync import (
@@ -462,17 +462,17 @@ class _Sync:
 
     def _write(self, change: TreeChange, data: Any, folder: Path) -> None:
         path = self.repo.top / change.path
-        expected = edit.content_hash(data) if isinstance(data, bytes) else None
+        expected = atomic.content_hash(data) if isinstance(data, bytes) else None
         try:
             if change.new is None:
                 if expected is not None:
-                    edit.remove_file(path, expected)
+                    atomic.remove_file(path, expected)
                     _remove_empty_folders(path.parent, self.repo.top)
             elif change.new.mode == "120000":
                 _replace_symlink(path, folder / change.path)
             else:
                 new = (folder / change.path).read_bytes()
-                edit.write_file(path, new, expected, change.new.mode == "100755")
+                atomic.write_file(path, new, expected, change.new.mode == "100755")
         except EditConflict:
             raise _Moved from None
 
