@@ -3,9 +3,9 @@
 The merge is built outside the working tree (a three-way tree merge in a private index, each
 path both sides changed settled by `iiv/sync.py`), committed, and then brought into the vault
 file by file through `iiv/atomic.py`'s compare-and-swap writes, each refusing a file the user
-changed meanwhile; the branch moves last. So the repository is never left mid-merge: a sync killed at
-any moment leaves either the old commit with some files already new (the next sync commits
-them, and the merge that follows finds both sides agree), or the finished merge.
+changed meanwhile; the branch moves last. So the repository is never left mid-merge: a sync
+killed at any moment leaves either the old commit with some files already new (the next sync
+commits them, and the merge that follows finds both sides agree), or the finished merge.
 
 A journal beside the index records the git process each step runs. The next sync, finding it,
 waits for that process (or stops it) and deletes the lock files it left in `.git`.
