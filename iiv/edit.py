@@ -26,7 +26,7 @@ from iiv.atomic import (
     conflict_message,
     content_hash,
     create_exclusively,
-    fsync_folder,
+    remove_file,
     replace_if_unchanged,
 )
 from iiv.config import Config
@@ -414,15 +414,15 @@ def rewrite(
 def remove_note(
     root: Path, rel_path: str, expected_hash: str, config: Config | None = None
 ) -> None:
-    """Delete a note iiv created, if it still holds exactly what iiv wrote (`expected_hash`)."""
+    """Delete a note (one iiv created, or a conflict copy resolved) if it still holds exactly
+    what was read (`expected_hash`); refused if it changed meanwhile, even in the last instant."""
     path = note_file(root, rel_path, config)
-    if content_hash(_read_file(path, rel_path)) != expected_hash:
-        raise EditConflict(conflict_message(rel_path))
     try:
-        path.unlink()
+        remove_file(path, expected_hash)
+    except EditConflict:
+        raise EditConflict(conflict_message(rel_path)) from None
     except OSError as error:
         raise EditRefused(f"{rel_path}: cannot delete: {error.strerror}") from None
-    fsync_folder(path.parent)
 
 
 def create_note(root: Path, rel_path: str, text: str, config: Config | None = None) -> Path:

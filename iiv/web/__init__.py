@@ -8,7 +8,7 @@ from flask import Flask
 from werkzeug.routing import PathConverter
 
 from iiv.library import Activity, Library
-from iiv.web import actions, api, notes, pages, search, security, today
+from iiv.web import actions, api, drafts, notes, pages, practice, search, security, targets, today
 from iiv.web.security import WebSettings
 
 
@@ -41,6 +41,16 @@ def create_app(
     app.extensions["iiv_activity"] = activity
     security.install(app, settings)
     app.register_blueprint(api.bp)
-    for blueprint in (pages.bp, today.bp, search.bp, notes.bp, actions.bp):
+    blueprints = (
+        pages.bp,
+        today.bp,
+        search.bp,
+        notes.bp,
+        actions.bp,
+        targets.bp,
+        drafts.bp,
+        practice.bp,
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     return app
