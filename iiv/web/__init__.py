@@ -5,17 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Flask
-from werkzeug.routing import PathConverter
 
 from iiv.library import Activity, Library
-from iiv.web import actions, api, drafts, notes, pages, practice, search, security, targets, today
+from iiv.web import (
+    actions,
+    api,
+    drafts,
+    frame,
+    notes,
+    practice,
+    problems,
+    search,
+    security,
+    targets,
+    today,
+)
 from iiv.web.security import WebSettings
-
-
-class NotePath(PathConverter):
-    """A vault path in a URL: like `path`, but a newline, which a file name may hold, matches."""
-
-    regex = "[^/][\\s\\S]*?"
+from iiv.web.urls import NotePath
 
 
 def create_app(
@@ -25,12 +31,11 @@ def create_app(
 ) -> Flask:
     settings = settings or WebSettings()
     app = Flask(__name__)
-    app.url_map.converters["path"] = NotePath  # for the blueprints' routes, added below
+    app.url_map.converters["note"] = NotePath  # for the blueprints' routes, added below
     app.config.update(
         SECRET_KEY=settings.secret_key,
         DEBUG=False,
         TESTING=False,
-        JSON_SORT_KEYS=False,
         MAX_CONTENT_LENGTH=1_000_000,
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_HTTPONLY=True,
@@ -40,9 +45,10 @@ def create_app(
     app.extensions["iiv_settings"] = settings
     app.extensions["iiv_activity"] = activity
     security.install(app, settings)
+    frame.install(app)
     app.register_blueprint(api.bp)
     blueprints = (
-        pages.bp,
+        problems.bp,
         today.bp,
         search.bp,
         notes.bp,
