@@ -6,7 +6,19 @@ from flask import Flask
 from werkzeug.routing import PathConverter
 
 from iiv.library import Library
-from iiv.web import actions, api, drafts, notes, pages, practice, search, security, targets, today
+from iiv.web import (
+    actions,
+    api,
+    brief,
+    drafts,
+    notes,
+    pages,
+    practice,
+    search,
+    security,
+    targets,
+    today,
+)
 from iiv.web.security import WebSettings
 
 
@@ -43,6 +55,7 @@ def create_app(library: Library, settings: WebSettings | None = None) -> Flask:
         targets.bp,
         drafts.bp,
         practice.bp,
+        brief.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
