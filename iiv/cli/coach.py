@@ -9,8 +9,9 @@ from pathlib import Path
 import click
 
 from iiv import formats, shapes
+from iiv.brief import brief, to_markdown
 from iiv.cli.base import day_type, json_option, print_json, vault_option, vault_relative
-from iiv.errors import NoteNotFound
+from iiv.errors import BadArgument, NoteNotFound
 from iiv.messages import KINDS, draft
 from iiv.note import Note
 from iiv.practice import report
@@ -100,4 +101,23 @@ def stats_command(today: date, as_json: bool, vault_path: Path) -> None:
     click.echo(formats.practice(numbers))
 
 
-COMMANDS = (targets_command, draft_command, stats_command)
+@click.command("brief")
+@click.argument("note_path", metavar="NOTE")
+@vault_option
+def brief_command(note_path: str, vault_path: Path) -> None:
+    """Print a brief for a conversation, as Markdown: who they are, what was said before,
+    promises open, their employer, and questions (yours, then TIARA suggestions).
+
+    \b
+    Example:
+      iiv brief "interviews/2026-12-03 Kenji Watanabe and Amara Okafor.md"
+      iiv brief "interviews/2026-12-03 Kenji Watanabe and Amara Okafor.md" > brief.md
+    """
+    vault = load(vault_path)
+    note = note_in(vault, note_path)
+    if note.kind != "interview":
+        raise BadArgument(f"{note.path}: a brief is for an interview note (type: interview)")
+    click.echo(to_markdown(brief(vault, note, lambda path: vault.notes[path].body)), nl=False)
+
+
+COMMANDS = (targets_command, draft_command, stats_command, brief_command)

@@ -10,6 +10,7 @@ from iiv.library import Activity, Library
 from iiv.web import (
     actions,
     api,
+    brief,
     drafts,
     frame,
     notes,
@@ -56,6 +57,7 @@ def create_app(
         targets.bp,
         drafts.bp,
         practice.bp,
+        brief.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -64,6 +64,7 @@ SAMPLES = {
     "notes.note": {"path": "Welcome.md"},
     "notes.company": {"name": "Northwind Robotics"},
     "drafts.draft_page": {"kind": "thank-you", "path": "interviews/2026-11-28 Lucía Fernández.md"},
+    "brief.brief_page": {"path": "interviews/2026-12-03 Kenji Watanabe and Amara Okafor.md"},
 }
 EXTRA_URLS = ["/no/such/page", "/static/app.js", "/static/nothing.css", "/api/nothing"]
 # For each state-changing endpoint: the page and the button whose form a click would send.
@@ -463,7 +464,15 @@ def traversals(site: Site) -> list[str]:
     ]
 
 
-PREFIXES = ["/note/", "/person/", "/interview/", "/company/", "/static/", "/draft/request/"]
+PREFIXES = [
+    "/note/",
+    "/person/",
+    "/interview/",
+    "/company/",
+    "/static/",
+    "/draft/request/",
+    "/brief/",
+]
 
 
 def test_traversal_attempts_read_nothing_outside_the_vault(site: Site) -> None:
