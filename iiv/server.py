@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import waitress
+from waitress import wasyncore
 from waitress.server import BaseWSGIServer, MultiSocketServer
 
 from iiv.errors import BadArgument, IivError
@@ -65,8 +65,10 @@ class Server:
         self.worker = Worker(
             self.library, watch=options.watch, reconcile_every=options.reconcile_every
         )
+        self._sockets: dict[int, Any] = {}  # waitress' channels: its own, and its clients'
         self.wsgi = waitress.create_server(
             _placeholder,
+            map=self._sockets,
             host=options.host,
             port=options.port,
             threads=8,
@@ -101,9 +103,6 @@ class Server:
             raise KeyboardInterrupt
 
         signal.signal(signal.SIGTERM, stop)
-        # Stopping, waitress leaves the sockets of keep-alive clients to the garbage collector,
-        # which warns about each: harmless, but printed with a traceback under `-W error`.
-        warnings.filterwarnings("ignore", r"unclosed <socket\.socket", ResourceWarning)
         try:
             self.wsgi.run()
         except KeyboardInterrupt:
@@ -113,12 +112,21 @@ class Server:
 
     def close(self) -> None:
         server: BaseWSGIServer = self.wsgi
-        server.close()
         server.task_dispatcher.shutdown(timeout=5)
-        if self._thread:
+        if self._thread is not None and self._thread.is_alive():
+            # Closed from another thread, a socket would vanish under the loop's select().
+            server.trigger.pull_trigger(self._close_sockets)
             self._thread.join(timeout=5)
+        else:
+            self._close_sockets()
         self.worker.stop()
         self.library.close()
+
+    def _close_sockets(self) -> None:
+        """Close the listening socket, the loop's trigger and the keep-alive clients' sockets,
+        which waitress would leave to the garbage collector (with a ResourceWarning each); the
+        loop stops once none is left."""
+        wasyncore.close_all(self._sockets)
 
 
 def _say_waiting() -> None:

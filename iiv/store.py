@@ -127,12 +127,12 @@ class NoteStore:
 def collector_paused() -> Iterator[None]:
     """While thousands of notes arrive at once: the cyclic garbage collector would scan them
     again and again as they pile up (a third of the time to load them), and they hold no
-    cycles. Then exempt them from its scans for good (`gc.freeze`)."""
+    cycles. It is on again afterwards, as it was; whether to exempt the notes from its scans
+    for good (`gc.freeze`) is for the process to choose (`iiv serve` does)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
         if enabled:
             gc.enable()
