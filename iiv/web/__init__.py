@@ -10,6 +10,7 @@ from iiv.web import (
     actions,
     api,
     brief,
+    debrief,
     drafts,
     notes,
     pages,
@@ -56,6 +57,7 @@ def create_app(library: Library, settings: WebSettings | None = None) -> Flask:
         drafts.bp,
         practice.bp,
         brief.bp,
+        debrief.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
