@@ -8,6 +8,7 @@ in Obsidian comments (`%% ... %%`), which neither Obsidian's reading view nor ii
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -202,11 +203,21 @@ def safe_file_name(title: str) -> str:
     return cleaned[:120]
 
 
-def new_person(root: Path, config: Config, name: str, company: str | None, today: date) -> str:
+def new_person(
+    root: Path,
+    config: Config,
+    name: str,
+    company: str | None,
+    today: date,
+    extra: Mapping[str, str] | None = None,
+) -> str:
+    """A person note from the template, with `company` and any `extra` properties set."""
     rel = f"{config.people}/{safe_file_name(name)}.md"
     data = render(template_text(root, config, "person"), name, today.isoformat()).encode("utf-8")
     if company:
         data = with_property(data, "company", company)
+    for key, value in (extra or {}).items():
+        data = with_property(data, key, value)
     create_note(root, rel, data.decode("utf-8"))
     return rel
 

@@ -11,6 +11,7 @@ from iiv.web import (
     actions,
     api,
     brief,
+    debrief,
     drafts,
     frame,
     notes,
@@ -58,6 +59,7 @@ def create_app(
         drafts.bp,
         practice.bp,
         brief.bp,
+        debrief.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -75,6 +75,10 @@ FORMS = {
     "actions.create_interview": ("/person/people/Amara%20Okafor.md", None),
     "actions.undo_change": ("/" + DAY, None),  # the Undo of a change just made
     "targets.score": ("/targets", "Save the scores of Carvalho Chairs"),
+    "debrief.save": (
+        "/interview/interviews/2026-11-28%20Luc%C3%ADa%20Fern%C3%A1ndez.md",
+        "Save the debrief of 2026-11-28 Lucía Fernández",
+    ),
 }
 CROSS_SITE = {"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}
 # (why, headers, whether the real token is sent, content type); each must be refused with 403.
@@ -322,6 +326,16 @@ HOSTILE_VALUES = (
     ]
     + [("actions.step", "date", value) for value in ("2026-02-30", "x" * 5000)]
     + [("actions.undo_change", "id", value) for value in ("0", "x", "9" * 5000, "99999", None)]
+    + [
+        ("debrief.save", field, value)
+        for field, value in (
+            ("takeaways", "x" * 20_000),
+            ("promises", "Send it 2026-02-30"),
+            ("people", ", Nobody"),
+            ("path", "../outside/secret.md"),
+            ("path", None),
+        )
+    ]
     + [
         ("targets.score", field, value)
         for field, value in (
