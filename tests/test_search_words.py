@@ -244,3 +244,9 @@ def test_indexing_in_one_pass_gives_what_whoosh_gives_from_the_analyzer(text: st
     for name in ("title", "body"):
         field = SCHEMA[name]
         assert sorted(field.index(text)) == sorted(fields.FieldType.index(field, text)), name
+
+
+@pytest.mark.timeout(30)  # linear: well under a second; quadratic before, minutes
+@pytest.mark.parametrize("hostile", ["![" * 50_000, "[^" * 50_000, "![[" * 33_000, "[" * 100_000])
+def test_unclosed_brackets_are_read_in_linear_time(hostile: str) -> None:
+    assert plain(hostile + " end").endswith("end")
