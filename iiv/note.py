@@ -34,7 +34,6 @@ FENCE_RE = re.compile(r"^[ \t>]*(```|~~~)")
 # Starting with a literal "\n" lets the regex engine skip from line to line.
 TASK_OR_FENCE_RE = re.compile(r"\n[ \t>]*(?:(```|~~~)|(?:[-*+]|\d+[.)])[ \t]+\[[^\]\n]\])")
 CONFLICT_START = "<<<<<<< "  # the one conflict marker that `_conflict_markers` reports
-CONFLICT_RE = re.compile(r"^(<{7} |={7}$|>{7} )")
 KEY_RE = re.compile(r"^(?P<key>[^\s#:\-?][^:]*):(?:[ \t]|$)")
 ALIAS_RE = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\[\]{}]+")
 SYNCTHING_RE = re.compile(r"\.sync-conflict-\d{8}-\d{6}-[A-Za-z0-9]+")
@@ -638,8 +637,8 @@ def _key_lines(fm_lines: list[str]) -> dict[str, int]:
 
 
 def _conflict_markers(text: str) -> int | None:
-    """The line of the first line starting `<<<<<<< ` (of the lines that CONFLICT_RE matches,
-    the only ones reported)."""
+    """The line of the first line starting `<<<<<<< `: of git's three conflict markers, the
+    only one reported."""
     if text.startswith(CONFLICT_START):
         return 1
     at = text.find("\n" + CONFLICT_START)
