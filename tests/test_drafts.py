@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 
 from iiv.cli import cli
+from iiv.mailto import mailto_url
 from iiv.messages import BUILT_IN, KINDS, draft, fill, first_name, parse_template
 from iiv.vault import load
-from iiv.web.urls import mailto_url
 from tests.helpers import EXAMPLE, make_vault
 from tests.web_helpers import get, text
 
