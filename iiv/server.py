@@ -14,6 +14,7 @@ from typing import Any
 import waitress
 from waitress.server import BaseWSGIServer, MultiSocketServer
 
+from iiv.autosync import AutoSync, SyncSettings
 from iiv.errors import BadArgument, IivError
 from iiv.library import Library, WriterLock
 from iiv.web import create_app
@@ -34,6 +35,7 @@ class ServeOptions:
     allow_remote: bool = False
     token: str | None = None
     reconcile_every: float = 60.0
+    sync_every: float | None = None  # seconds between syncs with git (--sync); None: on request
 
 
 def _placeholder(environ: dict[str, Any], start_response: Any) -> list[bytes]:
@@ -80,6 +82,8 @@ class Server:
             token=options.token if remote else None,
         )
         self.app = create_app(self.library, self.settings)
+        self.autosync = AutoSync(self.library, SyncSettings(every=options.sync_every))
+        self.app.extensions["iiv_sync"] = self.autosync
         self.wsgi.application = self.app
         self.url = f"http://{_url_host(options.host)}:{self.port}/"
         self._thread: threading.Thread | None = None
@@ -87,12 +91,14 @@ class Server:
     def start(self) -> None:
         """Start the worker and serve from a background thread (tests, benchmarks)."""
         self.worker.start()
+        self._start_sync()
         self._thread = threading.Thread(target=self.wsgi.run, name="iiv-http", daemon=True)
         self._thread.start()
 
     def run(self) -> None:
         """Serve in the foreground until Ctrl+C or SIGTERM."""
         self.worker.start()
+        self._start_sync()
 
         def stop(signum: int, frame: FrameType | None) -> None:
             raise KeyboardInterrupt
@@ -108,12 +114,17 @@ class Server:
         finally:
             self.close()
 
+    def _start_sync(self) -> None:
+        if self.autosync.settings.every is not None:
+            self.autosync.start()
+
     def close(self) -> None:
         server: BaseWSGIServer = self.wsgi
         server.close()
         server.task_dispatcher.shutdown(timeout=5)
         if self._thread:
             self._thread.join(timeout=5)
+        self.autosync.stop()  # with --sync, one last sync
         self.worker.stop()
         self.library.close()
         self.lock.release()

@@ -24,6 +24,13 @@ from iiv.cli.base import index_dir_option, log_to_stderr, vault_option
     is_flag=True,
     help="Allow a non-loopback --host; every request then needs the access token.",
 )
+@click.option(
+    "--sync",
+    "sync_every",
+    metavar="PERIOD",
+    help="Sync the vault with git (iiv sync) at most this often, like 10m, once it has been "
+    "quiet a moment, and when iiv stops.",
+)
 @index_dir_option
 @vault_option
 def serve(
@@ -31,6 +38,7 @@ def serve(
     port: int,
     no_watch: bool,
     allow_remote: bool,
+    sync_every: str | None,
     index_dir: Path | None,
     vault_path: Path,
 ) -> None:
@@ -40,7 +48,9 @@ def serve(
     Example:
       iiv serve --vault ~/interviews
       iiv serve --vault vault-example --port 8800
+      iiv serve --vault ~/interviews --sync 10m
     """
+    from iiv.autosync import parse_every
     from iiv.server import ServeOptions, Server
 
     log_to_stderr()
@@ -53,6 +63,7 @@ def serve(
         watch=not no_watch,
         allow_remote=allow_remote,
         token=token,
+        sync_every=parse_every(sync_every) if sync_every else None,
     )
     server = Server(options)
     url = server.url + (f"?token={token}" if token else "")

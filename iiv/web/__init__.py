@@ -15,8 +15,10 @@ from iiv.web import (
     notes,
     pages,
     practice,
+    resolve,
     search,
     security,
+    sync,
     targets,
     today,
 )
@@ -58,6 +60,8 @@ def create_app(library: Library, settings: WebSettings | None = None) -> Flask:
         practice.bp,
         brief.bp,
         debrief.bp,
+        sync.bp,
+        resolve.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

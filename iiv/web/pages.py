@@ -182,6 +182,7 @@ class ProblemRow:
     message: str
     url: str | None
     urgent: bool  # a conflict copy or conflict markers: data may be lost or counted twice
+    resolve_url: str | None = None  # a conflict copy's Resolve page
 
 
 @bp.get("/problems")
@@ -193,7 +194,8 @@ def problems() -> str:
         note = snapshot.notes.get(problem.path)
         readable = note is not None and not is_ignored(problem.path, lib.config)
         url = note_url(problem.path, note.kind) if note is not None and readable else None
-        rows.append(
-            ProblemRow(problem.location(), problem.message, url, problem.code in CODES_FIRST)
-        )
+        copy = url is not None and problem.code == "conflict-copy"
+        resolve = url_for("resolve.resolve_page", path=problem.path) if copy else None
+        urgent = problem.code in CODES_FIRST
+        rows.append(ProblemRow(problem.location(), problem.message, url, urgent, resolve))
     return render_template("problems.html", rows=rows)
