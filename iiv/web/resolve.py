@@ -12,7 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from iiv import edit
 from iiv.compare import Comparison, compare
@@ -42,6 +51,7 @@ class ResolvePage:
     csrf_token: str
     merge_text: str | None  # what the merge box starts with; None when too long for a form
     note_url: str | None
+    action: str  # where the forms post
 
 
 @bp.get("/resolve/<path:path>")
@@ -56,6 +66,7 @@ def resolve_page(path: str) -> str:
         csrf_token=csrf_token(),
         merge_text=start if start is not None and len(start) <= MAX_FORM_TEXT else None,
         note_url=_page_of(note.path) if note.text is not None else None,
+        action=url_for("resolve.resolve", path=path),
     )
     return render_template("resolve.html", page=page)
 
