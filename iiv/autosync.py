@@ -12,13 +12,13 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from iiv.errors import IivError
 from iiv.gitsync import Busy, SyncOptions, machine_name, sync_vault
-from iiv.library import Library
+from iiv.library import Activity, Library
 from iiv.sync import SyncReport, SyncState
 
 log = logging.getLogger(__name__)
@@ -45,9 +45,15 @@ class SyncView:
 
 
 class AutoSync:
-    def __init__(self, library: Library, settings: SyncSettings) -> None:
+    def __init__(
+        self,
+        library: Library,
+        settings: SyncSettings,
+        activity: Callable[[], Activity] = Activity,  # the worker's: changes not yet applied
+    ) -> None:
         self.library = library
         self.settings = settings
+        self.activity = activity
         self.machine = settings.machine or machine_name(settings.env)
         self._wake = threading.Condition()
         self._requested = 0  # Sync now presses not yet served
@@ -104,7 +110,7 @@ class AutoSync:
                     return
                 asked = self._requested > 0
                 self._requested = 0
-            if self.library.generation != generation or self.library.pending:
+            if self.library.generation != generation or self.activity().pending:
                 changed_at, generation = time.monotonic(), self.library.generation
             if asked or self._due(changed_at):
                 self._sync()

@@ -87,7 +87,8 @@ class Server:
             token=options.token if remote else None,
         )
         self.app = create_app(self.library, self.settings, self.worker.activity)
-        self.autosync = AutoSync(self.library, SyncSettings(every=options.sync_every))
+        settings = SyncSettings(every=options.sync_every)
+        self.autosync = AutoSync(self.library, settings, self.worker.activity)
         self.app.extensions["iiv_sync"] = self.autosync
         self.wsgi.application = self.app
         self.url = f"http://{_url_host(options.host)}:{self.port}/"
