@@ -32,14 +32,15 @@ def test_a_subject_and_body_are_encoded_with_crlf_line_breaks() -> None:
 @pytest.mark.parametrize(
     ("to", "url"),
     [
-        ("ada@x.org, bob@y.org", "mailto:ada@x.org%2C%20bob@y.org"),
+        ("ada@x.org, bob@y.org", "mailto:ada@x.org,bob@y.org"),
+        ("ada@x.org; bob@y.org", "mailto:ada@x.org,bob@y.org"),
+        ("ada at x dot org", None),
+        ("ada@x.org, nobody", None),
+        ("", None),
         ("a@x#frag", "mailto:a@x%23frag"),
-        ("a@x\r\nBcc: spy@evil", "mailto:a@x%20Bcc%3A%20spy@evil"),
-        ("", "mailto:"),
-        (None, "mailto:"),
     ],
 )
-def test_an_address_is_always_one(to: str | None, url: str) -> None:
+def test_addresses(to: str, url: str | None) -> None:
     assert mailto_url(to) == url
 
 

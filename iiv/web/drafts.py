@@ -45,7 +45,7 @@ class DraftPage:
     title: str
     note: NoteLink
     draft: Draft
-    mailto: str
+    mailto: str | None  # None: no address in their note
     checks: list[Check]
     passed: int
     kinds: list[DraftLink]
@@ -78,7 +78,7 @@ def draft_page(kind: str, path: str) -> str:
         title=f"{KIND_LABELS[kind]} to {recipient}",
         note=note_link(note),
         draft=message,
-        mailto=mailto_url(message.to, message.subject, message.body),
+        mailto=mailto_url(message.to or "", message.subject, message.body),
         checks=list(message.checks),
         passed=sum(1 for check in message.checks if check.ok),
         kinds=draft_links(vault, note, kind),

@@ -66,8 +66,9 @@ def person_page(person: Note, vault: Vault, csrf: str) -> PersonPage:
 def contacts(person: Note) -> list[Contact]:
     """Email, phone and LinkedIn as links; LinkedIn only when it is an https:// URL."""
     found = []
-    if person.email and "@" in person.email:
-        found.append(Contact("Email", mailto_url(person.email), person.email))
+    mail = mailto_url(person.email) if person.email else None
+    if mail and person.email:
+        found.append(Contact("Email", mail, person.email))
     dialable = re.sub(r"[^\d+]", "", person.phone or "")
     if dialable:
         found.append(Contact("Phone", f"tel:{dialable}", person.phone or dialable))
