@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from iiv.followups import FollowUp
 
 if TYPE_CHECKING:  # the index loads Whoosh, which `iiv due` must not pay for
-    from iiv.index import SearchResult
+    from iiv.search import SearchResult
 
 SNIPPET_CHARS = 200
 

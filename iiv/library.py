@@ -23,9 +23,9 @@ from iiv.cache import index_folder as index_folder  # where it was first defined
 from iiv.catalog import Catalog
 from iiv.config import Config, load_config
 from iiv.followups import FollowUp, due_within, followups
-from iiv.index import INDEX_VERSION, Index, SearchResult
 from iiv.note import Note
 from iiv.problem import Problem
+from iiv.search import DEFAULT_ENGINE, INDEX_VERSION, SearchResult, open_engine
 from iiv.vault import (
     FileStat,
     Vault,
@@ -80,12 +80,19 @@ class WriterLock:
 
 
 class Library:
-    def __init__(self, root: Path, config: Config, problems: list[Problem], folder: Path) -> None:
+    def __init__(
+        self,
+        root: Path,
+        config: Config,
+        problems: list[Problem],
+        folder: Path,
+        engine: str = DEFAULT_ENGINE,
+    ) -> None:
         self.root, self.config, self.folder = root, config, folder
         self._config_problems = problems
         self._walk_problems: list[Problem] = []
         self.catalog = Catalog(folder / "catalog.sqlite")
-        self.index = Index.open(folder / "whoosh")
+        self.index = open_engine(folder, engine)
         self._write = threading.Lock()
         self._changed = threading.Condition()
         self.generation = 0
@@ -111,10 +118,18 @@ class Library:
         self._reread = self.catalog.setting("reading") not in (None, self._reading)
 
     @classmethod
-    def open(cls, vault_path: str | Path, index_dir: str | Path | None = None) -> Library:
+    def open(
+        cls,
+        vault_path: str | Path,
+        index_dir: str | Path | None = None,
+        engine: str | None = None,
+    ) -> Library:
+        """The vault's library; the search engine is `engine`, else `$IIV_SEARCH_ENGINE`, else
+        the default (see `iiv.search.ENGINES`)."""
         root = vault_root(vault_path)
         config, problems = load_config(root)
-        return cls(root, config, problems, index_folder(root, index_dir))
+        engine = engine or os.environ.get("IIV_SEARCH_ENGINE") or DEFAULT_ENGINE
+        return cls(root, config, problems, index_folder(root, index_dir), engine)
 
     def stop(self) -> None:
         """Make a rebuild running in another thread give up soon (raising Stopped)."""
@@ -173,7 +188,7 @@ class Library:
     # Writing: one thread at a time.
 
     def compact(self, most: int | None = None) -> bool:
-        """Tidy the full-text index (see `Index.compact`); True if it did."""
+        """Tidy the full-text index (see `SearchEngine.compact`); True if it did."""
         with self._write:
             return not self.index.needs_rebuild and self.index.compact(most)
 
@@ -228,7 +243,8 @@ class Library:
     ) -> SyncStats:
         """Read every note and build a new index; the due list is served as soon as all are read.
 
-        On a big vault, worker processes read, parse and index (see `Index.rebuild_from_files`).
+        On a big vault, worker processes read, parse and index (see
+        `SearchEngine.rebuild_from_files`).
         """
         files = [current[path] for path in sorted(current)]
         stats = SyncStats()

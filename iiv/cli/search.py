@@ -25,8 +25,8 @@ from iiv.errors import IivError
 from iiv.vault import vault_root
 
 if TYPE_CHECKING:
-    from iiv.index import SearchResult
     from iiv.library import WriterLock
+    from iiv.search import SearchResult
 
 BUILD_WAIT = 300.0  # seconds `iiv search` waits for another iiv building the index
 
