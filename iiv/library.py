@@ -26,9 +26,9 @@ from iiv.followups import FollowUp, due_within, followups
 from iiv.note import Note
 from iiv.problem import Problem
 from iiv.search import DEFAULT_ENGINE, INDEX_VERSION, SearchResult, open_engine
+from iiv.snapshot import Vault
 from iiv.vault import (
     FileStat,
-    Vault,
     is_ignored,
     read_existing,
     scan,

@@ -117,6 +117,10 @@ def test_screenshots_of_every_page(
         "person": note_path("person", "people/Amara Okafor.md") + DAY,
         "interview": note_path("interview", KENJI_VISIT) + DAY,
         "problems": "/problems",
+        "targets": "/targets",
+        "practice": "/practice" + DAY,
+        "draft": f"/draft/request/{quote('interviews/2026-11-25 Noor Aziz.md')}" + DAY,
+        "brief": f"/brief/{quote(KENJI_VISIT)}",
     }
     for name, path in shots.items():
         page = tab.open(path)
@@ -131,7 +135,7 @@ def test_screenshots_of_every_page(
 def test_dashboard_shows_the_week_most_urgent_first(tab: Tab) -> None:
     page = tab.open("/" + DAY)
     expect(page.locator(".page-head .lead")).to_have_text(
-        "7 overdue, 1 due today, 5 later this week."
+        "8 overdue, 2 due today, 6 later this week."
     )
     first = page.locator(".row").first
     expect(first).to_contain_text("Get back in touch with Farah Haddad")
