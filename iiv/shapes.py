@@ -1,7 +1,7 @@
 """The JSON shapes that the command line and the API share, each built in one place.
 
 The README documents them as a contract: `iiv due --json` and `GET /api/due` print the same
-object, as do `iiv check --json` and `GET /api/problems`.
+object, as do `iiv check --json` and `GET /api/problems`; `GET /api/status` is built here too.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from iiv.library import Activity, LibraryState
     from iiv.snapshot import Vault
     from iiv.targets import Target
 
@@ -27,6 +28,21 @@ def items(values: Iterable[Jsonable]) -> dict[str, Any]:
 def due(today: date, values: Iterable[Jsonable]) -> dict[str, Any]:
     """`{"today": "YYYY-MM-DD", "items": [...]}`: the due list as of `today`."""
     return {"today": today.isoformat(), **items(values)}
+
+
+def status(library: LibraryState, activity: Activity) -> dict[str, Any]:
+    """`GET /api/status`: the library's counts, and what its writing thread is doing."""
+    last_sync = library.last_sync.isoformat(timespec="seconds") if library.last_sync else None
+    return {
+        "notes": library.notes,
+        "indexed": library.indexed,
+        "problems": library.problems,
+        "pending": activity.pending,
+        "last_sync": last_sync,
+        "watching": activity.watching,
+        "index_version": library.index_version,
+        "generation": library.generation,
+    }
 
 
 def targets(vault: Vault, ranked: Iterable[Target]) -> dict[str, Any]:
