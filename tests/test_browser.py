@@ -64,11 +64,6 @@ def server(vault: Path) -> Iterator[Server]:
         yield running
 
 
-@pytest.fixture(scope="module")
-def browser(chromium: Browser) -> Browser:
-    return chromium
-
-
 class Tab:
     """A page in a fresh browser context that records every dialog it opens."""
 
@@ -95,8 +90,8 @@ class Tab:
 
 
 @pytest.fixture
-def tab(browser: Browser, server: Server) -> Iterator[Tab]:
-    tab = Tab(browser, server)
+def tab(chromium: Browser, server: Server) -> Iterator[Tab]:
+    tab = Tab(chromium, server)
     yield tab
     tab.context.close()
 
@@ -106,7 +101,7 @@ def note_path(kind: str, rel: str) -> str:
 
 
 def test_screenshots_of_every_page(
-    browser: Browser, server: Server, tab: Tab, tmp_path: Path
+    chromium: Browser, server: Server, tab: Tab, tmp_path: Path
 ) -> None:
     """Each page as a new user sees it; written to docs/screenshots/ with IIV_SCREENSHOTS=1."""
     folder = SCREENSHOTS if os.environ.get("IIV_SCREENSHOTS") == "1" else tmp_path
@@ -126,7 +121,7 @@ def test_screenshots_of_every_page(
         page = tab.open(path)
         expect(page.locator("h1").first).to_be_visible()
         page.screenshot(path=str(folder / f"{name}.png"))
-    phone = Tab(browser, server, phone=True)
+    phone = Tab(chromium, server, phone=True)
     phone.open("/" + DAY).screenshot(path=str(folder / "today-phone.png"))
     phone.context.close()
     assert len(list(folder.glob("*.png"))) >= len(shots) + 1

@@ -17,7 +17,7 @@ from iiv.messages import BUILT_IN, KINDS, draft, fill, first_name, parse_templat
 from iiv.vault import load
 from iiv.web.urls import mailto_url
 from tests.helpers import EXAMPLE, make_vault
-from tests.test_web import get, text
+from tests.web_helpers import get, text
 
 OLUWASEUN = "interviews/2026-11-05 Oluwaseun Adeyemi.md"
 LUCIA = "interviews/2026-11-28 Lucía Fernández.md"

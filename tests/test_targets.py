@@ -13,7 +13,7 @@ from iiv.cli import cli
 from iiv.targets import Target, parallel_requests, rank, targets
 from iiv.vault import load
 from tests.helpers import make_vault
-from tests.test_web import get, post, post_forms, text
+from tests.web_helpers import get, post, post_forms, text
 
 PERSON = "---\ntype: person\ncompany: {company}\n---\n"
 

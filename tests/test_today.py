@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -40,19 +39,6 @@ def vault(tmp_path: Path) -> Path:
             "tasks.md": "- [ ] Write to the <b>team</b> 📅 2026-11-30\n",
         },
     )
-
-
-@pytest.fixture
-def library(vault: Path, tmp_path: Path) -> Iterator[Library]:
-    lib = Library.open(vault, index_dir=tmp_path / "index")
-    lib.sync()
-    yield lib
-    lib.close()
-
-
-@pytest.fixture
-def client(library: Library) -> FlaskClient:
-    return create_app(library, WebSettings(port=8765)).test_client()
 
 
 def page(client: FlaskClient, query: str = f"today={DAY}") -> str:

@@ -5,16 +5,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote, unquote
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
 
 from iiv.library import Library
 from iiv.practice import practice_stats, streak
@@ -25,9 +22,18 @@ from iiv.web.search import with_filter
 from iiv.web.security import WebSettings
 from iiv.web.urls import note_url, obsidian_url, safe_next
 from tests.helpers import copy_example, make_vault
+from tests.web_helpers import (
+    BASE,
+    HOST,
+    click,
+    form_with_button,
+    get,
+    post,
+    post_forms,
+    text,
+    web_client,
+)
 
-HOST = "127.0.0.1:8765"
-BASE = f"http://{HOST}"
 TODAY = date.today().isoformat()
 GRACE = "interviews/2026-09-29 Grace Liang.md"
 GRACE_TASK = "Done: Send Grace Liang the meetup recording once it is published"
@@ -36,29 +42,6 @@ XSS = "<script>alert(1)</script>"
 
 
 # Fixtures and helpers
-
-
-@pytest.fixture
-def vault(tmp_path: Path) -> Path:
-    return copy_example(tmp_path)
-
-
-@pytest.fixture
-def library(vault: Path, tmp_path: Path) -> Iterator[Library]:
-    lib = Library.open(vault, index_dir=tmp_path / "index")
-    lib.sync()
-    yield lib
-    lib.close()
-
-
-@pytest.fixture
-def app(library: Library) -> Flask:
-    return create_app(library, WebSettings(port=8765))
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 @pytest.fixture(scope="module")
@@ -74,79 +57,6 @@ def reader_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library
 @pytest.fixture(scope="module")
 def reader(reader_library: Library) -> FlaskClient:
     return create_app(reader_library, WebSettings(port=8765)).test_client()
-
-
-def get(
-    client: FlaskClient, url: str, host: str = HOST, follow: bool = False, **headers: str
-) -> TestResponse:
-    response = client.get(url, headers={"Host": host, **headers}, follow_redirects=follow)
-    response.get_data()  # buffer the body, so that closing frees a file served from disk
-    response.close()
-    return response
-
-
-def text(response: TestResponse) -> str:
-    return response.get_data(as_text=True)
-
-
-@dataclass
-class Form:
-    action: str
-    fields: dict[str, str]
-    buttons: list[dict[str, str | None]] = field(default_factory=list)
-
-
-class _FormParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[Form] = []
-        self._open: Form | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "form" and values.get("method") == "post":
-            self._open = Form(values.get("action") or "", {})
-            self.forms.append(self._open)
-        elif self._open is not None and tag == "input" and values.get("type") == "hidden":
-            self._open.fields[values["name"] or ""] = values.get("value") or ""
-        elif self._open is not None and tag == "button":
-            self._open.buttons.append(values)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self._open = None
-
-
-def post_forms(html: str) -> list[Form]:
-    parser = _FormParser()
-    parser.feed(html)
-    return parser.forms
-
-
-def form_with_button(html: str, aria_label: str) -> tuple[str, dict[str, str]]:
-    """The action and the data a click on the button labelled `aria_label` would send."""
-    for form in post_forms(html):
-        for button in form.buttons:
-            if button.get("aria-label") == aria_label:
-                data = dict(form.fields)
-                if button.get("name"):
-                    data[button["name"] or ""] = button.get("value") or ""
-                return form.action, data
-    raise AssertionError(f"no button labelled {aria_label!r}")
-
-
-def post(
-    client: FlaskClient, url: str, data: dict[str, str], origin: str | None = BASE, **headers: str
-) -> TestResponse:
-    sent = {"Host": HOST, **headers}
-    if origin is not None:
-        sent["Origin"] = origin
-    return client.post(url, data=data, headers=sent)
-
-
-def click(client: FlaskClient, page: str, aria_label: str) -> TestResponse:
-    action, data = form_with_button(text(get(client, page)), aria_label)
-    return post(client, action, data)
 
 
 def changed_lines(before: str, after: str) -> list[tuple[str, str]]:
@@ -702,22 +612,6 @@ def test_hostile_text_is_escaped_everywhere(hostile: Path, tmp_path: Path) -> No
             assert 'href="javascript:' not in html and 'href="data:' not in html, url
             assert 'onmouseover="' not in html, url
         assert "&lt;script&gt;" in text(get(client, "/search?q=searchable"))
-
-
-def web_client(root: Path, tmp_path: Path) -> _ClientContext:
-    return _ClientContext(root, tmp_path / "web-index")
-
-
-class _ClientContext:
-    def __init__(self, root: Path, index: Path) -> None:
-        self.library = Library.open(root, index_dir=index)
-
-    def __enter__(self) -> FlaskClient:
-        self.library.sync()
-        return create_app(self.library, WebSettings(port=8765)).test_client()
-
-    def __exit__(self, *exc: object) -> None:
-        self.library.close()
 
 
 # Pure pieces

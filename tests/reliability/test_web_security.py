@@ -22,11 +22,11 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from iiv.library import Library
-from iiv.server import ServeOptions, Server
+from iiv.server import Server
 from iiv.web import create_app
 from iiv.web.security import WebSettings
-from tests.helpers import copy_example
-from tests.test_web import form_with_button, post_forms
+from tests.helpers import copy_example, serving
+from tests.web_helpers import form_with_button, post_forms
 
 PORT = 8765
 HOST = f"127.0.0.1:{PORT}"
@@ -535,14 +535,8 @@ def test_edits_to_paths_outside_the_vault_are_404_and_change_nothing(site: Site)
 
 @pytest.fixture(scope="module")
 def server(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    index = tmp_path_factory.mktemp("websec-server")
-    server = Server(ServeOptions(vault=site.root, port=0, index_dir=index, watch=False))
-    server.start()
-    try:
-        assert server.worker.ready.wait(timeout=60), "the first sync did not finish in 60 s"
-        yield server
-    finally:
-        server.close()
+    with serving(site.root, tmp_path_factory.mktemp("websec-server"), watch=False) as running:
+        yield running
 
 
 def raw(port: int, request: bytes) -> tuple[int, bytes]:
