@@ -57,6 +57,7 @@ HOSTILE_HOSTS = [
     "１２７.０.０.１:8765",
     "",
 ]
+CONFLICT_COPY = "people/Amara Okafor.sync-conflict-20261201-101500-phone.md"
 SAMPLES = {
     "static": {"filename": "style.css"},
     "notes.person": {"path": "people/Amara Okafor.md"},
@@ -65,6 +66,8 @@ SAMPLES = {
     "notes.company": {"name": "Northwind Robotics"},
     "drafts.draft_page": {"kind": "thank-you", "path": "interviews/2026-11-28 Lucía Fernández.md"},
     "brief.brief_page": {"path": "interviews/2026-12-03 Kenji Watanabe and Amara Okafor.md"},
+    "resolve.resolve_page": {"path": CONFLICT_COPY},
+    "resolve.resolve": {"path": CONFLICT_COPY},
 }
 EXTRA_URLS = ["/no/such/page", "/static/app.js", "/static/nothing.css", "/api/nothing"]
 # For each state-changing endpoint: the page and the button whose form a click would send.
@@ -78,6 +81,11 @@ FORMS = {
     "debrief.save": (
         "/interview/interviews/2026-11-28%20Luc%C3%ADa%20Fern%C3%A1ndez.md",
         "Save the debrief of 2026-11-28 Lucía Fernández",
+    ),
+    "sync.sync_now": ("/sync", "Sync now"),
+    "resolve.resolve": (
+        "/resolve/people/Amara%20Okafor.sync-conflict-20261201-101500-phone.md",
+        "Keep this version of people/Amara Okafor.md",
     ),
 }
 CROSS_SITE = {"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}
@@ -126,6 +134,9 @@ class Site:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     base = tmp_path_factory.mktemp("websec")
     root = copy_example(base)
+    (root / CONFLICT_COPY).write_text(
+        "---\ntype: person\n---\n# Amara Okafor\n\nFrom the phone.\n", encoding="utf-8"
+    )
     outside, secret = canary(base)
     escapes(root, outside)
     library = Library.open(root, base / "index")
