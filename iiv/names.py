@@ -19,7 +19,7 @@ from iiv.actions import Step, a_note, either
 from iiv.errors import BadArgument, NoteNotFound
 from iiv.links import fold
 from iiv.note import Note
-from iiv.vault import Vault
+from iiv.snapshot import Vault
 
 MAX_CANDIDATES = 10
 MAX_SUGGESTIONS = 3
