@@ -15,8 +15,9 @@ from iiv.errors import BadArgument, NoteNotFound
 from iiv.journal import Journal
 from iiv.names import find_person, suggestions
 from iiv.note import Note
+from iiv.snapshot import Vault
 from iiv.template import NewInterview, new_interview, new_person
-from iiv.vault import Vault, load
+from iiv.vault import load
 
 
 @click.group()

@@ -33,7 +33,8 @@ from iiv.errors import BadArgument, EditRefused
 from iiv.followups import followups
 from iiv.journal import Journal, undo
 from iiv.names import find_conversation, find_person
-from iiv.vault import Vault, load, vault_root
+from iiv.snapshot import Vault
+from iiv.vault import load, vault_root
 
 RECENT = 20  # changes `iiv undo --list` shows
 
