@@ -331,3 +331,55 @@ def _write_new(target: Path, data: bytes, rel_path: str) -> None:
 
 def _exists_message(rel_path: str) -> str:
     return f"{rel_path} already exists; nothing was written. Choose another name."
+
+
+# Removing a file, and writing those of the vault's git repository (`iiv sync`)
+
+
+def remove_file(path: Path, expected_hash: str) -> None:
+    """Delete the file at `path` if its content still hashes to `expected_hash`.
+
+    The file is first renamed aside, so that an editor's save landing meanwhile is a new file
+    at `path`, or is put back if it landed in the one renamed; raises EditConflict then.
+    """
+    aside = _temp_name(path)
+    os.rename(path, aside)
+    try:
+        data = aside.read_bytes()
+    except OSError:
+        with suppress(OSError):
+            os.link(aside, path)
+            os.unlink(aside)
+        raise
+    if content_hash(data) != expected_hash:
+        try:
+            os.link(aside, path)
+        except FileExistsError:  # saved twice meanwhile: keep the older save beside it
+            os.rename(aside, path.with_name(f"{path.name}.iiv-kept"))
+            raise EditConflict(conflict_message(path.name)) from None
+        os.unlink(aside)
+        raise EditConflict(conflict_message(path.name))
+    os.unlink(aside)
+    fsync_folder(path.parent)
+
+
+def write_file(path: Path, data: bytes, expected_hash: str | None, executable: bool) -> None:
+    """Replace the file at `path` (whose content must still hash to `expected_hash`), or create
+    it (`expected_hash` None: it must not exist), as a checkout would but atomically.
+
+    Raises EditConflict when the file changed, or appeared, since it was read.
+    """
+    if expected_hash is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            create_exclusively(path, data, path.name)
+        except NoteExists:
+            raise EditConflict(conflict_message(path.name)) from None
+    else:
+        replace_if_unchanged(path, data, expected_hash, path.name)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    wanted = mode | ((mode & 0o444) >> 2) if executable else mode & ~0o111
+    if wanted != mode:
+        os.chmod(path, wanted)
+    if expected_hash is None:
+        fsync_folder(path.parent)

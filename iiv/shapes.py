@@ -1,14 +1,19 @@
 """The JSON shapes that the command line and the API share, each built in one place.
 
 The README documents them as a contract: `iiv due --json` and `GET /api/due` print the same
-object, as do `iiv check --json` and `GET /api/problems`.
+object, as do `iiv check --json` and `GET /api/problems`; `GET /api/status` is built here too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from iiv.library import Activity, LibraryState
+    from iiv.snapshot import Vault
+    from iiv.targets import Target
 
 
 class Jsonable(Protocol):
@@ -23,3 +28,52 @@ def items(values: Iterable[Jsonable]) -> dict[str, Any]:
 def due(today: date, values: Iterable[Jsonable]) -> dict[str, Any]:
     """`{"today": "YYYY-MM-DD", "items": [...]}`: the due list as of `today`."""
     return {"today": today.isoformat(), **items(values)}
+
+
+def status(library: LibraryState, activity: Activity) -> dict[str, Any]:
+    """`GET /api/status`: the library's counts, and what its writing thread is doing."""
+    last_sync = library.last_sync.isoformat(timespec="seconds") if library.last_sync else None
+    return {
+        "notes": library.notes,
+        "indexed": library.indexed,
+        "problems": library.problems,
+        "pending": activity.pending,
+        "last_sync": last_sync,
+        "watching": activity.watching,
+        "index_version": library.index_version,
+        "generation": library.generation,
+    }
+
+
+def targets(vault: Vault, ranked: Iterable[Target]) -> dict[str, Any]:
+    """`{"items": [...]}`: the LAMP list, best first, with each employer's people and requests."""
+    return {"items": [_target(vault, target) for target in ranked]}
+
+
+def _target(vault: Vault, target: Target) -> dict[str, Any]:
+    notes = vault.notes
+    return {
+        "rank": target.rank,
+        "company": target.name,
+        "note": target.note,
+        "motivation": target.motivation,
+        "posting": target.posting,
+        "advocacy": target.advocacy,
+        "batch": target.batch,
+        "people": [
+            {"path": path, "name": notes[path].title, "role": notes[path].role}
+            for path in target.people
+        ],
+        "open_requests": [
+            {
+                "path": path,
+                "requested": _iso(notes[path].requested),
+                "people": [vault.person_name(link) for link in notes[path].people],
+            }
+            for path in target.open_requests
+        ],
+    }
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None

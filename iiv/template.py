@@ -8,10 +8,12 @@ in Obsidian comments (`%% ... %%`), which neither Obsidian's reading view nor ii
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from iiv import messages
 from iiv.config import CONFIG_FILE, Config
 from iiv.edit import create_note, with_property
 from iiv.errors import BadArgument, NoteExists
@@ -72,6 +74,25 @@ tags: []
 - [ ] Send a thank-you note
 """
 
+COMPANY = """\
+---
+type: company
+name: "{{title}}"
+aliases: []
+motivation:
+posting:
+tags: []
+---
+# {{title}}
+
+What they make, why they appeal to you, who you know there.
+
+- **Motivation** (0 to 3): how much you want to work there, by gut feel.
+- **Posting** (1 to 3): 3 if they advertise roles like yours, 2 if related ones, 1 if none.
+"""
+
+BUILT_IN = {"person": PERSON, "interview": INTERVIEW, "company": COMPANY}
+
 WELCOME = """\
 # Welcome to your interview vault
 
@@ -93,18 +114,47 @@ CONFIG = """\
 # iiv settings for this vault. Every line is optional; these are the defaults.
 # Days after a done interview before the thank-you is due:
 thank_you_after: 1
-# Days after a request with no answer before a polite nudge:
-nudge_after: 7
+# Waits are days (7) or business days (7b: Monday to Friday, less the holidays below).
+# After a request with no answer, the one polite nudge:
+nudge_after: 7b
 # Days after the nudge before iiv suggests marking the request no-reply:
 give_up_after: 7
 # Days before a scheduled interview to prepare:
 prepare_before: 1
 # Interviews a month you aim for:
 monthly_goal: 2
+# Days that are not business days, and optionally a country's public holidays (GB, US-CA):
+holidays: []
+# public_holidays: GB
 # Folders (inside the vault):
 templates: templates
 people: people
 interviews: interviews
+"""
+
+GITIGNORE = """\
+# What never travels between devices (written by iiv init; see README: Devices).
+# Obsidian's window layout, rewritten at every click on each device:
+.obsidian/workspace*.json
+# Obsidian's deleted files:
+.trash/
+# Editors' swap, backup and lock files:
+*.swp
+*.swo
+*~
+.#*
+\\#*#
+# iiv's and sync tools' temporary files:
+.*.iiv-*.tmp
+.stversions/
+.syncthing.*.tmp
+~syncthing~*.tmp
+.dropbox.attr
+# Operating systems' litter:
+.DS_Store
+._*
+Thumbs.db
+desktop.ini
 """
 
 
@@ -135,7 +185,13 @@ def template_text(root: Path, config: Config, kind: str) -> str:
     own = read_template(root, config, kind)
     if own is not None:
         return own
-    return PERSON if kind == "person" else INTERVIEW
+    return BUILT_IN[kind]
+
+
+def message_template(root: Path, config: Config, kind: str) -> str:
+    """The vault's `templates/messages/KIND.md` if it may be read, else the built-in one."""
+    own = read_template(root, config, f"messages/{kind}")
+    return own if own is not None else messages.BUILT_IN[kind]
 
 
 def safe_file_name(title: str) -> str:
@@ -147,12 +203,34 @@ def safe_file_name(title: str) -> str:
     return cleaned[:120]
 
 
-def new_person(root: Path, config: Config, name: str, company: str | None, today: date) -> str:
+def new_person(
+    root: Path,
+    config: Config,
+    name: str,
+    company: str | None,
+    today: date,
+    extra: Mapping[str, str] | None = None,
+) -> str:
+    """A person note from the template, with `company` and any `extra` properties set."""
     rel = f"{config.people}/{safe_file_name(name)}.md"
     data = render(template_text(root, config, "person"), name, today.isoformat()).encode("utf-8")
     if company:
         data = with_property(data, "company", company)
+    for key, value in (extra or {}).items():
+        data = with_property(data, key, value)
     create_note(root, rel, data.decode("utf-8"))
+    return rel
+
+
+def new_company(root: Path, config: Config, name: str, values: dict[str, str], today: date) -> str:
+    """A company note (`companies/NAME.md`) with `values` set; never overwrites one."""
+    title = safe_file_name(name)
+    rel = f"{config.companies}/{title}.md"
+    data = render(template_text(root, config, "company"), title, today.isoformat()).encode("utf-8")
+    data = with_property(data, "name", name)
+    for key, value in values.items():
+        data = with_property(data, key, value)
+    create_note(root, rel, data.decode("utf-8"), config)
     return rel
 
 
@@ -208,7 +286,10 @@ def init_vault(path: Path, today: date) -> list[str]:
     files = {
         f"{config.templates}/person.md": PERSON,
         f"{config.templates}/interview.md": INTERVIEW,
+        f"{config.templates}/company.md": COMPANY,
+        **{f"{config.templates}/messages/{k}.md": t for k, t in messages.BUILT_IN.items()},
         CONFIG_FILE: CONFIG,
+        ".gitignore": GITIGNORE,
         "Welcome.md": render(WELCOME, "Welcome", today.isoformat()),
     }
     for rel, text in files.items():

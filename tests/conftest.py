@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.helpers import CHROMIUM, CHROMIUM_ARGS, copy_example, serving
+from tests.web_helpers import PORT
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -24,8 +25,6 @@ if TYPE_CHECKING:
 
     from iiv.library import Library
     from iiv.server import Server
-
-PORT = 8765  # the port the test client's Host header names; nothing listens on it
 
 
 @pytest.fixture(autouse=True)

@@ -12,20 +12,16 @@ from typing import Any
 import pytest
 
 from iiv.server import ServeOptions, Server
-from tests.helpers import copy_example
+from tests.helpers import copy_example, serving
 from tests.sync_helpers import wait_until
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One served example vault for the whole module: these tests only read."""
     tmp = tmp_path_factory.mktemp("api")
-    running = Server(ServeOptions(vault=copy_example(tmp), port=0, index_dir=tmp / "index"))
-    running.start()
-    try:
-        assert running.worker.ready.wait(30)
+    with serving(copy_example(tmp), tmp / "index") as running:
         yield running
-    finally:
-        running.close()
 
 
 def get(server: Server, path: str, host: str | None = None) -> tuple[int, Any]:
@@ -52,7 +48,7 @@ def test_status_has_the_documented_shape(server: Server) -> None:
         "watching",
         "index_version",
     }
-    assert data["notes"] == data["indexed"] == 38
+    assert data["notes"] == data["indexed"] == 46
     assert data["problems"] == 0 and data["pending"] == 0 and data["watching"] is True
 
 
@@ -63,7 +59,9 @@ def test_due_has_the_documented_shape(server: Server) -> None:
         "task",
         "thank-you",
         "nudge",
+        "next-contact",
         "prepare",
+        "report-back",
         "keep-in-touch",
     }
     for item in data["items"]:

@@ -64,11 +64,6 @@ def server(vault: Path) -> Iterator[Server]:
         yield running
 
 
-@pytest.fixture(scope="module")
-def browser(chromium: Browser) -> Browser:
-    return chromium
-
-
 class Tab:
     """A page in a fresh browser context that records every dialog it opens."""
 
@@ -95,8 +90,8 @@ class Tab:
 
 
 @pytest.fixture
-def tab(browser: Browser, server: Server) -> Iterator[Tab]:
-    tab = Tab(browser, server)
+def tab(chromium: Browser, server: Server) -> Iterator[Tab]:
+    tab = Tab(chromium, server)
     yield tab
     tab.context.close()
 
@@ -106,7 +101,7 @@ def note_path(kind: str, rel: str) -> str:
 
 
 def test_screenshots_of_every_page(
-    browser: Browser, server: Server, tab: Tab, tmp_path: Path
+    chromium: Browser, server: Server, tab: Tab, tmp_path: Path
 ) -> None:
     """Each page as a new user sees it; written to docs/screenshots/ with IIV_SCREENSHOTS=1."""
     folder = SCREENSHOTS if os.environ.get("IIV_SCREENSHOTS") == "1" else tmp_path
@@ -117,12 +112,16 @@ def test_screenshots_of_every_page(
         "person": note_path("person", "people/Amara Okafor.md") + DAY,
         "interview": note_path("interview", KENJI_VISIT) + DAY,
         "problems": "/problems",
+        "targets": "/targets",
+        "practice": "/practice" + DAY,
+        "draft": f"/draft/request/{quote('interviews/2026-11-25 Noor Aziz.md')}" + DAY,
+        "brief": f"/brief/{quote(KENJI_VISIT)}",
     }
     for name, path in shots.items():
         page = tab.open(path)
         expect(page.locator("h1").first).to_be_visible()
         page.screenshot(path=str(folder / f"{name}.png"))
-    phone = Tab(browser, server, phone=True)
+    phone = Tab(chromium, server, phone=True)
     phone.open("/" + DAY).screenshot(path=str(folder / "today-phone.png"))
     phone.context.close()
     assert len(list(folder.glob("*.png"))) >= len(shots) + 1
@@ -131,7 +130,7 @@ def test_screenshots_of_every_page(
 def test_dashboard_shows_the_week_most_urgent_first(tab: Tab) -> None:
     page = tab.open("/" + DAY)
     expect(page.locator(".page-head .lead")).to_have_text(
-        "7 overdue, 1 due today, 5 later this week."
+        "8 overdue, 2 due today, 6 later this week."
     )
     first = page.locator(".row").first
     expect(first).to_contain_text("Get back in touch with Farah Haddad")

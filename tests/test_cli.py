@@ -79,7 +79,15 @@ def test_example_vault_shows_every_kind_on_2026_12_01() -> None:
     code, out = run("due", "--vault", str(EXAMPLE), "--today", "2026-12-01", "--json")
     assert code == 0
     kinds = {item["kind"] for item in json.loads(out)["items"]}
-    assert kinds == {"task", "thank-you", "nudge", "prepare", "keep-in-touch"}
+    assert kinds == {
+        "task",
+        "thank-you",
+        "nudge",
+        "next-contact",
+        "prepare",
+        "report-back",
+        "keep-in-touch",
+    }
 
 
 def test_example_vault_passes_check() -> None:
@@ -193,14 +201,26 @@ def test_new_person_and_interview_never_overwrite(tmp_path: Path) -> None:
 def test_init_creates_a_vault_that_passes_check(tmp_path: Path) -> None:
     code, out = run("init", str(tmp_path / "v"))
     assert code == 0
-    assert sorted(line.rsplit("/v/", 1)[1] for line in out.splitlines()) == [
+    created = [line for line in out.splitlines() if line.startswith("created ")]
+    assert sorted(line.rsplit("/v/", 1)[1] for line in created) == [
+        ".gitignore",
         "Welcome.md",
         "iiv.yaml",
         "interviews/",
         "people/",
+        "templates/company.md",
         "templates/interview.md",
+        "templates/messages/nudge.md",
+        "templates/messages/referral.md",
+        "templates/messages/report-back.md",
+        "templates/messages/request.md",
+        "templates/messages/thank-you.md",
         "templates/person.md",
     ]
+    assert out.endswith(
+        "push -u origin main\n"
+        "Then on each other device: git clone URL, and iiv sync there (README: Devices).\n"
+    )
     assert run("check", "--vault", str(tmp_path / "v"))[0] == 0
     assert (
         run("init", str(tmp_path / "v"))[1]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -11,10 +10,10 @@ import pytest
 from flask.testing import FlaskClient
 
 from iiv.library import Library
+from iiv.practice import practice_stats, practice_totals
 from iiv.vault import load
 from iiv.web import create_app
 from iiv.web.security import WebSettings
-from iiv.web.stats import practice_stats, practice_totals
 from tests.helpers import EXAMPLE, make_vault
 
 HOST = "127.0.0.1:8765"
@@ -40,19 +39,6 @@ def vault(tmp_path: Path) -> Path:
             "tasks.md": "- [ ] Write to the <b>team</b> 📅 2026-11-30\n",
         },
     )
-
-
-@pytest.fixture
-def library(vault: Path, tmp_path: Path) -> Iterator[Library]:
-    lib = Library.open(vault, index_dir=tmp_path / "index")
-    lib.sync()
-    yield lib
-    lib.close()
-
-
-@pytest.fixture
-def client(library: Library) -> FlaskClient:
-    return create_app(library, WebSettings(port=8765)).test_client()
 
 
 def page(client: FlaskClient, query: str = f"today={DAY}") -> str:

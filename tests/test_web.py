@@ -5,29 +5,35 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote, unquote
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
 
 from iiv.library import Library
+from iiv.practice import practice_stats, streak
 from iiv.vault import load
 from iiv.web import create_app
 from iiv.web.render import BodyContext, TaskForm, render_body
 from iiv.web.search import with_filter
 from iiv.web.security import WebSettings
-from iiv.web.stats import practice_stats, streak
 from iiv.web.urls import note_url, obsidian_url, safe_next
 from tests.helpers import copy_example, make_vault
+from tests.web_helpers import (
+    BASE,
+    HOST,
+    click,
+    form_with_button,
+    get,
+    post,
+    post_forms,
+    text,
+    web_client,
+)
 
-HOST = "127.0.0.1:8765"
-BASE = f"http://{HOST}"
 TODAY = date.today().isoformat()
 GRACE = "interviews/2026-09-29 Grace Liang.md"
 GRACE_TASK = "Done: Send Grace Liang the meetup recording once it is published"
@@ -36,29 +42,6 @@ XSS = "<script>alert(1)</script>"
 
 
 # Fixtures and helpers
-
-
-@pytest.fixture
-def vault(tmp_path: Path) -> Path:
-    return copy_example(tmp_path)
-
-
-@pytest.fixture
-def library(vault: Path, tmp_path: Path) -> Iterator[Library]:
-    lib = Library.open(vault, index_dir=tmp_path / "index")
-    lib.sync()
-    yield lib
-    lib.close()
-
-
-@pytest.fixture
-def app(library: Library) -> Flask:
-    return create_app(library, WebSettings(port=8765))
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 @pytest.fixture(scope="module")
@@ -74,79 +57,6 @@ def reader_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library
 @pytest.fixture(scope="module")
 def reader(reader_library: Library) -> FlaskClient:
     return create_app(reader_library, WebSettings(port=8765)).test_client()
-
-
-def get(
-    client: FlaskClient, url: str, host: str = HOST, follow: bool = False, **headers: str
-) -> TestResponse:
-    response = client.get(url, headers={"Host": host, **headers}, follow_redirects=follow)
-    response.get_data()  # buffer the body, so that closing frees a file served from disk
-    response.close()
-    return response
-
-
-def text(response: TestResponse) -> str:
-    return response.get_data(as_text=True)
-
-
-@dataclass
-class Form:
-    action: str
-    fields: dict[str, str]
-    buttons: list[dict[str, str | None]] = field(default_factory=list)
-
-
-class _FormParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[Form] = []
-        self._open: Form | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "form" and values.get("method") == "post":
-            self._open = Form(values.get("action") or "", {})
-            self.forms.append(self._open)
-        elif self._open is not None and tag == "input" and values.get("type") == "hidden":
-            self._open.fields[values["name"] or ""] = values.get("value") or ""
-        elif self._open is not None and tag == "button":
-            self._open.buttons.append(values)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self._open = None
-
-
-def post_forms(html: str) -> list[Form]:
-    parser = _FormParser()
-    parser.feed(html)
-    return parser.forms
-
-
-def form_with_button(html: str, aria_label: str) -> tuple[str, dict[str, str]]:
-    """The action and the data a click on the button labelled `aria_label` would send."""
-    for form in post_forms(html):
-        for button in form.buttons:
-            if button.get("aria-label") == aria_label:
-                data = dict(form.fields)
-                if button.get("name"):
-                    data[button["name"] or ""] = button.get("value") or ""
-                return form.action, data
-    raise AssertionError(f"no button labelled {aria_label!r}")
-
-
-def post(
-    client: FlaskClient, url: str, data: dict[str, str], origin: str | None = BASE, **headers: str
-) -> TestResponse:
-    sent = {"Host": HOST, **headers}
-    if origin is not None:
-        sent["Origin"] = origin
-    return client.post(url, data=data, headers=sent)
-
-
-def click(client: FlaskClient, page: str, aria_label: str) -> TestResponse:
-    action, data = form_with_button(text(get(client, page)), aria_label)
-    return post(client, action, data)
 
 
 def changed_lines(before: str, after: str) -> list[tuple[str, str]]:
@@ -202,7 +112,7 @@ def test_a_note_asked_for_as_another_kind_redirects_to_its_own_page(reader: Flas
 
 def test_today_lists_what_is_due_with_people_and_notes(reader: FlaskClient) -> None:
     html = text(get(reader, "/?today=2026-12-01"))
-    assert "7 overdue, 1 due today, 5 later this week." in html
+    assert "8 overdue, 2 due today, 6 later this week." in html
     assert "Showing what is due as of 2026-12-01." in html
     farah = html.index("Get back in touch with Farah Haddad: last contact 2026-08-10")
     grace = html.index("Send Grace Liang the meetup recording once it is published")
@@ -233,7 +143,7 @@ def test_today_shows_upcoming_interviews_and_the_practice_at_a_glance(reader: Fl
     assert "Thu 3 Dec 2026, 15:30" in html
     assert '<span class="stat-number">0</span> of 2 interviews done' in html
     assert '<span class="stat-number">4</span> months in a row with an interview' in html
-    assert '<span class="stat-number">16</span> · 13 answered' in html
+    assert '<span class="stat-number">17</span> · 13 answered' in html
     assert '<span class="stat-number">92%</span> · 12 yes of 13 answers' in html
 
 
@@ -298,7 +208,7 @@ def test_search_shows_highlighted_results_filters_and_pages(reader: FlaskClient)
     assert "<mark>tutorial</mark>" in html
     assert 'href="/search?q=tutorial+kind:person"' in html
     interviews = text(get(reader, "/search?q=kind:interview"))
-    assert "22 notes match" in interviews and "page 1 of 2" in interviews
+    assert "24 notes match" in interviews and "page 1 of 2" in interviews
     assert 'href="/search?q=kind:interview&amp;page=2" rel="next"' in interviews
     filtered = text(
         get(reader, "/search?q=tutorial+tag:devrel&status=&tag=&company=Northwind+Robotics")
@@ -704,28 +614,12 @@ def test_hostile_text_is_escaped_everywhere(hostile: Path, tmp_path: Path) -> No
         assert "&lt;script&gt;" in text(get(client, "/search?q=searchable"))
 
 
-def web_client(root: Path, tmp_path: Path) -> _ClientContext:
-    return _ClientContext(root, tmp_path / "web-index")
-
-
-class _ClientContext:
-    def __init__(self, root: Path, index: Path) -> None:
-        self.library = Library.open(root, index_dir=index)
-
-    def __enter__(self) -> FlaskClient:
-        self.library.sync()
-        return create_app(self.library, WebSettings(port=8765)).test_client()
-
-    def __exit__(self, *exc: object) -> None:
-        self.library.close()
-
-
 # Pure pieces
 
 
 def test_practice_stats_of_the_example_vault() -> None:
     stats = practice_stats(load(copy_example_root()), date(2026, 12, 1))
-    assert (stats.requests, stats.answers, stats.accepted, stats.acceptance) == (16, 13, 12, 92)
+    assert (stats.requests, stats.answers, stats.accepted, stats.acceptance) == (17, 13, 12, 92)
     assert (stats.done_this_month, stats.monthly_goal, stats.streak) == (0, 2, 4)
     november = practice_stats(load(copy_example_root()), date(2026, 11, 30))
     assert (november.done_this_month, november.streak) == (1, 4)

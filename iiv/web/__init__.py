@@ -2,29 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask
-from werkzeug.routing import PathConverter
 
-from iiv.library import Library
-from iiv.web import actions, api, notes, pages, search, security, today
+from iiv.library import Activity, Library
+from iiv.web import (
+    actions,
+    api,
+    brief,
+    debrief,
+    drafts,
+    frame,
+    notes,
+    practice,
+    problems,
+    search,
+    security,
+    targets,
+    today,
+)
 from iiv.web.security import WebSettings
+from iiv.web.urls import NotePath
 
 
-class NotePath(PathConverter):
-    """A vault path in a URL: like `path`, but a newline, which a file name may hold, matches."""
-
-    regex = "[^/][\\s\\S]*?"
-
-
-def create_app(library: Library, settings: WebSettings | None = None) -> Flask:
+def create_app(
+    library: Library,
+    settings: WebSettings | None = None,
+    activity: Callable[[], Activity] = Activity,  # the writing thread's report: idle if none
+) -> Flask:
     settings = settings or WebSettings()
     app = Flask(__name__)
-    app.url_map.converters["path"] = NotePath  # for the blueprints' routes, added below
+    app.url_map.converters["note"] = NotePath  # for the blueprints' routes, added below
     app.config.update(
         SECRET_KEY=settings.secret_key,
         DEBUG=False,
         TESTING=False,
-        JSON_SORT_KEYS=False,
         MAX_CONTENT_LENGTH=1_000_000,
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_HTTPONLY=True,
@@ -32,8 +45,22 @@ def create_app(library: Library, settings: WebSettings | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["iiv"] = library
     app.extensions["iiv_settings"] = settings
+    app.extensions["iiv_activity"] = activity
     security.install(app, settings)
+    frame.install(app)
     app.register_blueprint(api.bp)
-    for blueprint in (pages.bp, today.bp, search.bp, notes.bp, actions.bp):
+    blueprints = (
+        problems.bp,
+        today.bp,
+        search.bp,
+        notes.bp,
+        actions.bp,
+        targets.bp,
+        drafts.bp,
+        practice.bp,
+        brief.bp,
+        debrief.bp,
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     return app

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
-from iiv import edit
-from iiv.errors import IivError
 from iiv.links import Link
-from iiv.note import Note, parse_note
+from iiv.note import Note
 from iiv.snapshot import Vault
+from iiv.web.debrief import debrief_form
+from iiv.web.drafts import draft_links
 from iiv.web.due import Row, rows
-from iiv.web.pages import csrf_token, display_day, library
+from iiv.web.pages import csrf_token, display_day, library, read_note
 from iiv.web.partials import (
     InterviewLine,
     NoteLink,
@@ -58,7 +58,7 @@ class NotePage:
     when: str | None
 
 
-@bp.get("/person/<path:path>")
+@bp.get("/person/<note:path>")
 def person(path: str) -> str | Response:
     note, digest = _load(path, "person")
     vault = library().snapshot()
@@ -68,7 +68,7 @@ def person(path: str) -> str | Response:
     return render_template("person.html", page=page, person=extra)
 
 
-@bp.get("/interview/<path:path>")
+@bp.get("/interview/<note:path>")
 def interview(path: str) -> str | Response:
     note, digest = _load(path, "interview")
     vault = library().snapshot()
@@ -76,10 +76,12 @@ def interview(path: str) -> str | Response:
         (label, str(getattr(note, key))) for key, label in INTERVIEW_FIELDS if getattr(note, key)
     ]
     page = _note_page(note, digest, vault, fields=fields)
-    return render_template("interview.html", page=page)
+    drafts = draft_links(vault, note) if note.people else []
+    form = debrief_form(note, digest)
+    return render_template("interview.html", page=page, drafts=drafts, debrief=form)
 
 
-@bp.get("/note/<path:path>")
+@bp.get("/note/<note:path>")
 def note(path: str) -> str | Response:
     note, digest = _load(path, "note")
     fields = [(key, _shown(value)) for key, value in note.meta.items() if key != "tags"]
@@ -95,7 +97,7 @@ class CompanyPage:
     note: NoteLink | None  # a note named after the company
 
 
-@bp.get("/company/<path:name>")
+@bp.get("/company/<note:name>")
 def company(name: str) -> str:
     vault = library().snapshot()
     wanted = name.casefold().strip()
@@ -122,12 +124,7 @@ def _load(path: str, kind: str) -> tuple[Note, str]:
 
     A note of another kind is redirected to its own page.
     """
-    lib = library()
-    try:
-        data, digest = edit.read(lib.root, path, lib.config)
-    except IivError:
-        abort(404)
-    note = parse_note(path, data, lib.config.kinds)
+    note, digest = read_note(path)
     if note.kind != kind:
         query = request.query_string.decode("latin-1")
         target = note_url(path, note.kind) + (f"?{query}" if query else "")

@@ -22,11 +22,11 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from iiv.library import Library
-from iiv.server import ServeOptions, Server
+from iiv.server import Server
 from iiv.web import create_app
 from iiv.web.security import WebSettings
-from tests.helpers import copy_example
-from tests.test_web import form_with_button, post_forms
+from tests.helpers import copy_example, serving
+from tests.web_helpers import form_with_button, post_forms
 
 PORT = 8765
 HOST = f"127.0.0.1:{PORT}"
@@ -63,6 +63,8 @@ SAMPLES = {
     "notes.interview": {"path": "interviews/2026-09-29 Grace Liang.md"},
     "notes.note": {"path": "Welcome.md"},
     "notes.company": {"name": "Northwind Robotics"},
+    "drafts.draft_page": {"kind": "thank-you", "path": "interviews/2026-11-28 Lucía Fernández.md"},
+    "brief.brief_page": {"path": "interviews/2026-12-03 Kenji Watanabe and Amara Okafor.md"},
 }
 EXTRA_URLS = ["/no/such/page", "/static/app.js", "/static/nothing.css", "/api/nothing"]
 # For each state-changing endpoint: the page and the button whose form a click would send.
@@ -72,6 +74,11 @@ FORMS = {
     "actions.step": ("/" + DAY, THANKED),
     "actions.create_interview": ("/person/people/Amara%20Okafor.md", None),
     "actions.undo_change": ("/" + DAY, None),  # the Undo of a change just made
+    "targets.score": ("/targets", "Save the scores of Carvalho Chairs"),
+    "debrief.save": (
+        "/interview/interviews/2026-11-28%20Luc%C3%ADa%20Fern%C3%A1ndez.md",
+        "Save the debrief of 2026-11-28 Lucía Fernández",
+    ),
 }
 CROSS_SITE = {"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}
 # (why, headers, whether the real token is sent, content type); each must be refused with 403.
@@ -320,6 +327,29 @@ HOSTILE_VALUES = (
     + [("actions.step", "date", value) for value in ("2026-02-30", "x" * 5000)]
     + [("actions.undo_change", "id", value) for value in ("0", "x", "9" * 5000, "99999", None)]
     + [
+        ("debrief.save", field, value)
+        for field, value in (
+            ("takeaways", "x" * 20_000),
+            ("promises", "Send it 2026-02-30"),
+            ("people", ", Nobody"),
+            ("path", "../outside/secret.md"),
+            ("path", None),
+        )
+    ]
+    + [
+        ("targets.score", field, value)
+        for field, value in (
+            ("motivation", "4"),
+            ("motivation", "²"),
+            ("motivation", "9" * 5000),
+            ("posting", "0"),
+            ("posting", "-1"),
+            ("company", "No such employer"),
+            ("company", None),
+            ("hash", "x" * 64),
+        )
+    ]
+    + [
         ("actions.create_interview", field, value)
         for field, value in (
             ("date", "9999-99-99"),
@@ -448,7 +478,15 @@ def traversals(site: Site) -> list[str]:
     ]
 
 
-PREFIXES = ["/note/", "/person/", "/interview/", "/company/", "/static/"]
+PREFIXES = [
+    "/note/",
+    "/person/",
+    "/interview/",
+    "/company/",
+    "/static/",
+    "/draft/request/",
+    "/brief/",
+]
 
 
 def test_traversal_attempts_read_nothing_outside_the_vault(site: Site) -> None:
@@ -497,14 +535,8 @@ def test_edits_to_paths_outside_the_vault_are_404_and_change_nothing(site: Site)
 
 @pytest.fixture(scope="module")
 def server(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    index = tmp_path_factory.mktemp("websec-server")
-    server = Server(ServeOptions(vault=site.root, port=0, index_dir=index, watch=False))
-    server.start()
-    try:
-        assert server.worker.ready.wait(timeout=60), "the first sync did not finish in 60 s"
-        yield server
-    finally:
-        server.close()
+    with serving(site.root, tmp_path_factory.mktemp("websec-server"), watch=False) as running:
+        yield running
 
 
 def raw(port: int, request: bytes) -> tuple[int, bytes]:
