@@ -127,7 +127,7 @@ def test_the_example_request_is_scheduled_done_and_thanked_by_name_and_undone(
         (
             ["thanked", "lucia fernandez", "--date", "2026-11-29"],
             LUCIA,
-            [10],
+            [11],
             ("", "thanked: 2026-11-29"),
         ),
         (
@@ -174,6 +174,8 @@ def test_done_completes_every_kind_of_row_iiv_due_prints(vault: Path) -> None:
         "thank-you": "thanked: 2026-12-01",
         "nudge": None,  # two rows: a nudge (nudged:) and one past the give-up point (status:)
         "keep-in-touch": "last_contact: 2026-12-01",
+        "next-contact": "status: requested",
+        "report-back": "reported_back: 2026-12-01",
     }
     seen = set()
     for row in rows:

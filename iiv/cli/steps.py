@@ -30,7 +30,7 @@ from iiv.config import Config, load_config
 from iiv.dates import BadDate, parse_datetime
 from iiv.edit import read
 from iiv.errors import BadArgument, EditRefused
-from iiv.followups import followups
+from iiv.followups import KINDS, followups
 from iiv.journal import Journal, undo
 from iiv.names import find_conversation, find_person
 from iiv.snapshot import Vault
@@ -233,9 +233,14 @@ def contacted(person: str, when: date, **opts: Any) -> None:
 
 @click.command()
 @click.argument("target", metavar="NOTE:LINE")
+@click.option(
+    "--kind",
+    type=click.Choice(KINDS),
+    help="Which row, when several of `iiv due` share that line.",
+)
 @date_option("The date it records")
 @common
-def done(target: str, when: date, **opts: Any) -> None:
+def done(target: str, kind: str | None, when: date, **opts: Any) -> None:
     """Complete a row of `iiv due`, whatever its kind: tick the task, or record the thank-you,
     the nudge, the no-reply, the meeting or the contact.
 
@@ -245,17 +250,21 @@ def done(target: str, when: date, **opts: Any) -> None:
     """
     where = Where.open(opts["vault_path"], opts["index_dir"])
     rel, line = _note_and_line(where.root, target)
-    name = _completing_step(where, rel, line, when)
+    name = _completing_step(where, rel, line, when, kind)
     details = Details(when, line=line if STEPS[name].kind == "note" else None)
     _show(where.run(rel, name, details), opts["as_json"])
 
 
-def _completing_step(where: Where, rel: str, line: int, day: date) -> str:
+def _completing_step(where: Where, rel: str, line: int, day: date, kind: str | None) -> str:
     """The step that completes the follow-up `iiv due` lists at rel:line (a task's if none)."""
     vault = where.vault()
     if rel not in vault.notes:
         read(where.root, rel, where.config)  # says why: not a note, outside the vault, ...
     found = [i for i in followups(vault, day) if (i.path, i.line) == (rel, line)]
+    found = [i for i in found if kind in (None, i.kind)]
+    kinds = sorted({i.kind for i in found})
+    if len(kinds) > 1:
+        raise BadArgument(f"{rel}:{line} holds {len(kinds)} rows ({', '.join(kinds)}): add --kind")
     if not found or found[0].kind == "task":
         return "complete"
     if found[0].step is None:
