@@ -18,10 +18,10 @@ from iiv.followups import FollowUp
 if TYPE_CHECKING:  # the index loads Whoosh, which `iiv due` must not pay for
     from iiv.actions import Applied
     from iiv.debrief import Recorded
-    from iiv.index import SearchResult
     from iiv.journal import Entry
     from iiv.messages import Draft
     from iiv.practice import Introduction, Rate, Report
+    from iiv.search import SearchResult
     from iiv.targets import Target
 
 SNIPPET_CHARS = 200

@@ -14,6 +14,7 @@ import waitress
 from waitress import wasyncore
 from waitress.server import BaseWSGIServer, MultiSocketServer
 
+from iiv.autosync import AutoSync, SyncSettings
 from iiv.errors import BadArgument, IivError
 from iiv.library import Library
 from iiv.web import create_app
@@ -34,6 +35,7 @@ class ServeOptions:
     allow_remote: bool = False
     token: str | None = None
     reconcile_every: float = 60.0
+    sync_every: float | None = None  # seconds between syncs with git (--sync); None: on request
 
 
 def _placeholder(environ: dict[str, Any], start_response: Any) -> list[bytes]:
@@ -85,6 +87,9 @@ class Server:
             token=options.token if remote else None,
         )
         self.app = create_app(self.library, self.settings, self.worker.activity)
+        settings = SyncSettings(every=options.sync_every)
+        self.autosync = AutoSync(self.library, settings, self.worker.activity)
+        self.app.extensions["iiv_sync"] = self.autosync
         self.wsgi.application = self.app
         self.url = f"http://{_url_host(options.host)}:{self.port}/"
         self._thread: threading.Thread | None = None
@@ -92,12 +97,14 @@ class Server:
     def start(self) -> None:
         """Start the worker and serve from a background thread (tests, benchmarks)."""
         self.worker.start()
+        self._start_sync()
         self._thread = threading.Thread(target=self.wsgi.run, name="iiv-http", daemon=True)
         self._thread.start()
 
     def run(self) -> None:
         """Serve in the foreground until Ctrl+C or SIGTERM."""
         self.worker.start()
+        self._start_sync()
 
         def stop(signum: int, frame: FrameType | None) -> None:
             raise KeyboardInterrupt
@@ -110,6 +117,10 @@ class Server:
         finally:
             self.close()
 
+    def _start_sync(self) -> None:
+        if self.autosync.settings.every is not None:
+            self.autosync.start()
+
     def close(self) -> None:
         server: BaseWSGIServer = self.wsgi
         server.task_dispatcher.shutdown(timeout=5)
@@ -119,6 +130,7 @@ class Server:
             self._thread.join(timeout=5)
         else:
             self._close_sockets()
+        self.autosync.stop()  # with --sync, one last sync
         self.worker.stop()
         self.library.close()
 

@@ -25,6 +25,11 @@ def items(values: Iterable[Jsonable]) -> dict[str, Any]:
     return {"items": [value.to_json() for value in values]}
 
 
+def error(message: str) -> dict[str, str]:
+    """`{"error": "..."}`: what the API answers a bad request with, one line saying what."""
+    return {"error": message}
+
+
 def due(today: date, values: Iterable[Jsonable]) -> dict[str, Any]:
     """`{"today": "YYYY-MM-DD", "items": [...]}`: the due list as of `today`."""
     return {"today": today.isoformat(), **items(values)}

@@ -116,6 +116,7 @@ def test_screenshots_of_every_page(
         "practice": "/practice" + DAY,
         "draft": f"/draft/request/{quote('interviews/2026-11-25 Noor Aziz.md')}" + DAY,
         "brief": f"/brief/{quote(KENJI_VISIT)}",
+        "resolve": f"/resolve/{quote(next(iter(PROBLEM_NOTES)))}",
     }
     for name, path in shots.items():
         page = tab.open(path)

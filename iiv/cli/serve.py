@@ -26,6 +26,13 @@ from iiv.cli.base import index_dir_option, log_to_stderr, vault_option
     is_flag=True,
     help="Allow a non-loopback --host; every request then needs the access token.",
 )
+@click.option(
+    "--sync",
+    "sync_every",
+    metavar="PERIOD",
+    help="Sync the vault with git (iiv sync) at most this often, like 10m, once it has been "
+    "quiet a moment, and when iiv stops.",
+)
 @index_dir_option
 @vault_option
 def serve(
@@ -33,6 +40,7 @@ def serve(
     port: int,
     no_watch: bool,
     allow_remote: bool,
+    sync_every: str | None,
     index_dir: Path | None,
     vault_path: Path,
 ) -> None:
@@ -42,7 +50,9 @@ def serve(
     Example:
       iiv serve --vault ~/interviews
       iiv serve --vault vault-example --port 8800
+      iiv serve --vault ~/interviews --sync 10m
     """
+    from iiv.autosync import parse_every
     from iiv.server import ServeOptions, Server
 
     # Choices for the whole process belong here, not in the library. watchdog warns when a
@@ -59,6 +69,7 @@ def serve(
         watch=not no_watch,
         allow_remote=allow_remote,
         token=token,
+        sync_every=parse_every(sync_every) if sync_every else None,
     )
     # The notes loaded at start hold no cycles: the cyclic garbage collector would scan all of
     # them once they are in, and again at each full collection (0.2 to 0.5 s at 10,000 notes).

@@ -17,8 +17,10 @@ from iiv.web import (
     notes,
     practice,
     problems,
+    resolve,
     search,
     security,
+    sync,
     targets,
     today,
 )
@@ -60,6 +62,8 @@ def create_app(
         practice.bp,
         brief.bp,
         debrief.bp,
+        sync.bp,
+        resolve.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, Response, get_flashed_messages, jsonify, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
+from iiv import shapes
 from iiv.errors import EditConflict, IivError, NoteNotFound
 from iiv.web.pages import csrf_token, library
 from iiv.web.urls import here, safe_next
@@ -36,6 +37,7 @@ class Chrome:
     section: str
     generation: int  # the library's, when the page was rendered: app.js polls for a newer one
     confirmations: tuple[Confirmation, ...]  # what the last action did, at the top of the page
+    csrf_token: str  # this run's, for scripts that post (forms carry their own)
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ def chrome() -> dict[str, Any]:
             section=endpoint.split(".", 1)[0],
             generation=lib.generation,
             confirmations=confirmations(),
+            csrf_token=csrf_token(),
         )
     }
 
@@ -83,7 +86,7 @@ def error_page(code: int, title: str, message: str, back: str | None = None) -> 
 
 def not_found(error: HTTPException) -> tuple[str, int] | tuple[Response, int]:
     if request.path.startswith("/api/"):
-        return jsonify({"error": "not found"}), 404
+        return jsonify(shapes.error("not found")), 404
     message = "There is no page here, or no note at that path in this vault."
     return error_page(404, "Not found", message)
 

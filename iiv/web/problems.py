@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, url_for
 
 from iiv.problem import CODES_FIRST
 from iiv.vault import is_ignored
@@ -20,6 +20,7 @@ class ProblemRow:
     message: str
     url: str | None
     urgent: bool  # a conflict copy or conflict markers: data may be lost or counted twice
+    resolve_url: str | None = None  # a conflict copy's Resolve page
 
 
 @bp.get("/problems")
@@ -31,7 +32,8 @@ def problems() -> str:
         note = snapshot.notes.get(problem.path)
         readable = note is not None and not is_ignored(problem.path, lib.config)
         url = note_url(problem.path, note.kind) if note is not None and readable else None
-        rows.append(
-            ProblemRow(problem.location(), problem.message, url, problem.code in CODES_FIRST)
-        )
+        copy = url is not None and problem.code == "conflict-copy"
+        resolve = url_for("resolve.resolve_page", path=problem.path) if copy else None
+        urgent = problem.code in CODES_FIRST
+        rows.append(ProblemRow(problem.location(), problem.message, url, urgent, resolve))
     return render_template("problems.html", rows=rows)
