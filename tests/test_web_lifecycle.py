@@ -387,3 +387,26 @@ def test_the_navigation_has_the_five_places(client: FlaskClient) -> None:
     ):
         assert place in found
     assert '<a href="/people" aria-current="page">People</a>' in nav
+
+
+def test_the_example_request_is_scheduled_done_and_thanked_from_the_page_each_undoable(
+    client: FlaskClient, vault: Path
+) -> None:
+    versions = [(vault / CHIARA).read_bytes()]
+    action, data = form_with_button(
+        text(get(client, page(CHIARA))), "They said yes: 2026-11-20 Chiara Bianchi"
+    )
+    post(client, action, {**data, "date": "2026-12-02", "time": "10:00", "medium": "video"})
+    versions.append((vault / CHIARA).read_bytes())
+    assert click_on(client, CHIARA, "Done: 2026-11-20 Chiara Bianchi").status_code == 303
+    versions.append((vault / CHIARA).read_bytes())
+    assert changes(versions[1], versions[2]) == [("status: scheduled", "status: done")]
+    assert click_on(client, CHIARA, "Thanked: 2026-11-20 Chiara Bianchi").status_code == 303
+    versions.append((vault / CHIARA).read_bytes())
+    assert changes(versions[2], versions[3]) == [("", f"thanked: {TODAY}")]
+    action, data = form_with_button(text(get(client, page(CHIARA))), "Undo: Chiara Bianchi thanked")
+    assert post(client, action, data).status_code == 303
+    assert (vault / CHIARA).read_bytes() == versions[2]
+    for entry, version in ((2, versions[1]), (1, versions[0])):  # the journal's ids, newest first
+        assert post(client, action, {**data, "id": str(entry)}).status_code == 303
+        assert (vault / CHIARA).read_bytes() == version
