@@ -22,6 +22,7 @@ from iiv.errors import IivError
 from iiv.search.engine import BUSY
 from iiv.search.merging import Recent
 from iiv.search.postings import Page
+from iiv.search.schema import shown
 
 log = logging.getLogger(__name__)
 BUILD_MB = 256  # posting buffer of a one-process build before it spills to disk
@@ -105,7 +106,7 @@ class StockLayer:
 
 def page_of(results: Any) -> Page:
     """Whoosh's page of results as a `Page`."""
-    hits = [(float(hit.score or 0.0), hit.fields()) for hit in results]
+    hits = [(float(hit.score or 0.0), shown(hit.fields())) for hit in results]
     return Page(int(results.total), int(results.pagenum), int(results.pagecount), hits)
 
 

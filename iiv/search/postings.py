@@ -29,6 +29,8 @@ from typing import Any
 from whoosh import query
 from whoosh.scoring import BM25F
 
+from iiv.search.schema import shown
+
 Docs = dict[int, float]  # document → score, in one segment
 STORED_PER_SEGMENT = 2_000  # stored fields kept for each segment (the hits shown)
 POSTINGS_PER_SEGMENT = 4_000_000  # postings kept for each segment (about 40 MB at most)
@@ -363,7 +365,8 @@ def _deleted(cache: _Segment, reader: Any) -> frozenset[int]:
 
 
 def _stored(where: list[tuple[int, Any, _Segment]], docnum: int) -> dict[str, Any]:
-    """The stored fields of a document (global number), kept for its segment."""
+    """The stored fields of a document (global number) as a hit shows them, kept for its
+    segment."""
     for offset, reader, cache in reversed(where):
         if docnum >= offset:
             local = docnum - offset
@@ -371,6 +374,6 @@ def _stored(where: list[tuple[int, Any, _Segment]], docnum: int) -> dict[str, An
             if fields is None:
                 if len(cache.stored) >= STORED_PER_SEGMENT:
                     cache.stored.clear()
-                fields = cache.stored[local] = reader.stored_fields(local)
+                fields = cache.stored[local] = shown(reader.stored_fields(local))
             return fields
     raise IndexError(docnum)
