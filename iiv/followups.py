@@ -25,6 +25,7 @@ KINDS = tuple(LABELS)
 # ties on a date: people first
 URGENCY = ("thank-you", "nudge", "next-contact", "prepare", "report-back", "task", "keep-in-touch")
 OPEN_INTERVIEW = ("requested", "scheduled")
+SHARED = ("next-contact", "report-back", "keep-in-touch")  # made from many notes at once
 REPORT_BACK_HORIZON = 90  # days: older conversations are history, not a report-back to send
 
 
@@ -83,18 +84,25 @@ def due_list(vault: Vault, today: date, previous: DueList | None = None) -> DueL
     if previous is None or not _comparable(previous, vault, today):
         by_note = {path: (note, _own(vault, note, today)) for path, note in vault.notes.items()}
         return _listed(vault, today, by_note, _shared(vault, today))
-    by_note, changed = {}, False
-    for path, note in vault.notes.items():
-        known = previous.by_note.get(path)
-        if known is not None and known[0] is note:
-            by_note[path] = known
-        else:
-            by_note[path] = (note, _own(vault, note, today))
-            changed |= _facts(note) != (_facts(known[0]) if known else None)
-    gone = (known for path, (known, _) in previous.by_note.items() if path not in vault.notes)
-    changed |= any(_facts(note) is not None for note in gone)
-    shared = _shared(vault, today) if changed else previous.shared
-    return _listed(vault, today, by_note, shared)
+    known = previous.by_note
+    changed = [p for p, note in vault.notes.items() if (known.get(p) or (None,))[0] is not note]
+    gone = [path for path in known if path not in vault.notes]
+    if not changed and not gone:
+        return DueList(vault, today, known, previous.shared, previous.items)
+    by_note = dict(known)
+    for path in gone:
+        del by_note[path]
+    for path in changed:
+        note = vault.notes[path]
+        by_note[path] = (note, _own(vault, note, today))
+    facts = [(_facts(vault.notes[p]), _facts(known[p][0]) if p in known else None) for p in changed]
+    if any(new != old for new, old in facts) or any(_facts(known[p][0]) for p in gone):
+        return _listed(vault, today, by_note, _shared(vault, today))
+    redone = {*changed, *gone}
+    items = [item for item in previous.items if item.path not in redone or item.kind in SHARED]
+    items += [item for path in changed for item in by_note[path][1]]
+    items.sort(key=_urgency)
+    return DueList(vault, today, by_note, previous.shared, items)
 
 
 def _comparable(previous: DueList, vault: Vault, today: date) -> bool:
@@ -161,8 +169,12 @@ def _listed(
 ) -> DueList:
     items = [item for _, own in by_note.values() for item in own]
     items += shared
-    items.sort(key=lambda f: (f.due, URGENCY.index(f.kind), f.path, f.line))
+    items.sort(key=_urgency)
     return DueList(vault, today, by_note, shared, items)
+
+
+def _urgency(item: FollowUp) -> tuple[date, int, str, int]:
+    return item.due, URGENCY.index(item.kind), item.path, item.line
 
 
 def due_within(items: Iterable[FollowUp], today: date, within: int) -> list[FollowUp]:
