@@ -221,3 +221,9 @@ def test_the_api_and_the_dashboard_find_every_word(client: FlaskClient, word: st
     html = page.get_data(as_text=True)
     assert 'href="/note/notes/Tools.md"' in html and "<mark>" in html
     assert "**" not in html.split('class="results"')[1]
+
+
+@pytest.mark.timeout(30)  # linear: well under a second; quadratic before, minutes
+@pytest.mark.parametrize("hostile", ["![" * 50_000, "[^" * 50_000, "![[" * 33_000, "[" * 100_000])
+def test_unclosed_brackets_are_read_in_linear_time(hostile: str) -> None:
+    assert plain(hostile + " end").endswith("end")
