@@ -285,3 +285,59 @@ def test_adding_a_person_from_the_people_page(tab: Tab, vault: Path) -> None:
     page = tab.open("/people?q=ada")
     expect(page.locator("tbody tr")).to_have_count(1)
     expect(page.locator("tbody tr")).to_contain_text("Analytical Engines")
+
+
+# What a narrow phone screen must not do: break a date at its hyphen, an e-mail address in
+# the middle of a word (it may break before `@` and `.`), or leave the Open button alone on a
+# line. Each text node holding a date, and each piece of an address, must sit on one line.
+LAYOUT_FAULTS = r"""() => {
+  const faults = [];
+  const oneLine = (node, start, end) => {
+    const range = document.createRange();
+    range.setStart(node, start);
+    range.setEnd(node, end);
+    return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size <= 1;
+  };
+  const walker = document.createTreeWalker(document.querySelector("main"), NodeFilter.SHOW_TEXT);
+  for (let node; (node = walker.nextNode()); ) {
+    if (node.parentElement.closest("code, pre")) continue;
+    for (const date of node.data.matchAll(/\d{4}-\d{2}-\d{2}/g)) {
+      if (!oneLine(node, date.index, date.index + date[0].length)) faults.push("date " + date[0]);
+    }
+    if (node.parentElement.closest('a[href^="mailto:"]') && !oneLine(node, 0, node.length)) {
+      faults.push("address piece " + node.data);
+    }
+  }
+  for (const buttons of document.querySelectorAll(".row-buttons")) {
+    const items = [...buttons.querySelectorAll(":scope > *, :scope > .row-links > *")]
+      .filter(item => !item.classList.contains("row-links"));
+    const open = items.find(item => item.textContent.trim() === "Open");
+    if (!open || items.length === 1) continue;
+    const top = Math.round(open.getBoundingClientRect().top);
+    if (items.filter(item => Math.round(item.getBoundingClientRect().top) === top).length === 1) {
+      faults.push("Open alone: " + buttons.textContent.replace(/\s+/g, " ").trim());
+    }
+  }
+  return faults;
+}"""
+
+
+@pytest.mark.parametrize("width", [320, 360, 390, 430])
+def test_a_phone_keeps_dates_addresses_and_buttons_whole(
+    chromium: Browser, server: Server, width: int
+) -> None:
+    context = chromium.new_context(viewport={"width": width, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    faults = {}
+    for path in (
+        "/" + DAY,
+        note_path("person", "people/Amara Okafor.md") + DAY,
+        note_path("person", "people/Lucía Fernández.md") + DAY,
+        note_path("interview", "interviews/2026-11-28 Lucía Fernández.md") + DAY,
+        "/search?q=robotics",
+        "/problems",
+    ):
+        page.goto(server.url + path.lstrip("/"))
+        faults[path] = page.evaluate(LAYOUT_FAULTS)
+    context.close()
+    assert {path: found for path, found in faults.items() if found} == {}
