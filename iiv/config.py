@@ -84,6 +84,11 @@ _Loader.yaml_implicit_resolvers = {
 
 def parse_config(text: str) -> tuple[Config, list[Problem]]:
     """The text of iiv.yaml → settings, and a problem for each value that cannot be used."""
+    config, problems = _parse_config(text)
+    return config, [replace(problem, code="settings") for problem in problems]
+
+
+def _parse_config(text: str) -> tuple[Config, list[Problem]]:
     try:
         data = yaml.load(text, Loader=_Loader)
     except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError):
@@ -258,5 +263,6 @@ def load_config(root: Path) -> tuple[Config, list[Problem]]:
     except FileNotFoundError:
         return Config(), []
     except (OSError, UnicodeDecodeError) as error:
-        return Config(), [Problem(CONFIG_FILE, None, f"cannot read: {error}; using defaults")]
+        message = f"cannot read: {error}; using defaults"
+        return Config(), [Problem(CONFIG_FILE, None, message, "settings")]
     return parse_config(text)

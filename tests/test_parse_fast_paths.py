@@ -469,13 +469,13 @@ def reference_scan(root: Path, config: Config) -> tuple[dict[str, FileStat], lis
                         continue
                     problem = reference_symlink_problem(root, config, rel, Path(entry.path))
                     if problem:
-                        problems.append(Problem(rel, None, problem))
+                        problems.append(Problem(rel, None, problem, "walk"))
                         continue
                 if reference_is_ignored(rel, config):
                     continue
                 info = entry.stat()
             except OSError as error:
-                problems.append(Problem(rel, None, f"cannot read: {error.strerror}"))
+                problems.append(Problem(rel, None, f"cannot read: {error.strerror}", "walk"))
                 continue
             if stat.S_ISREG(info.st_mode):
                 found[rel] = FileStat(rel, info.st_size, info.st_mtime_ns)

@@ -66,7 +66,7 @@ def test_today_follows_each_change_to_the_vault(
 ) -> None:
     before = page(client)
     assert "1 overdue." in before
-    assert "No interview scheduled yet." in before
+    assert "Nothing scheduled." in before
     assert re.search(r"stat-number\">1</span> · 0 answered", before) is None  # no requests yet
 
     save(vault, library, "tasks.md", "- [ ] Call the printer 📅 2026-12-01\n")
@@ -82,7 +82,7 @@ def test_today_follows_each_change_to_the_vault(
 
     (vault / "interviews/2026-12-04 Ada Byron.md").unlink()
     library.sync(["interviews/2026-12-04 Ada Byron.md"])
-    assert "No interview scheduled yet." in page(client)
+    assert "Nothing scheduled." in page(client)
 
 
 def test_today_practice_follows_changes(vault: Path, library: Library, client: FlaskClient) -> None:

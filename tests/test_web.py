@@ -113,7 +113,7 @@ def test_a_note_asked_for_as_another_kind_redirects_to_its_own_page(reader: Flas
 def test_today_lists_what_is_due_with_people_and_notes(reader: FlaskClient) -> None:
     html = text(get(reader, "/?today=2026-12-01"))
     assert "8 overdue, 2 due today, 6 later this week." in html
-    assert "Showing what is due as of 2026-12-01." in html
+    assert 'Showing what is due as of <span class="nowrap">2026-12-01</span>.' in html
     farah = html.index("Get back in touch with Farah Haddad: last contact 2026-08-10")
     grace = html.index("Send Grace Liang the meetup recording once it is published")
     week = html.index("Ask Sam for feedback on the RoboDevCon talk abstract")
@@ -169,6 +169,27 @@ def test_person_page_shows_profile_relations_and_timeline(reader: FlaskClient) -
     assert "New interview with Amara Okafor" in html
 
 
+def test_the_profile_box_shows_the_company_when_only_that_is_set(tmp_path: Path) -> None:
+    root = make_vault(
+        tmp_path,
+        {
+            "people/Ada.md": "---\ntype: person\ncompany: Analytical Engines\n---\n",
+            "people/Bob.md": "---\ntype: person\n---\n",
+        },
+    )
+    with web_client(root, tmp_path) as client:
+        ada = text(get(client, "/person/people/Ada.md"))
+        bob = text(get(client, "/person/people/Bob.md"))
+    profile = ada[ada.index('id="profile-h"') : ada.index('id="new-h"')]
+    assert (
+        '<dt>Company</dt><dd><a href="/company/Analytical%20Engines">Analytical Engines</a></dd>'
+        in profile
+    )
+    assert "Nothing recorded yet" not in profile
+    profile = bob[bob.index('id="profile-h"') : bob.index('id="new-h"')]
+    assert "Nothing recorded yet: add <code>company</code>" in profile
+
+
 def test_person_page_lists_follow_ups_from_their_interviews(reader: FlaskClient) -> None:
     html = text(get(reader, f"/person/{quote('people/Lucía Fernández.md')}?today=2026-12-01"))
     followups = html[html.index("Open follow-ups") : html.index('<h2 id="timeline-h">')]
@@ -199,7 +220,7 @@ def test_company_page_lists_its_people_and_their_interviews(reader: FlaskClient)
     html = text(get(reader, "/company/northwind%20robotics"))
     assert "<h1>Northwind Robotics</h1>" in html
     assert ">Amara Okafor</a>" in html and ">Kenji Watanabe</a>" in html
-    assert "2026-10-14 Kenji Watanabe" in html
+    assert '<span class="nowrap">2026-10-14</span> Kenji Watanabe' in html
     assert get(reader, "/company/Nobody%20Inc").status_code == 404
 
 
@@ -242,6 +263,45 @@ def test_problems_page_lists_conflicts_first(tmp_path: Path) -> None:
     conflict = html.index("zed.sync-conflict-20261121-101500-ABCDEF7.md")
     assert conflict < html.index("people/ada.md:3")
     assert "keep_in_touch: expected a number of days, got &#39;often&#39;" in html
+
+
+def test_every_page_names_its_icon_and_favicon_ico_answers(reader: FlaskClient) -> None:
+    html = text(get(reader, "/"))
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html
+    icon = get(reader, "/favicon.ico")
+    assert icon.status_code == 200
+    assert icon.mimetype == "image/svg+xml"
+    assert icon.data.startswith(b"<svg") and b"<script" not in icon.data
+    assert icon.headers["Content-Security-Policy"].startswith("default-src 'self'")
+
+
+def test_problems_page_groups_by_kind_and_pages_thousands(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {
+        f"broken/{n:04}.md": f"---\ntype: person\nkeep_in_touch: often {n}\n---\n"
+        for n in range(2_500)
+    }
+    files.update({f"dated/{n}.md": "- [ ] x 📅 2026-02-30\n" for n in range(3)})
+    files["iiv.yaml"] = "nudge_after: soon\n"
+    root = make_vault(tmp_path, files)
+    with web_client(root, tmp_path) as client:
+        first = get(client, "/problems")
+        html = text(first)
+        assert len(first.data) < 100_000  # 100 of 2,504 problems
+        assert "2504 things iiv could not read as meant." in html
+        assert re.findall(r'class="chip" href="([^"]+)"[^>]*>([^<]+)<', html) == [
+            ("/problems", "All: 2504"),
+            ("/problems?kind=settings", "Settings in iiv.yaml: 1"),
+            ("/problems?kind=format", "Property values: 2500"),
+            ("/problems?kind=date", "Task dates and repeats: 3"),
+        ]
+        assert html.count('class="problem"') == 100 and "Page 1 of 26" in html
+        assert 'href="/problems?page=2" rel="next"' in html
+        dates = text(get(client, "/problems?kind=date"))
+        assert dates.count('class="problem"') == 3 and "Page 1 of" not in dates
+        assert "dated/0.md:1" in dates and "broken/" not in dates
+        last = text(get(client, "/problems?kind=format&page=99"))
+        assert "Page 25 of 25" in last and "broken/2499.md:3" in last
+        assert 'href="/problems?kind=format&amp;page=24" rel="prev"' in last
 
 
 # Edits

@@ -5,10 +5,21 @@ action (a context processor), and the error pages (error handlers), for every bl
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, get_flashed_messages, jsonify, render_template, request, url_for
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    get_flashed_messages,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
+from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
 from iiv import shapes
@@ -16,9 +27,15 @@ from iiv.errors import EditConflict, IivError, NoteNotFound
 from iiv.web.pages import csrf_token, library
 from iiv.web.urls import here, safe_next
 
+BREAK_BEFORE_RE = re.compile(r"([@.])")
+DATE_RE = re.compile(r"(\d{4}-\d{2}-\d{2})")
+
 
 def install(app: Flask) -> None:
     app.context_processor(chrome)
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
+    app.add_template_filter(breakable)
+    app.add_template_filter(nowrap_dates)
     app.register_error_handler(404, not_found)
     app.register_error_handler(400, bad_request)
     app.register_error_handler(500, server_error)
@@ -78,6 +95,25 @@ def chrome() -> dict[str, Any]:
             csrf_token=csrf_token(),
         )
     }
+
+
+def breakable(text: str) -> Markup:
+    """Text such as an e-mail address, escaped, that may wrap before each `@` and `.` and
+    after each `-` only (with `overflow-wrap: break-word`, never in the middle of a word)."""
+    text = BREAK_BEFORE_RE.sub(r"<wbr>\1", str(escape(text)))
+    return Markup(text.replace("-", "-<wbr>"))
+
+
+def nowrap_dates(text: str) -> Markup:
+    """Text, escaped, with each `YYYY-MM-DD` kept on one line: Chromium breaks a line after
+    a hyphen even between digits ("2026-08-" / "10")."""
+    return Markup(DATE_RE.sub(r'<span class="nowrap">\1</span>', str(escape(text))))
+
+
+def favicon() -> Response:
+    """The icon browsers ask for at /favicon.ico when a page names none (an SVG: small, sharp
+    at any size, and from this origin, as the Content-Security-Policy wants)."""
+    return current_app.send_static_file("favicon.svg")
 
 
 def error_page(code: int, title: str, message: str, back: str | None = None) -> tuple[str, int]:

@@ -40,6 +40,7 @@ MAX_OPENERS = 2_000
 CACHE_CHARS = 32_000_000  # rendered HTML kept, in characters, least recently shown dropped
 HOLE = "\x00"  # marks a hole in kept HTML: a body never holds NUL (parse_note drops them)
 HOLE_RE = re.compile(HOLE + r"(\d+)" + HOLE)
+DATE_RE = re.compile(r"(\d{4}-\d{2}-\d{2})")
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,7 @@ def _markdown() -> MarkdownIt:
     md.core.ruler.push("demote_headings", _demote_headings)
     md.add_render_rule("wikilink", _render_wikilink)
     md.add_render_rule("task_checkbox", _render_checkbox)
+    md.add_render_rule("text", _render_text)
     return md
 
 
@@ -194,6 +196,14 @@ def _wikilink_rule(state: StateInline, silent: bool) -> bool:
         token.meta = {"inner": match.group("inner")}
     state.pos = match.end()
     return True
+
+
+def _render_text(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+) -> str:
+    """Text, escaped, with each `YYYY-MM-DD` kept on one line (Chromium breaks a line after
+    a hyphen even between digits)."""
+    return DATE_RE.sub(r'<span class="nowrap">\1</span>', str(escape(tokens[idx].content)))
 
 
 def _hole(env: dict[str, Any], hole: _Hole) -> str:

@@ -62,7 +62,7 @@ def test_a_damaged_index_needs_a_rebuild_which_then_works(
 
 
 def test_files_deleted_under_an_open_index_make_it_need_a_rebuild(index: SearchEngine) -> None:
-    for segment in index.folder.glob("*.seg"):
+    for segment in [*index.folder.glob("*.seg"), *index.folder.glob("*.toc")]:
         segment.unlink()
     with pytest.raises(IivError, match=r"^the search index needs rebuilding: index unreadable \("):
         index.search("ada")
