@@ -40,6 +40,7 @@ class ServeOptions:
     token: str | None = None
     reconcile_every: float = 60.0
     sync_every: float | None = None  # seconds between syncs with git (--sync); None: on request
+    engine: str | None = None  # the search engine asked for (--engine); else iiv.yaml's
 
 
 def _placeholder(environ: dict[str, Any], start_response: Any) -> list[bytes]:
@@ -151,7 +152,7 @@ def _open_library(options: ServeOptions) -> Library:
     """The library with the index's writer lock. Another `iiv serve` holding it is named, and
     this one stops; an `iiv index`, or the quick sync of an `iiv search`, lets go of the lock
     when done: wait for them a while rather than refuse to start."""
-    library = Library.open_for_writing(options.vault, options.index_dir)
+    library = Library.open_for_writing(options.vault, options.index_dir, engine=options.engine)
     if library is None:
         running = current_serving(index_folder(vault_root(options.vault), options.index_dir))
         if running is not None:
@@ -160,7 +161,11 @@ def _open_library(options: ServeOptions) -> Library:
                 f"open that, or stop it (kill {running.pid}) before starting another"
             )
         library = Library.open_for_writing(
-            options.vault, options.index_dir, wait=LOCK_WAIT, waiting=_say_waiting
+            options.vault,
+            options.index_dir,
+            wait=LOCK_WAIT,
+            waiting=_say_waiting,
+            engine=options.engine,
         )
     if library is None:
         raise IivError(

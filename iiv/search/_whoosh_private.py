@@ -38,8 +38,9 @@ from whoosh.writing import SegmentWriter
 
 from iiv.errors import IivError
 from iiv.search.engine import BUSY
-from iiv.search.layers import StockLayer
+from iiv.search.layers import StockLayer, page_of
 from iiv.search.merging import SMALL_SEGMENT, Recent
+from iiv.search.postings import Page, Postings, Reading, evaluate
 
 # Distributions of the `whoosh` package this module was verified with, and the releases.
 VERIFIED: dict[str, Callable[[tuple[int, ...]], bool]] = {
@@ -129,8 +130,10 @@ class FastLayer(StockLayer):
 
     name = "fast"
     parallel_build = True
+    warms = True
 
     def __init__(self) -> None:
+        self.postings = Postings(_BlockReading())
         self._toc_lock = threading.Lock()
         self._last_toc: tuple[Any, int, Any] = (None, -1, None)  # (index, generation, TOC)
 
@@ -186,10 +189,70 @@ class FastLayer(StockLayer):
         finally:
             lock.release()
 
-    def top(self, searcher: Any, parsed: Any, page: int, limit: int) -> Any:
+    def top(self, searcher: Any, parsed: Any, page: int, limit: int) -> Page:
+        found = evaluate(self.postings, searcher, parsed, page, limit)
+        if found is not None:
+            return found
         collector = _Counting(page * limit)
         searcher.search_with_collector(parsed, collector)
-        return ResultsPage(collector.results(), page, pagelen=limit)
+        return page_of(ResultsPage(collector.results(), page, pagelen=limit))
+
+    def warm(self, searcher: Any) -> None:
+        self.postings.warm(searcher)
+
+    def forget(self) -> None:
+        self.postings.forget()
+
+
+class _BlockReading(Reading):
+    """Posting lists read a block at a time, and lengths from their column: Whoosh's matcher
+    gives one posting a call, and its reader one length a call."""
+
+    def postings(self, reader: Any, field: str, term: bytes) -> tuple[array[int], array[float]]:
+        matcher = reader.postings(field, term)
+        if type(matcher) is not whoosh3.W3LeafMatcher:  # inlined, or filtered for deletions
+            return super().postings(reader, field, term)
+        ids, weights = array("I"), array("f")
+        while not matcher._atend:
+            if matcher._ids is None:
+                matcher._read_ids()
+            if matcher._weights is None:
+                matcher._read_weights()
+            ids.extend(matcher._ids)
+            weights.extend(matcher._weights)
+            matcher._next_block()
+        return ids, weights
+
+    def lengths(self, reader: Any, field: str) -> list[int]:
+        perdoc: Any = getattr(reader, "_perdoc", None)
+        if type(perdoc) is not whoosh3.W3PerDocReader:
+            return super().lengths(reader, field)
+        column = perdoc._cached_reader(whoosh3._lenfield(field), whoosh3.LENGTHS_COLUMN)
+        if column is None:
+            return [1] * reader.doc_count_all()
+        decoded = [whoosh3.byte_to_length(byte) for byte in range(256)]
+        return [decoded[byte] for byte in column]
+
+    def positions(
+        self, reader: Any, field: str, term: bytes, docs: list[int]
+    ) -> dict[int, tuple[int, ...]]:
+        matcher = reader.postings(field, term)
+        if type(matcher) is not whoosh3.W3LeafMatcher:
+            return super().positions(reader, field, term, docs)
+        decode = matcher.format.decoder("positions")
+        wanted, found = set(docs), dict[int, tuple[int, ...]]()
+        while not matcher._atend and len(found) < len(wanted):
+            if matcher._ids is None:
+                matcher._read_ids()
+            ids = matcher._ids
+            if wanted.intersection(ids):
+                if matcher._values is None:
+                    matcher._read_values()
+                for doc, value in zip(ids, matcher._values, strict=True):
+                    if doc in wanted:
+                        found[doc] = tuple(decode(value))
+            matcher._next_block()
+        return found
 
 
 # Reading segments: from the memory map, not a copy

@@ -29,7 +29,7 @@ from whoosh import index
 from iiv.errors import IivError, Stopped
 from iiv.note import Kinds, Note
 from iiv.search.layers import StockLayer
-from iiv.search.schema import SCHEMA, document, stored_body
+from iiv.search.schema import MAX_STORED_BODY, SCHEMA, document
 from iiv.vault import FileStat
 
 PROGRESS_EVERY = 500
@@ -286,9 +286,11 @@ def _write_segments(folder: str, documents: list[dict[str, Any]]) -> tuple[list[
 
 
 def _with_bodies(batch: list[dict[str, Any]]) -> Iterable[dict[str, Any]]:
-    """The documents with their bodies as text again, and the text stored for snippets."""
+    """The documents with their bodies as text again, and the part stored for snippets."""
     for made in batch:
         body = made.pop("body").decode("utf-8")
         if body:
-            made.update(body=body, _stored_body=stored_body(body))
+            made["body"] = body
+        if len(body) > MAX_STORED_BODY:
+            made["_stored_body"] = body[:MAX_STORED_BODY]
         yield made

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from iiv.errors import IivError
 
-INDEX_VERSION = 3  # of the documents and their analysis, whatever the engine
+INDEX_VERSION = 4  # of the documents and their analysis, whatever the engine
 RECORD = "iiv-index.json"
 
 

@@ -21,6 +21,8 @@ from whoosh.index import LockError
 from iiv.errors import IivError
 from iiv.search.engine import BUSY
 from iiv.search.merging import Recent
+from iiv.search.postings import Page
+from iiv.search.schema import shown
 
 log = logging.getLogger(__name__)
 BUILD_MB = 256  # posting buffer of a one-process build before it spills to disk
@@ -31,6 +33,7 @@ class StockLayer:
 
     name = "stock"
     parallel_build = False  # building in worker processes needs the fast writer
+    warms = False  # whether `warm` does anything
 
     def writer(self, ix: Any, timeout: float) -> Any:
         return ix.writer(timeout=timeout, delay=0.1)
@@ -90,9 +93,21 @@ class StockLayer:
         finally:
             let_go()
 
-    def top(self, searcher: Any, parsed: Any, page: int, limit: int) -> Any:
-        """The page of best matches, and the exact count (`.total`)."""
-        return searcher.search_page(parsed, page, pagelen=limit)
+    def top(self, searcher: Any, parsed: Any, page: int, limit: int) -> Page:
+        """The page of best matches, and the exact count."""
+        return page_of(searcher.search_page(parsed, page, pagelen=limit))
+
+    def warm(self, searcher: Any) -> None:
+        """Prepare for the first searches after a build or a merge (nothing, here)."""
+
+    def forget(self) -> None:
+        """Drop what was kept of an index that has been replaced (nothing, here)."""
+
+
+def page_of(results: Any) -> Page:
+    """Whoosh's page of results as a `Page`."""
+    hits = [(float(hit.score or 0.0), shown(hit.fields())) for hit in results]
+    return Page(int(results.total), int(results.pagenum), int(results.pagecount), hits)
 
 
 def choose(fast: bool) -> StockLayer:

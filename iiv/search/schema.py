@@ -20,7 +20,7 @@ from iiv.search.analysis import BODY, TEXT
 from iiv.search.snippets import plain
 from iiv.vault import FileStat
 
-MAX_STORED_BODY = 20_000  # characters of the body's text kept for snippets
+MAX_STORED_BODY = 20_000  # characters of the body kept for snippets
 SEARCH_FIELDS = ("title", "names", "body", "company", "role", "people", "tags")
 
 
@@ -120,7 +120,7 @@ QUERY_SCHEMA = make_schema(query_only=True)
 
 
 def document(note: Note, stat: FileStat) -> dict[str, Any]:
-    """The fields of a note; the body's text without its Markdown is what is stored."""
+    """The fields of a note; the start of the body is what is stored (see `shown`)."""
     due = sorted({task.when for task in note.tasks if task.is_open and task.when})
     people = {text for link in note.people for text in (link.target.rsplit("/", 1)[-1], link.label)}
     values: dict[str, Any] = {
@@ -141,13 +141,17 @@ def document(note: Note, stat: FileStat) -> dict[str, Any]:
         "mtime_ns": stat.mtime_ns,
     }
     made = {key: value for key, value in values.items() if value not in (None, "", [])}
-    if note.body:
-        made["_stored_body"] = stored_body(note.body)
+    if len(note.body) > MAX_STORED_BODY:
+        made["_stored_body"] = note.body[:MAX_STORED_BODY]
     return made
 
 
-def stored_body(body: str) -> str:
-    return plain(body)[:MAX_STORED_BODY]
+def shown(stored: dict[str, Any]) -> dict[str, Any]:
+    """A note's stored fields as a hit shows them: the body's text without its Markdown.
+
+    Made when a note is shown, not when it is indexed: a search shows 20 notes, a build
+    indexes them all."""
+    return {**stored, "body": plain(stored.get("body", ""))}
 
 
 def _midnight(day: date) -> datetime:

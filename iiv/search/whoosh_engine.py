@@ -141,16 +141,17 @@ class WhooshEngine:
         reader = searcher.reader()
         pruned = queries.lean(parsed, reader)
         page = min(max(1, page), last_page)
-        results = self.layer.top(searcher, pruned, page, limit)
-        total = int(results.total)
-        terms = queries.body_terms(reader, pruned) if total else frozenset()
+        found = self.layer.top(searcher, pruned, page, limit)
+        terms = queries.body_terms(reader, pruned) if found.total else frozenset()
         return SearchResult(
             query=text,
-            total=total,
-            hits=tuple(_hit(hit, terms) for hit in results),
-            page=max(1, results.pagenum),
-            pages=int(results.pagecount),
-            suggestion=suggestion(searcher, parsed, text, queries.parse) if total == 0 else None,
+            total=found.total,
+            hits=tuple(_hit(score, stored, terms) for score, stored in found.hits),
+            page=max(1, found.page),
+            pages=found.pages,
+            suggestion=(
+                suggestion(searcher, parsed, text, queries.parse) if found.total == 0 else None
+            ),
         )
 
     @contextmanager
@@ -249,7 +250,19 @@ class WhooshEngine:
             return False
         with self._writer(lambda segments: merging.untidy(segments, most)):
             pass
+        self._warm()
         return True
+
+    def _warm(self) -> None:
+        """Let the layer prepare for the next searches after a build or a merge (see
+        `Postings.warm`)."""
+        if not self.layer.warms:
+            return
+        with self._searcher() as searcher:
+            try:
+                self.layer.warm(searcher)
+            except Exception:  # only speed is lost; a damaged index shows in the next search
+                log.warning("could not prepare the index for fast searches", exc_info=True)
 
     @contextmanager
     def _writer(
@@ -366,6 +379,8 @@ class WhooshEngine:
                 folders.swap_in(fresh, self.folder, old)
                 self._ix, self.reason = index.open_dir(str(self.folder)), None
             self._recent.forget()
+            self.layer.forget()
+        self._warm()
         return count
 
 
@@ -375,14 +390,13 @@ def _close_all(searchers: Iterable[Any]) -> None:
             searcher.close()
 
 
-def _hit(hit: Any, terms: frozenset[str]) -> Hit:
-    stored = hit.fields()
+def _hit(score: float, stored: dict[str, Any], terms: frozenset[str]) -> Hit:
     body = stored.get("body", "")
     return Hit(
         path=stored["path"],
         kind=stored.get("kind", "note"),
         title=stored.get("title", ""),
-        score=float(hit.score or 0.0),
+        score=score,
         snippet=(snippet(body, terms, BODY) if terms else "") or opening(body),
     )
 

@@ -33,6 +33,12 @@ QUERIES = [
     "company:copperleaf",
     "golden",  # a word the saves add
     "teem prodcut",  # misspelled: a suggestion
+    'company:"copperleaf cloud"',
+    "team^3 product",
+    "(team OR product) quincunx",
+    "kind:person team",
+    '"team product"',
+    "people:rosa OR names:weber",
 ]
 
 
@@ -87,7 +93,7 @@ def _answers(engine: SearchEngine) -> dict[str, Any]:
             "pages": result.pages,
             "suggestion": result.suggestion,
             "hits": hits,
-            "first page": result.total and len(engine.search(text, limit=20).hits),
+            "first page": [(h.path, h.score) for h in engine.search(text, limit=20).hits],
         }
     return answers
 

@@ -15,9 +15,16 @@ from hypothesis import strategies as st
 from iiv.errors import IivError
 from iiv.search import SearchEngine, open_engine
 from iiv.search.merging import MERGE_AT, small, untidy
+from tests.search.conftest import WHOOSH_ENGINE_NAMES
 from tests.search.notes import NOTES, entries, entry, found, searched
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(params=WHOOSH_ENGINE_NAMES)
+def engine_name(request: pytest.FixtureRequest) -> str:
+    """This module's tests are the Whoosh engines' own."""
+    return str(request.param)
 
 
 def truncate_segments(folder: Path) -> None:
@@ -55,7 +62,7 @@ def test_a_damaged_index_needs_a_rebuild_which_then_works(
 
 
 def test_files_deleted_under_an_open_index_make_it_need_a_rebuild(index: SearchEngine) -> None:
-    for segment in index.folder.glob("*.seg"):
+    for segment in [*index.folder.glob("*.seg"), *index.folder.glob("*.toc")]:
         segment.unlink()
     with pytest.raises(IivError, match=r"^the search index needs rebuilding: index unreadable \("):
         index.search("ada")
