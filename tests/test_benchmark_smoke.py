@@ -68,3 +68,13 @@ def test_the_benchmark_runs_on_a_thousand_notes_and_writes_its_page(tmp_path: Pa
     if importlib.util.find_spec("tantivy"):  # both engines, side by side
         assert "| 1,000 notes | target (Whoosh) | Whoosh | target (tantivy) | tantivy |" in text
         assert "**1,000 notes, tantivy**" in text
+
+
+def test_the_report_names_the_machine_without_rg_or_git(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks.report import machine
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no rg, no git
+    text = machine()
+    assert "; rg not found; git not found" in text
