@@ -237,12 +237,11 @@ class TantivyEngine:
         gone = set(removed) - set(latest)
         if not latest and not gone:
             return
-        documents = [_document(values(note, stat)) for note, stat in latest.values()]
         with self._writer() as writer:
             for path in sorted(gone | set(latest)):
                 writer.delete_documents_by_term("path", path)
-            for document in documents:
-                writer.add_document(document)
+            for note, stat in latest.values():  # each freed once added: a checkout brings
+                writer.add_document(_document(values(note, stat)))  # thousands at once
 
     def remove_prefix(self, prefix: str) -> int:
         """Delete every note under the folder `prefix` (removed or renamed); returns how many."""
