@@ -35,6 +35,7 @@ Docs = dict[int, float]  # document → score, in one segment
 STORED_PER_SEGMENT = 2_000  # stored fields kept for each segment (the hits shown)
 POSTINGS_PER_SEGMENT = 4_000_000  # postings kept for each segment (about 40 MB at most)
 POSITIONS_PER_SEGMENT = 200_000  # documents' positions kept for each segment
+PHRASES_PER_SEGMENT = 256  # phrases whose matching documents are kept for each segment
 WARM_TERMS = 32  # the most common terms of each field decoded after a build or a merge
 WARM_FIELDS = ("body", "title")
 
@@ -60,6 +61,7 @@ class _Segment:
         self.lengths: dict[str, list[int]] = {}
         self.scores: dict[tuple[str, bytes], tuple[tuple[float, float], list[float]]] = {}
         self.stored: dict[int, dict[str, Any]] = {}
+        self.phrases: dict[tuple[str, tuple[bytes, ...]], frozenset[int]] = {}
         self.deleted: tuple[int, frozenset[int]] = (-1, frozenset())
         self.decoded = 0  # postings kept
         self.positioned = 0  # documents whose positions are kept
@@ -312,18 +314,32 @@ def _lengths(cache: _Segment, reader: Any, field: str) -> list[int]:
 
 def _phrase(leaf: _Leaf, node: query.Phrase) -> Docs:
     """Documents holding the words next to each other, in order; scored as the sum of the
-    words' scores, as Whoosh scores a phrase."""
+    words' scores, as Whoosh scores a phrase. Which documents hold the phrase is kept with
+    the segment (it never changes); only the scores are summed again."""
     field = node.fieldname
     to_bytes = leaf.stats.searcher.schema[field].to_bytes
-    terms = [to_bytes(word) for word in node.words]
+    terms = tuple(to_bytes(word) for word in node.words)
     parts = [_term(leaf, field, word) for word in node.words]
-    candidates = sorted(parts, key=len)[0].keys() if parts else set()
+    phrases = leaf.cache.phrases
+    matching = phrases.get((field, terms))
+    if matching is None:
+        matching = frozenset(_matching(leaf, field, terms, parts))
+        if len(phrases) >= PHRASES_PER_SEGMENT:
+            phrases.clear()
+        phrases[field, terms] = matching
+    return {doc: sum(part[doc] for part in parts) for doc in matching}
+
+
+def _matching(leaf: _Leaf, field: str, terms: tuple[bytes, ...], parts: list[Docs]) -> set[int]:
+    """The documents holding every word, and in them the words in order, side by side."""
+    smallest = sorted(parts, key=len)[:1]
+    candidates: set[int] = set(smallest[0]) if smallest else set()
     for part in parts:
-        candidates = candidates & part.keys()
+        candidates &= part.keys()
     if len(terms) > 1 and candidates:
         positions = [_positions(leaf, field, term, candidates) for term in terms]
         candidates = {doc for doc in candidates if _in_order([p[doc] for p in positions])}
-    return {doc: sum(part[doc] for part in parts) for doc in candidates}
+    return candidates
 
 
 def _in_order(positions: list[tuple[int, ...]]) -> bool:
