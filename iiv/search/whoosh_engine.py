@@ -28,6 +28,7 @@ from whoosh import index, query
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, LockError
 
+from iiv.cache import private
 from iiv.errors import IivError, Stopped
 from iiv.note import DEFAULT_KINDS, Kinds, Note
 from iiv.search import build, folders, merging, queries
@@ -287,6 +288,7 @@ class WhooshEngine:
                 with suppress(Exception):  # releases the write lock if commit did not
                     writer.cancel()
                 raise
+            private(self.folder, depth=1)  # the commit's new files: the owner's only
 
     def rebuild(
         self,
@@ -375,6 +377,7 @@ class WhooshEngine:
                 shutil.rmtree(fresh, ignore_errors=True)
                 raise
             let_go()
+            private(fresh, depth=1)
             with self._swap:
                 folders.swap_in(fresh, self.folder, old)
                 self._ix, self.reason = index.open_dir(str(self.folder)), None
