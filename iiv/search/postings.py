@@ -21,6 +21,7 @@ from __future__ import annotations
 import heapq
 import math
 import threading
+import time
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ class Page:
     page: int
     pages: int
     hits: list[tuple[float, dict[str, Any]]]
+    cut_short: bool = False  # the search took too long: what was found by then
 
 
 class _Segment:
@@ -136,15 +138,18 @@ class Postings:
 
 
 def evaluate(
-    postings: Postings, searcher: Any, parsed: query.Query, page: int, limit: int
+    postings: Postings, searcher: Any, parsed: query.Query, page: int, limit: int, deadline: float
 ) -> Page | None:
     """The page of `parsed`'s best matches, as Whoosh's collector would find them (best
-    first, equal scores in document order), or None for a query this does not evaluate."""
+    first, equal scores in document order), or None for a query this does not evaluate.
+
+    Past `deadline` (a `time.monotonic()` value), no more terms are read: the page holds what
+    was found by then (never a note that does not match) and says it was cut short."""
     if not _supported(parsed, searcher.schema) or not isinstance(searcher.weighting, BM25F):
         return None
     leaves = _leaves(searcher)
     caches = postings.segments(reader for reader, _ in leaves)
-    stats = _Stats(searcher)
+    stats = _Stats(searcher, deadline)
     found: list[tuple[float, int]] = []
     where: list[tuple[int, Any, _Segment]] = []
     total = 0
@@ -159,7 +164,8 @@ def evaluate(
     pages = math.ceil(total / limit)
     page = min(pages, page)
     best = heapq.nlargest(page * limit, found)[max(0, (page - 1) * limit) :]
-    return Page(total, page, pages, [(score, _stored(where, -negated)) for score, negated in best])
+    hits = [(score, _stored(where, -negated)) for score, negated in best]
+    return Page(total, page, pages, hits, stats.late)
 
 
 def _leaves(searcher: Any) -> list[tuple[Any, int]]:
@@ -190,9 +196,16 @@ def _supported(node: query.Query, schema: Any) -> bool:
 class _Stats:
     """The statistics scores come from, of the whole index (Whoosh's parent searcher)."""
 
-    def __init__(self, searcher: Any) -> None:
+    def __init__(self, searcher: Any, deadline: float) -> None:
         self.searcher = searcher
         self.weighting = searcher.weighting
+        self.deadline = deadline
+        self.late = False  # the deadline passed: terms were left unread
+
+    def in_time(self) -> bool:
+        if not self.late and time.monotonic() > self.deadline:
+            self.late = True
+        return not self.late
 
     def idf(self, field: str, term: bytes) -> float:
         return float(self.searcher.idf(field, term))
@@ -254,11 +267,16 @@ def _intersection(node: query.Query, leaf: _Leaf) -> Docs:
     for child in negative:
         if docs:
             excluded = _docs(child, leaf)
+            if leaf.stats.late:  # what to leave out is not all known: nothing is sure
+                return {}
             docs = {doc: score + 1.0 for doc, score in docs.items() if doc not in excluded}
     return docs
 
 
 def _term(leaf: _Leaf, field: str, text: str) -> Docs:
+    """The term's documents and scores; none once the deadline passed."""
+    if not leaf.stats.in_time():
+        return {}
     term = leaf.stats.searcher.schema[field].to_bytes(text)
     ids, scores = _scored(leaf, field, term)
     return dict(zip(ids, scores, strict=True))

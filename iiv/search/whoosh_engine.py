@@ -19,6 +19,7 @@ import math
 import re
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -44,6 +45,7 @@ from iiv.vault import FileStat
 log = logging.getLogger(__name__)
 FORMAT = "whoosh"  # what `iiv-index.json` records: both layers write Whoosh's own format
 OWN_FILES = re.compile(r"_?MAIN_.*|.*\.tmp")  # Whoosh's files in a folder
+TIME_BUDGET = 1.0  # seconds one search may take; then it shows what it found by then
 IDLE_SEARCHERS = 8  # searchers kept open for the next searches: one per server thread
 OPEN_ATTEMPTS = 5  # reads of an index that another process keeps committing to
 
@@ -68,6 +70,7 @@ class WhooshEngine:
         self.reason = reason
         self.layer = layer
         self.lock_timeout = lock_timeout
+        self.time_budget = TIME_BUDGET
         self._ix = ix
         self._swap = threading.Lock()  # guards self._ix (replaced by rebuild and errors) and:
         self._idle: list[tuple[Any, Any]] = []  # (whoosh index, searcher) not in use
@@ -127,32 +130,46 @@ class WhooshEngine:
             return f"{reader.generation()}:{','.join(leaves)}"
 
     def search(self, query: str, limit: int = 20, page: int = 1) -> SearchResult:
-        """One page of the notes matching `query`, best first; never raises for bad syntax."""
+        """One page of the notes matching `query`, best first; never raises for bad syntax.
+
+        The work is bounded (any web page can make a browser search): wildcards as
+        `queries.bounded` says, and the time, `time_budget` seconds, after which the page
+        holds what was found by then; `notice` says what was left out."""
+        deadline = time.monotonic() + self.time_budget
         parsed = queries.parse(query)
         with self._searcher() as searcher:
             try:
-                return self._page(searcher, parsed, query, max(1, limit), page)
+                return self._page(searcher, parsed, query, (max(1, limit), page), deadline)
             except Exception:  # a query whoosh chokes on (not damage): search its words instead
-                return self._page(searcher, queries.words_only(query), query, max(1, limit), page)
+                words = queries.words_only(query)
+                return self._page(searcher, words, query, (max(1, limit), page), deadline)
 
     def _page(
-        self, searcher: Any, parsed: query.Query, text: str, limit: int, page: int
+        self,
+        searcher: Any,
+        parsed: query.Query,
+        text: str,
+        asked: tuple[int, int],
+        deadline: float,
     ) -> SearchResult:
-        last_page = max(1, math.ceil(searcher.doc_count() / limit))
+        limit, page = asked
+        page = min(max(1, page), max(1, math.ceil(searcher.doc_count() / limit)))
         reader = searcher.reader()
-        pruned = queries.lean(parsed, reader)
-        page = min(max(1, page), last_page)
-        found = self.layer.top(searcher, pruned, page, limit)
+        within, notices = queries.bounded(parsed, reader, deadline)
+        pruned = queries.lean(within, reader)
+        found = self.layer.top(searcher, pruned, page, limit, deadline)
+        if found.cut_short:
+            notices.append(queries.TOO_LONG)
         terms = queries.body_terms(reader, pruned) if found.total else frozenset()
+        asking = found.total == 0 and time.monotonic() < deadline
         return SearchResult(
             query=text,
             total=found.total,
             hits=tuple(_hit(score, stored, terms) for score, stored in found.hits),
             page=max(1, found.page),
             pages=found.pages,
-            suggestion=(
-                suggestion(searcher, parsed, text, queries.parse) if found.total == 0 else None
-            ),
+            suggestion=suggestion(searcher, parsed, text, queries.parse) if asking else None,
+            notice=_sentence(notices),
         )
 
     @contextmanager
@@ -391,6 +408,12 @@ def _close_all(searchers: Iterable[Any]) -> None:
     for searcher in searchers:
         with suppress(Exception):  # a searcher of a deleted or damaged index
             searcher.close()
+
+
+def _sentence(notices: list[str]) -> str | None:
+    """The notices as one sentence: "The search took too long: …; only the first …"."""
+    unique = list(dict.fromkeys(notices))
+    return (unique[0][:1].upper() + "; ".join(unique)[1:] + ".") if unique else None
 
 
 def _hit(score: float, stored: dict[str, Any], terms: frozenset[str]) -> Hit:
