@@ -15,7 +15,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -23,11 +23,18 @@ from typing import Any
 from iiv.cache import index_folder as index_folder  # where it was first defined
 from iiv.cache import private
 from iiv.catalog import Catalog
-from iiv.config import Config, load_config
+from iiv.config import Config, engine_problem, load_config
 from iiv.followups import FollowUp
 from iiv.note import Note
 from iiv.problem import Problem
-from iiv.search import DEFAULT_ENGINE, INDEX_VERSION, SearchResult, open_engine
+from iiv.search import (
+    DEFAULT_ENGINE,
+    INDEX_VERSION,
+    EngineUnavailable,
+    SearchEngine,
+    SearchResult,
+    open_engine,
+)
 from iiv.snapshot import Vault
 from iiv.store import NoteStore, collector_paused
 from iiv.vault import (
@@ -110,7 +117,6 @@ class Library:
         problems: list[Problem],
         folder: Path,
         lock: WriterLock | None = None,
-        engine: str = DEFAULT_ENGINE,
     ) -> None:
         self.root, self.config, self.folder = root, config, folder
         self._writer_lock = lock  # held until `close`
@@ -118,7 +124,7 @@ class Library:
         self._walk_problems: list[Problem] = []
         self.catalog = Catalog(folder / "catalog.sqlite")
         self.store = NoteStore(root, config, self.catalog, tuple(problems))
-        self.index = open_engine(folder, engine)
+        self.index = _open_index(folder, config.search_engine)
         private(folder)  # the catalog and the index just made: the owner's only
         self._write = threading.Lock()
         self.last_sync: datetime | None = None
@@ -133,11 +139,18 @@ class Library:
         self._reread = self.catalog.setting("reading") not in (None, self._reading)
 
     @classmethod
-    def open(cls, vault_path: str | Path, index_dir: str | Path | None = None) -> Library:
-        """The library of a vault, to read, or to write in this process alone."""
+    def open(
+        cls,
+        vault_path: str | Path,
+        index_dir: str | Path | None = None,
+        engine: str | None = None,
+    ) -> Library:
+        """The library of a vault, to read, or to write in this process alone; `engine` (the
+        `--engine` option, or `IIV_ENGINE`) overrides the vault's `search_engine`."""
         root = vault_root(vault_path)
         config, problems = load_config(root)
-        return cls(root, config, problems, index_folder(root, index_dir), None, _engine())
+        config = _with_engine(config, engine)
+        return cls(root, config, problems, index_folder(root, index_dir), None)
 
     @classmethod
     def open_for_writing(
@@ -146,6 +159,7 @@ class Library:
         index_dir: str | Path | None = None,
         wait: float = 0.0,
         waiting: Callable[[], None] | None = None,
+        engine: str | None = None,
     ) -> Library | None:
         """The library with its index's writer lock held until `close`, or None when another
         iiv holds the lock for longer than `wait` seconds (`waiting` is called if it must wait).
@@ -165,7 +179,7 @@ class Library:
                 return None
         try:
             config, problems = load_config(root)
-            return cls(root, config, problems, folder, lock, _engine())
+            return cls(root, _with_engine(config, engine), problems, folder, lock)
         except BaseException:
             lock.release()
             raise
@@ -433,7 +447,24 @@ def _stat(path: Path, rel: str) -> FileStat | None:
     return FileStat(rel, info.st_size, info.st_mtime_ns)
 
 
-def _engine() -> str:
-    """The search engine to use: `$IIV_SEARCH_ENGINE`, else the default (see
-    `iiv.search.ENGINES`; an unknown name is refused when the index is opened)."""
-    return os.environ.get("IIV_SEARCH_ENGINE") or DEFAULT_ENGINE
+def _with_engine(config: Config, engine: str | None) -> Config:
+    """The settings with the engine asked for by the command (`--engine`, `IIV_ENGINE`), if
+    it can be used here; else the vault's `search_engine` (a problem of iiv.yaml when it
+    cannot be used either, see `iiv.config`), and a warning."""
+    if engine is None or engine == config.search_engine:
+        return config
+    problem = engine_problem(engine)
+    if problem:
+        log.warning("--engine %s: %s; searching with %s", engine, problem, config.search_engine)
+        return config
+    return replace(config, search_engine=engine)
+
+
+def _open_index(folder: Path, engine: str) -> SearchEngine:
+    """The index of the engine `engine`, or of Whoosh if that engine's library is installed
+    but cannot be imported."""
+    try:
+        return open_engine(folder, engine)
+    except EngineUnavailable as error:
+        log.warning("%s; searching with %s", error, DEFAULT_ENGINE)
+        return open_engine(folder, DEFAULT_ENGINE)

@@ -36,6 +36,7 @@ class ServeOptions:
     token: str | None = None
     reconcile_every: float = 60.0
     sync_every: float | None = None  # seconds between syncs with git (--sync); None: on request
+    engine: str | None = None  # the search engine asked for (--engine); else iiv.yaml's
 
 
 def _placeholder(environ: dict[str, Any], start_response: Any) -> list[bytes]:
@@ -55,7 +56,11 @@ class Server:
         # An `iiv index`, or the quick sync of an `iiv search`, lets go of the index's writer
         # lock when done: wait for them a while rather than refuse to start.
         library = Library.open_for_writing(
-            options.vault, options.index_dir, wait=LOCK_WAIT, waiting=_say_waiting
+            options.vault,
+            options.index_dir,
+            wait=LOCK_WAIT,
+            waiting=_say_waiting,
+            engine=options.engine,
         )
         if library is None:
             raise IivError(

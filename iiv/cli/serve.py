@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from iiv.cli.base import index_dir_option, log_to_stderr, vault_option
+from iiv.cli.base import engine_option, index_dir_option, log_to_stderr, vault_option
 
 
 @click.command()
@@ -33,6 +33,7 @@ from iiv.cli.base import index_dir_option, log_to_stderr, vault_option
     help="Sync the vault with git (iiv sync) at most this often, like 10m, once it has been "
     "quiet a moment, and when iiv stops.",
 )
+@engine_option
 @index_dir_option
 @vault_option
 def serve(
@@ -41,6 +42,7 @@ def serve(
     no_watch: bool,
     allow_remote: bool,
     sync_every: str | None,
+    engine: str | None,
     index_dir: Path | None,
     vault_path: Path,
 ) -> None:
@@ -51,6 +53,7 @@ def serve(
       iiv serve --vault ~/interviews
       iiv serve --vault vault-example --port 8800
       iiv serve --vault ~/interviews --sync 10m
+      iiv serve --vault ~/interviews --engine tantivy
     """
     from iiv.autosync import parse_every
     from iiv.server import ServeOptions, Server
@@ -70,6 +73,7 @@ def serve(
         allow_remote=allow_remote,
         token=token,
         sync_every=parse_every(sync_every) if sync_every else None,
+        engine=engine,
     )
     # The notes loaded at start hold no cycles: the cyclic garbage collector would scan all of
     # them once they are in, and again at each full collection (0.2 to 0.5 s at 10,000 notes).

@@ -9,7 +9,9 @@ Modules by job: `analysis` (words → terms, any engine), `snippets` (what a hit
 `results`, `engine` (the protocol, the engines), `folders` (an engine's folder on disk); for
 the Whoosh engine, `schema`, `queries`, `suggestions`, `build` (the parallel build), `merging`
 (the merge policy), `layers` and `_whoosh_private` (stock and fast ways to write and read) and
-`whoosh_engine`.
+`whoosh_engine`; for the tantivy engine (the `fast` extra), `tantivy_fields` (the same terms as
+Whoosh's), `tantivy_queries` (the same query, run by tantivy), `tantivy_build` (the parallel
+build) and `tantivy_engine`. Only the `tantivy_` modules import tantivy.
 """
 
 from iiv.search.engine import (
@@ -17,6 +19,7 @@ from iiv.search.engine import (
     DEFAULT_ENGINE,
     ENGINES,
     LOCK_TIMEOUT,
+    EngineUnavailable,
     SearchEngine,
     engine_folder,
     open_engine,
@@ -30,6 +33,7 @@ __all__ = [
     "ENGINES",
     "INDEX_VERSION",
     "LOCK_TIMEOUT",
+    "EngineUnavailable",
     "Hit",
     "SearchEngine",
     "SearchResult",

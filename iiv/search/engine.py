@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from iiv.errors import BadArgument
+from iiv.errors import BadArgument, IivError
 from iiv.note import DEFAULT_KINDS, Kinds, Note
 from iiv.search.results import SearchResult
 from iiv.vault import FileStat
@@ -130,6 +130,12 @@ ENGINES = {
         "open_stock",
         "Whoosh's own writer and reader only: slower, the same index and results",
     ),
+    "tantivy": EngineSpec(
+        "tantivy",
+        "iiv.search.tantivy_engine",
+        "open_tantivy",
+        "tantivy (Rust): for very large vaults; needs the tantivy package (iiv[fast])",
+    ),
 }
 
 
@@ -138,13 +144,21 @@ def engine_folder(index_folder: Path, name: str = DEFAULT_ENGINE) -> Path:
     return Path(index_folder) / _spec(name).folder
 
 
+class EngineUnavailable(IivError):
+    """The engine's library cannot be imported here (not installed, or broken)."""
+
+
 def open_engine(
     index_folder: Path, name: str = DEFAULT_ENGINE, *, lock_timeout: float = LOCK_TIMEOUT
 ) -> SearchEngine:
     """The engine `name` over its folder inside `index_folder`; never raises for a bad index
-    (see `SearchEngine`), only for an unknown name."""
+    (see `SearchEngine`), only for an unknown name or an engine that cannot be imported."""
     spec = _spec(name)
-    opener = getattr(importlib.import_module(spec.module), spec.opener)
+    try:
+        module = importlib.import_module(spec.module)
+    except ImportError as error:
+        raise EngineUnavailable(f"the search engine {name} cannot be used here: {error}") from None
+    opener = getattr(module, spec.opener)
     engine: SearchEngine = opener(engine_folder(index_folder, name), lock_timeout)
     return engine
 

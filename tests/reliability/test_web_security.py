@@ -8,6 +8,7 @@ on 127.0.0.1, spoken to over raw sockets, checks that waitress passes nothing mo
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import socket
@@ -83,6 +84,7 @@ FORMS = {
         "Save the debrief of 2026-11-28 Lucía Fernández",
     ),
     "sync.sync_now": ("/sync", "Sync now"),
+    "people.add_person": ("/people", "Add the person"),
     "resolve.resolve": (
         "/resolve/people/Amara%20Okafor.sync-conflict-20261201-101500-phone.md",
         "Keep this version of people/Amara Okafor.md",
@@ -261,7 +263,12 @@ def genuine(client: FlaskClient, endpoint: str) -> Request:
         data = {**form.fields, "date": "2026-12-20", "status": "scheduled"}
         return Request(form.action, data)
     action, data = form_with_button(html, label)
+    if endpoint == "people.add_person":
+        data["name"] = f"Ada Lovelace {next(_NUMBERS)}"
     return Request(action, data)
+
+
+_NUMBERS = itertools.count(1)  # a new name for each person a genuine request adds
 
 
 def _undo_of_a_new_interview(client: FlaskClient) -> Request:
@@ -337,6 +344,22 @@ HOSTILE_VALUES = (
     ]
     + [("actions.step", "date", value) for value in ("2026-02-30", "x" * 5000)]
     + [("actions.undo_change", "id", value) for value in ("0", "x", "9" * 5000, "99999", None)]
+    + [
+        ("people.add_person", field, value)
+        for field, value in (
+            ("name", ""),
+            ("name", None),
+            ("name", "   "),
+            ("name", "Chiara Bianchi"),
+            ("name", "/../.."),
+            ("linkedin", "javascript:alert(1)"),
+            ("email", "not an address"),
+            ("introduced_by", "Nobody Whatsoever"),
+            ("keep_in_touch", "often"),
+            ("keep_in_touch", "9" * 5000),
+        )
+    ]
+    + [("actions.step", "time", value) for value in ("25:00", "x" * 5000)]
     + [
         ("debrief.save", field, value)
         for field, value in (
@@ -420,6 +443,7 @@ def test_the_genuine_requests_are_accepted(tmp_path: Path) -> None:
             "actions.step",
             "actions.create_interview",
             "actions.undo_change",
+            "people.add_person",
             "actions.complete",
         ):  # the snooze button goes once the task is done
             request = genuine(client, endpoint)

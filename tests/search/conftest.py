@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,8 +12,16 @@ from iiv.search import SearchEngine, open_engine
 from tests.search.notes import NOTES, entries
 
 # Every engine the suite runs against. "whoosh-stock" is Whoosh without iiv's fast paths:
-# what an unverified Whoosh release gets.
-ENGINE_NAMES = ["whoosh", "whoosh-stock"]
+# what an unverified Whoosh release gets. tantivy comes with the `fast` extra, which the
+# `test` extra installs wherever tantivy has wheels.
+WHOOSH_ENGINE_NAMES = ["whoosh", "whoosh-stock"]
+TANTIVY = pytest.param(
+    "tantivy",
+    marks=pytest.mark.skipif(
+        importlib.util.find_spec("tantivy") is None, reason="tantivy is not installed"
+    ),
+)
+ENGINE_NAMES = [*WHOOSH_ENGINE_NAMES, TANTIVY]
 
 
 @pytest.fixture(params=ENGINE_NAMES)

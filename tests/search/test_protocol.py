@@ -11,7 +11,7 @@ import pytest
 
 from iiv.errors import BadArgument, IivError
 from iiv.note import Note
-from iiv.search import INDEX_VERSION, SearchEngine, SearchResult, open_engine
+from iiv.search import ENGINES, INDEX_VERSION, SearchEngine, SearchResult, open_engine
 from iiv.vault import FileStat
 from tests.search.notes import NOTES, entries, entry, found, searched
 
@@ -32,7 +32,7 @@ def test_an_unknown_engine_is_one_clear_line(tmp_path: Path) -> None:
     with pytest.raises(BadArgument) as raised:
         open_engine(tmp_path / "index", "lucene")
     assert str(raised.value) == (
-        "unknown search engine 'lucene'; choose one of: whoosh, whoosh-stock"
+        "unknown search engine 'lucene'; choose one of: whoosh, whoosh-stock, tantivy"
     )
 
 
@@ -48,7 +48,7 @@ def test_rebuild_swaps_in_a_fresh_index_and_leaves_no_other_folders(
     assert (index.needs_rebuild, index.count(), found(index, "alpha")) == (False, 1, {"a.md"})
     assert sorted(path.name for path in beside.iterdir()) == [index.folder.name]
     record = json.loads((index.folder / "iiv-index.json").read_text(encoding="utf-8"))
-    assert record == {"version": INDEX_VERSION, "engine": "whoosh"}
+    assert record == {"version": INDEX_VERSION, "engine": ENGINES[engine_name].folder}
     assert open_engine(tmp_path / "index", engine_name).count() == 1
 
 
@@ -116,7 +116,7 @@ def old_version(folder: Path) -> None:
 
 
 def other_engine(folder: Path) -> None:
-    record = {"version": INDEX_VERSION, "engine": "tantivy"}
+    record = {"version": INDEX_VERSION, "engine": "lucene"}
     (folder / "iiv-index.json").write_text(json.dumps(record), encoding="utf-8")
 
 
@@ -125,7 +125,7 @@ def other_engine(folder: Path) -> None:
     [
         (garble_record, "index unreadable (iiv-index.json is damaged: JSONDecodeError: "),
         (old_version, f"index format changed (version 0 → {INDEX_VERSION})"),
-        (other_engine, "index written by another engine (tantivy, not whoosh)"),
+        (other_engine, "index written by another engine (lucene, not {format})"),
     ],
 )
 def test_an_index_of_another_format_or_engine_is_rebuilt(
@@ -139,7 +139,8 @@ def test_an_index_of_another_format_or_engine_is_rebuilt(
     damage(index.folder)
     damaged = open_engine(tmp_path / "index", engine_name)
     assert damaged.needs_rebuild
-    assert damaged.reason is not None and damaged.reason.startswith(reason)
+    written = ENGINES[engine_name].folder  # what the engine writes in its record
+    assert damaged.reason is not None and damaged.reason.startswith(reason.format(format=written))
     assert damaged.rebuild(entries(NOTES)) == len(NOTES)
     assert not damaged.needs_rebuild
     assert found(damaged, "babbage") == {"notes/Reading list.md"}

@@ -15,9 +15,16 @@ from hypothesis import strategies as st
 from iiv.errors import IivError
 from iiv.search import SearchEngine, open_engine
 from iiv.search.merging import MERGE_AT, small, untidy
+from tests.search.conftest import WHOOSH_ENGINE_NAMES
 from tests.search.notes import NOTES, entries, entry, found, searched
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(params=WHOOSH_ENGINE_NAMES)
+def engine_name(request: pytest.FixtureRequest) -> str:
+    """This module's tests are the Whoosh engines' own."""
+    return str(request.param)
 
 
 def truncate_segments(folder: Path) -> None:

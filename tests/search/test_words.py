@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from iiv.cli import cli
-from iiv.search import SearchEngine, open_engine
+from iiv.search import ENGINES, SearchEngine, open_engine
 from iiv.search.analysis import BODY
 from iiv.search.snippets import plain
 from tests.helpers import make_vault
@@ -198,9 +198,11 @@ def test_any_word_of_letters_or_digits_in_any_wrapping_is_found(
 # The same cases through the command line, the JSON API and the dashboard
 
 
-@pytest.fixture
-def vault(tmp_path: Path) -> Path:
-    return make_vault(tmp_path, {NOTE: TEXT, OTHER: OTHER_TEXT})
+@pytest.fixture(params=ENGINE_NAMES)
+def vault(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """The notes, in a vault that searches with each engine (`search_engine` in iiv.yaml)."""
+    settings = f"search_engine: {request.param}\n"
+    return make_vault(tmp_path, {NOTE: TEXT, OTHER: OTHER_TEXT, "iiv.yaml": settings})
 
 
 @pytest.mark.parametrize("word", WORDS)
@@ -209,6 +211,8 @@ def test_iiv_search_finds_every_word(vault: Path, word: str) -> None:
     result = CliRunner().invoke(cli, ["search", word, "--json", "--vault", str(vault)], env=env)
     assert result.exit_code == 0
     assert [hit["path"] for hit in json.loads(result.output)["results"]] == [NOTE]
+    engine = (vault / "iiv.yaml").read_text(encoding="utf-8").split(": ")[1].strip()
+    assert (vault.parent / "cli-index" / ENGINES[engine].folder).is_dir()
 
 
 @pytest.mark.parametrize("word", WORDS)
