@@ -44,3 +44,9 @@ class SearchResult:
                 for h in self.hits
             ],
         }
+
+
+def notice_of(notices: list[str]) -> str | None:
+    """What a search left out, as one sentence: "The search took too long: …; only the …"."""
+    unique = list(dict.fromkeys(notices))
+    return (unique[0][:1].upper() + "; ".join(unique)[1:] + ".") if unique else None

@@ -21,7 +21,7 @@ from whoosh.util.times import datetime_to_long
 
 from iiv.note import Note
 from iiv.search.analysis import BODY, CJK_RE, TEXT, Analysis, word_re
-from iiv.search.schema import SCHEMA, document
+from iiv.search.schema import MAX_STORED_BODY, SCHEMA, document
 from iiv.vault import FileStat
 
 # Fields split into iiv's terms (the `terms` tokenizer splits them again on spaces), and boosts
@@ -59,7 +59,7 @@ def values(note: Note, stat: FileStat) -> Values:
     found[HAS] = sorted(set(found) - {"size", "mtime_ns"})
     found["shown_kind"] = [made.get("kind", "note").encode("utf-8")]
     found["shown_title"] = [made.get("title", "").encode("utf-8")]
-    found["shown_text"] = [made.get("_stored_body", "").encode("utf-8")]
+    found["shown_text"] = [note.body[:MAX_STORED_BODY].encode("utf-8")]
     return found
 
 

@@ -36,7 +36,7 @@ from iiv.search import build, folders, merging, queries
 from iiv.search.analysis import BODY
 from iiv.search.engine import BUSY, LOCK_TIMEOUT
 from iiv.search.layers import StockLayer, choose
-from iiv.search.results import Hit, SearchResult
+from iiv.search.results import Hit, SearchResult, notice_of
 from iiv.search.schema import document
 from iiv.search.snippets import opening, snippet
 from iiv.search.suggestions import suggestion
@@ -45,7 +45,6 @@ from iiv.vault import FileStat
 log = logging.getLogger(__name__)
 FORMAT = "whoosh"  # what `iiv-index.json` records: both layers write Whoosh's own format
 OWN_FILES = re.compile(r"_?MAIN_.*|.*\.tmp")  # Whoosh's files in a folder
-TIME_BUDGET = 1.0  # seconds one search may take; then it shows what it found by then
 IDLE_SEARCHERS = 8  # searchers kept open for the next searches: one per server thread
 OPEN_ATTEMPTS = 5  # reads of an index that another process keeps committing to
 
@@ -70,7 +69,7 @@ class WhooshEngine:
         self.reason = reason
         self.layer = layer
         self.lock_timeout = lock_timeout
-        self.time_budget = TIME_BUDGET
+        self.time_budget = queries.TIME_BUDGET
         self._ix = ix
         self._swap = threading.Lock()  # guards self._ix (replaced by rebuild and errors) and:
         self._idle: list[tuple[Any, Any]] = []  # (whoosh index, searcher) not in use
@@ -155,7 +154,7 @@ class WhooshEngine:
         limit, page = asked
         page = min(max(1, page), max(1, math.ceil(searcher.doc_count() / limit)))
         reader = searcher.reader()
-        within, notices = queries.bounded(parsed, reader, deadline)
+        within, notices = queries.bounded(parsed, queries.whoosh_words(reader), deadline)
         pruned = queries.lean(within, reader)
         found = self.layer.top(searcher, pruned, page, limit, deadline)
         if found.cut_short:
@@ -169,7 +168,7 @@ class WhooshEngine:
             page=max(1, found.page),
             pages=found.pages,
             suggestion=suggestion(searcher, parsed, text, queries.parse) if asking else None,
-            notice=_sentence(notices),
+            notice=notice_of(notices),
         )
 
     @contextmanager
@@ -408,12 +407,6 @@ def _close_all(searchers: Iterable[Any]) -> None:
     for searcher in searchers:
         with suppress(Exception):  # a searcher of a deleted or damaged index
             searcher.close()
-
-
-def _sentence(notices: list[str]) -> str | None:
-    """The notices as one sentence: "The search took too long: …; only the first …"."""
-    unique = list(dict.fromkeys(notices))
-    return (unique[0][:1].upper() + "; ".join(unique)[1:] + ".") if unique else None
 
 
 def _hit(score: float, stored: dict[str, Any], terms: frozenset[str]) -> Hit:
