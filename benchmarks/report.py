@@ -10,6 +10,7 @@ import json
 import math
 import os
 import platform
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -222,11 +223,13 @@ def search_table(result: SizeResult) -> str:
     ]
     for label, q in result.search.items():
         stock = result.search_stock.get(label, {}).get("ms", [])
+        ratio, rg = _ratio(q), median(q["rg_ms"])
+        rg_cell = "— (rg not found)" if math.isnan(rg) else f"{rg:.1f} ms ({q['rg_files']:,})"
         lines.append(
             f"| {label}: `{q['query']}` | {q['total']:,} | {median(q['ms']):.1f} ms | "
             f"{percentile(q['ms'], 95):.1f} ms | {median(stock):.1f} ms | "
-            f"{percentile(stock, 95):.1f} ms | {median(q['rg_ms']):.1f} ms ({q['rg_files']:,}) | "
-            f"{_ratio(q):.2f} |"
+            f"{percentile(stock, 95):.1f} ms | {rg_cell} | "
+            f"{'—' if math.isnan(ratio) else f'{ratio:.2f}'} |"
         )
     after = result.search_after_change_ms
     lines += [
@@ -279,12 +282,12 @@ def machine() -> str:
         [_whoosh()]
         + [f"{name} {_version(name)}" for name in ("watchdog", "Flask", "waitress", "PyYAML")]
     )
-    rg = subprocess.run(["rg", "--version"], capture_output=True, text=True, check=False)
+    rg = _first_line(["rg", "--version"]) or "rg not found"
     return "\n".join(
         [
             f"- machine: {cpu}, {os.cpu_count()} cores, {memory:.0f} GB RAM; {platform.platform()}",
             f"- Python {platform.python_version()} ({sys.implementation.name}); {versions}; "
-            f"{rg.stdout.splitlines()[0] if rg.stdout else 'rg not found'}; git {_git_describe()}",
+            f"{rg}; {_git_describe()}",
         ]
     )
 
@@ -325,13 +328,20 @@ def _version(name: str) -> str:
 
 
 def _git_describe() -> str:
-    done = subprocess.run(
-        ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return f"commit {done.stdout.strip()}" if done.returncode == 0 else "(not a git checkout)"
+    if shutil.which("git") is None:
+        return "git not found"
+    commit = _first_line(["git", "-C", str(ROOT), "describe", "--always", "--dirty"])
+    return f"git commit {commit}" if commit else "git (not a git checkout)"
+
+
+def _first_line(command: list[str]) -> str | None:
+    """The first line a tool prints, or None when it is not installed or fails: the report
+    is written on machines without rg or git too."""
+    if shutil.which(command[0]) is None:
+        return None
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    lines = done.stdout.splitlines()
+    return lines[0].strip() if done.returncode == 0 and lines else None
 
 
 def generated(results: list[SizeResult], command: str, load: tuple[float, float]) -> str:

@@ -82,7 +82,7 @@ def measure(notes: int, options: Options, progress: Progress) -> SizeResult:
     root, manifest = generate.cached(options.workdir, notes, options.seed)
     changes = _prepare_git(root, manifest, options.burst)
     result = SizeResult(notes, dict(manifest.__dict__), _expected_due(root, manifest))
-    result.burst = len(changes)
+    result.burst = len(changes) or options.burst  # the checkout planned, when git is missing
     scratch = options.workdir / f"run-{notes}"
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
@@ -95,7 +95,10 @@ def measure(notes: int, options: Options, progress: Progress) -> SizeResult:
         result.due_ms = _timed_gets("/api/due", manifest, server.client, options.requests)
         say(f"/api/due median {_median(result.due_ms):.1f} ms")
         _freshness(root, manifest, server, result, options, say)
-        _bursts(root, manifest, changes, server, index_dir, result, options, say)
+        if changes:
+            _bursts(root, manifest, changes, server, index_dir, result, options, say)
+        else:
+            say("git is not installed: the git checkout is not measured")
         result.serve_peak_before_today_mb = server.peak_rss_mb()
         result.today_ms = _timed_gets("/", manifest, server.client, options.requests)
         say(f"Today page median {_median(result.today_ms):.1f} ms")
@@ -449,8 +452,11 @@ def _verify(root: Path, index_dir: Path) -> None:
 def _prepare_git(root: Path, manifest: Manifest, count: int) -> dict[str, str]:
     """A repository with `main` (the vault) and `burst` (`count` notes changed), on main.
 
-    Returns what `burst` changes: path → "A" (added), "M" (modified) or "D" (deleted).
+    Returns what `burst` changes: path → "A" (added), "M" (modified) or "D" (deleted);
+    nothing without git.
     """
+    if shutil.which("git") is None:
+        return {}
     if not (root / ".git").exists():
         changes = generate.burst(root, manifest, count)
         _git(root, "init", "-q", "-b", "main")

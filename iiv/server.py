@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import signal
 import threading
 from dataclasses import dataclass
@@ -15,8 +17,10 @@ from waitress import wasyncore
 from waitress.server import BaseWSGIServer, MultiSocketServer
 
 from iiv.autosync import AutoSync, SyncSettings
+from iiv.cache import Serving, current_serving, forget_serving, index_folder, record_serving
 from iiv.errors import BadArgument, IivError
 from iiv.library import Library
+from iiv.vault import vault_root
 from iiv.web import create_app
 from iiv.web.security import LOOPBACK_HOSTS, WebSettings, load_secret
 from iiv.worker import Worker
@@ -53,35 +57,25 @@ class Server:
                 f"refusing to listen on {options.host}: anyone who can reach it could read your "
                 "notes. Use --allow-remote (an access token is then required)."
             )
-        # An `iiv index`, or the quick sync of an `iiv search`, lets go of the index's writer
-        # lock when done: wait for them a while rather than refuse to start.
-        library = Library.open_for_writing(
-            options.vault,
-            options.index_dir,
-            wait=LOCK_WAIT,
-            waiting=_say_waiting,
-            engine=options.engine,
-        )
-        if library is None:
-            raise IivError(
-                "another iiv serve (or iiv index) is writing this vault's index; "
-                "stop it first, or use the one that runs"
-            )
-        self.library = library
+        self.library = _open_library(options)
         self.library.snapshot()  # every note from the catalog, before the first sync starts
         self.worker = Worker(
             self.library, watch=options.watch, reconcile_every=options.reconcile_every
         )
         self._sockets: dict[int, Any] = {}  # waitress' channels: its own, and its clients'
-        self.wsgi = waitress.create_server(
-            _placeholder,
-            map=self._sockets,
-            host=options.host,
-            port=options.port,
-            threads=8,
-            ident="iiv",
-            clear_untrusted_proxy_headers=True,
-        )
+        try:
+            self.wsgi = waitress.create_server(
+                _placeholder,
+                map=self._sockets,
+                host=options.host,
+                port=options.port,
+                threads=8,
+                ident="iiv",
+                clear_untrusted_proxy_headers=True,
+            )
+        except OSError as error:
+            self.library.close()
+            raise _listen_error(options, error) from None
         assert not isinstance(self.wsgi, MultiSocketServer)
         self.port: int = self.wsgi.effective_port
         remote = (options.host,) if options.allow_remote else ()
@@ -98,6 +92,7 @@ class Server:
         self.wsgi.application = self.app
         self.url = f"http://{_url_host(options.host)}:{self.port}/"
         self._thread: threading.Thread | None = None
+        record_serving(self.library.folder, Serving(os.getpid(), self.url))
 
     def start(self) -> None:
         """Start the worker and serve from a background thread (tests, benchmarks)."""
@@ -115,6 +110,8 @@ class Server:
             raise KeyboardInterrupt
 
         signal.signal(signal.SIGTERM, stop)
+        # `iiv index --rebuild` asks a running server to rebuild, as only it may write the index
+        signal.signal(signal.SIGUSR1, lambda signum, frame: self.worker.rebuild())
         try:
             self.wsgi.run()
         except KeyboardInterrupt:
@@ -137,6 +134,7 @@ class Server:
             self._close_sockets()
         self.autosync.stop()  # with --sync, one last sync
         self.worker.stop()
+        forget_serving(self.library.folder, os.getpid())
         self.library.close()
 
     def _close_sockets(self) -> None:
@@ -148,6 +146,48 @@ class Server:
 
 def _say_waiting() -> None:
     log.warning("waiting for another iiv writing this vault's index...")
+
+
+def _open_library(options: ServeOptions) -> Library:
+    """The library with the index's writer lock. Another `iiv serve` holding it is named, and
+    this one stops; an `iiv index`, or the quick sync of an `iiv search`, lets go of the lock
+    when done: wait for them a while rather than refuse to start."""
+    library = Library.open_for_writing(options.vault, options.index_dir, engine=options.engine)
+    if library is None:
+        running = current_serving(index_folder(vault_root(options.vault), options.index_dir))
+        if running is not None:
+            raise IivError(
+                f"iiv serve (pid {running.pid}) already serves this vault at {running.url}: "
+                f"open that, or stop it (kill {running.pid}) before starting another"
+            )
+        library = Library.open_for_writing(
+            options.vault,
+            options.index_dir,
+            wait=LOCK_WAIT,
+            waiting=_say_waiting,
+            engine=options.engine,
+        )
+    if library is None:
+        raise IivError(
+            "another iiv (an iiv index or iiv search) is still writing this vault's index: "
+            "try again when it is done"
+        )
+    return library
+
+
+def _listen_error(options: ServeOptions, error: OSError) -> IivError:
+    """A port that cannot be used, said in one line with what to do."""
+    if error.errno == errno.EADDRINUSE:
+        return IivError(
+            f"port {options.port} on {options.host} is already in use (another iiv serve, or "
+            f"another program): choose another with --port, e.g. --port {options.port + 1}"
+        )
+    if error.errno == errno.EACCES:
+        return IivError(
+            f"port {options.port} needs special rights on this system: choose one above 1023"
+            " with --port"
+        )
+    return IivError(f"cannot listen on {options.host} port {options.port}: {error.strerror}")
 
 
 def _url_host(host: str) -> str:

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
-from iiv.config import Config, load_config
+from iiv.config import CONFIG_FILE, Config, load_config
 from iiv.errors import NoteNotFound, VaultNotFound
 from iiv.messages import KINDS as MESSAGE_KINDS
 from iiv.note import DEFAULT_KINDS, MAX_NOTE_BYTES, Kinds, Note, parse_note
@@ -89,6 +89,46 @@ def vault_root(path: str | Path) -> Path:
     if not root.is_dir():
         raise VaultNotFound(f"no vault at {path}: not a folder (use --vault PATH or set IIV_VAULT)")
     return root.resolve()
+
+
+def chosen_vault(path: str | Path) -> Path:
+    """The vault a command was pointed at, refused (with how to choose one) when the folder
+    does not look like a vault: no iiv.yaml, no `.obsidian` folder, and no note near the top.
+    `iiv init` needs none of these; a vault without iiv.yaml (Obsidian's) has notes."""
+    root = vault_root(path)
+    if not looks_like_vault(root):
+        raise VaultNotFound(
+            f"{root} does not look like a vault (no iiv.yaml, no .obsidian folder, no notes):"
+            " choose one with --vault PATH or IIV_VAULT=PATH, or make this one with:"
+            f" iiv init {root}"
+        )
+    return root
+
+
+def looks_like_vault(root: Path, depth: int = 3, most: int = 10_000) -> bool:
+    """iiv.yaml or `.obsidian/` at the top, or a note (`.md`) within `depth` folders and the
+    first `most` entries: enough to tell a vault from an empty or unrelated folder quickly."""
+    if (root / CONFIG_FILE).is_file() or (root / ".obsidian").is_dir():
+        return True
+    folders, seen = [(root, 0)], 0
+    while folders:
+        folder, level = folders.pop(0)
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            seen += 1
+            if seen > most:
+                return False
+            name = entry.name
+            if name.startswith("."):
+                continue
+            if name.lower().endswith(NOTE_SUFFIX) and entry.is_file():
+                return True
+            if level + 1 < depth and entry.is_dir(follow_symlinks=False):
+                folders.append((Path(entry.path), level + 1))
+    return False
 
 
 def scan(root: Path, config: Config, under: str = "") -> tuple[dict[str, FileStat], list[Problem]]:

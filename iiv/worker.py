@@ -45,6 +45,7 @@ class Worker:
         self._watching = False
         self._streaming = False  # saves come faster than they are applied: batch them
         self._full = True  # the first job: a full sync
+        self._rebuild = False  # the next full sync starts the index over (`iiv index --rebuild`)
         self._wake = threading.Condition()
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="iiv-worker", daemon=True)
@@ -80,6 +81,14 @@ class Worker:
             self._pending = len(self._paths)
             self._wake.notify_all()
 
+    def rebuild(self) -> None:
+        """Read every note again and build a new index, as `iiv index --rebuild` asks (only
+        this thread may write the index while the server runs). Called from the server's
+        signal handler: it only sets flags and wakes this thread."""
+        self._rebuild = self._full = True
+        with self._wake:
+            self._wake.notify_all()
+
     def alarm(self, reason: str) -> None:
         log.warning("%s: reconciling the whole vault", reason)
         with self._wake:
@@ -93,7 +102,12 @@ class Worker:
             if batch is None:
                 return
             try:
-                if full:
+                if full and self._rebuild:
+                    self._rebuild = False
+                    log.info("rebuilding the index, as iiv index --rebuild asked")
+                    self._applied(self.library.rebuild().changed > 0)
+                    last_full = time.monotonic()
+                elif full:
                     self._check_watcher()
                     self._applied(self.library.sync().changed > 0)
                     last_full = time.monotonic()

@@ -64,3 +64,13 @@ def test_the_benchmark_runs_on_a_thousand_notes_and_writes_its_page(tmp_path: Pa
         assert f"| {row} |" in text
     assert "python -m benchmarks --notes 1000" in text
     assert (tmp_path / "work" / "results.json").exists()
+
+
+def test_the_report_names_the_machine_without_rg_or_git(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks.report import machine
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no rg, no git
+    text = machine()
+    assert "; rg not found; git not found" in text

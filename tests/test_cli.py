@@ -176,7 +176,7 @@ def test_thanked_records_the_date_and_clears_the_follow_up(tmp_path: Path) -> No
 
 
 def test_new_person_and_interview_never_overwrite(tmp_path: Path) -> None:
-    root = make_vault(tmp_path, {})
+    root = make_vault(tmp_path, {"iiv.yaml": "# a new vault\n"})
     code, out = run("new", "person", "Grace Hopper", "--company", "Navy", "--vault", str(root))
     assert (code, out) == (0, "people/Grace Hopper.md\n")
     text = (root / "people/Grace Hopper.md").read_text()
@@ -237,8 +237,43 @@ def test_a_missing_vault_is_one_clear_line(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("args", [["due"], ["new", "person", "Ada"], ["check"], ["index"]])
+def test_a_folder_that_is_no_vault_says_how_to_choose_one(tmp_path: Path, args: list[str]) -> None:
+    empty = make_vault(tmp_path, {"photo.png": b"x", "sub/deeper/notes.txt": "x"})
+    result = CliRunner().invoke(cli, [*args, "--vault", str(empty)])
+    assert (result.exit_code, result.output) == (
+        1,
+        f"Error: {empty} does not look like a vault (no iiv.yaml, no .obsidian folder, no"
+        " notes): choose one with --vault PATH or IIV_VAULT=PATH, or make this one with:"
+        f" iiv init {empty}\n",
+    )
+    assert sorted(p.name for p in empty.rglob("*")) == ["deeper", "notes.txt", "photo.png", "sub"]
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"iiv.yaml": ""},
+        {".obsidian/app.json": "{}"},
+        {"Areas/Work/Ada.md": "---\ntype: person\n---\n"},
+    ],
+    ids=["iiv.yaml", "an Obsidian vault", "a note two folders down"],
+)
+def test_a_vault_without_iiv_yaml_works(tmp_path: Path, files: dict[str, str]) -> None:
+    root = make_vault(tmp_path, dict(files))
+    result = CliRunner().invoke(cli, ["due", "--vault", str(root)])
+    assert (result.exit_code, result.output) == (0, "Nothing due today or in the next 7 days.\n")
+
+
+def test_init_makes_a_vault_of_an_empty_folder(tmp_path: Path) -> None:
+    empty = make_vault(tmp_path, {})
+    assert CliRunner().invoke(cli, ["init", str(empty)]).exit_code == 0
+    assert CliRunner().invoke(cli, ["due", "--vault", str(empty)]).exit_code == 0
+
+
 def test_bad_date_option_is_one_clear_line(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["due", "--vault", str(tmp_path), "--today", "2026-02-30"])
+    root = make_vault(tmp_path, {"Welcome.md": "hi"})
+    result = CliRunner().invoke(cli, ["due", "--vault", str(root), "--today", "2026-02-30"])
     assert result.exit_code == 2
     assert "2026-02-30 is not a real date" in result.output
 
@@ -260,3 +295,12 @@ def test_index_then_search_with_json(tmp_path: Path) -> None:
 def test_help_works(args: list[str]) -> None:
     code, out = run(*args)
     assert code == 0 and "Usage: iiv" in out
+
+
+def test_help_shows_each_commands_whole_summary() -> None:
+    result = CliRunner().invoke(cli, ["--help"], terminal_width=80)
+    listing = " ".join(result.output.split("Commands:")[1].split())
+    assert "..." not in result.output.split("Commands:")[1]
+    for name, command in cli.commands.items():
+        summary = command.get_short_help_str(limit=1_000)
+        assert f"{name} {summary}" in listing, name

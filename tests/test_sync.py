@@ -12,6 +12,9 @@ from iiv.cli import cli
 from iiv.errors import IivError
 from iiv.vault import load
 from tests.devices import Device, git, git_env, remote_and_devices
+from tests.helpers import requires_git
+
+pytestmark = requires_git
 
 ADA = """---
 type: person

@@ -20,7 +20,9 @@ from iiv.library import Library
 from iiv.web import create_app
 from iiv.web.security import WebSettings
 from tests.devices import Device, remote_and_devices
-from tests.helpers import ROOT, serving
+from tests.helpers import ROOT, requires_git, serving
+
+pytestmark = requires_git
 
 HOST = "127.0.0.1:8765"
 ADA = "# Ada Lovelace\n\nFirst line.\nSecond line.\nThird line.\n"

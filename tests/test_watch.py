@@ -17,7 +17,7 @@ import watchdog.events
 
 from iiv.library import Library
 from iiv.worker import Worker
-from tests.helpers import make_vault
+from tests.helpers import make_vault, requires_git
 from tests.sync_helpers import assert_consistent, found, wait_until, write
 
 NOTE = "---\ntype: person\nname: Grace Hopper\n---\nCompiler pioneer. {word}\n"
@@ -182,6 +182,7 @@ def test_watch_ignores_dot_folders_swap_files_and_templates(library: Library, va
     searchable(library, "secretword", {"notes/visible.md"})
 
 
+@requires_git
 def test_watch_survives_a_git_checkout_of_a_thousand_files(
     library: Library, worker: Worker, vault: Path
 ) -> None:

@@ -17,13 +17,26 @@ from iiv import __version__
 from iiv.config import SEARCH_ENGINES
 from iiv.dates import BadDate, parse_date
 from iiv.errors import BadArgument, IivError
+from iiv.vault import chosen_vault
 
 F = TypeVar("F", bound=Callable[..., Any])
+WHOLE_SENTENCE = 1_000  # characters: a command's summary in `iiv --help` is never cut
 PROGRESS_FROM = 500  # items: shorter work finishes before a bar would be worth drawing
 
 
 class Group(click.Group):
-    """The one error boundary: a user's mistake becomes one line, never a traceback."""
+    """The one error boundary: a user's mistake becomes one line, never a traceback; and
+    `--help` lists each command with its whole first sentence, wrapped, never cut with "..."."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=WHOLE_SENTENCE)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -31,8 +44,9 @@ class Group(click.Group):
         except IivError as error:
             raise click.ClickException(str(error)) from None
         except OSError as error:
-            where = f" {error.filename}" if error.filename else ""
-            raise click.ClickException(f"{error.strerror or error}:{where}") from None
+            reason = error.strerror or str(error)
+            message = f"{reason}: {error.filename}" if error.filename else reason
+            raise click.ClickException(message) from None
 
 
 @click.group(name="iiv", cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -54,8 +68,16 @@ def vault_option(function: F) -> F:
         default=".",
         show_default="$IIV_VAULT, else the current folder",
         type=click.Path(file_okay=False, path_type=Path),
+        callback=_checked_vault,
         help="The vault folder.",
     )(function)
+
+
+def _checked_vault(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    """The --vault folder as given, once it is known to look like a vault (else one line
+    saying how to choose one)."""
+    chosen_vault(value)
+    return value
 
 
 def index_dir_option(function: F) -> F:

@@ -6,6 +6,8 @@ The index, library and server load Whoosh, Flask and waitress: over a second of 
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,7 @@ from iiv.cli.base import (
     vault_option,
 )
 from iiv.errors import IivError
+from iiv.vault import vault_root
 
 if TYPE_CHECKING:
     from iiv.search import SearchResult
@@ -52,11 +55,7 @@ def index(rebuild: bool, engine: str | None, index_dir: Path | None, vault_path:
         vault_path, index_dir, wait=5, waiting=_say_waiting, engine=engine
     )
     if library is None:
-        click.echo(
-            "another iiv (iiv serve, or an iiv index still running) is keeping this "
-            "vault's index up to date: nothing to do"
-            + (" (stop it to rebuild)" if rebuild else ".")
-        )
+        click.echo(_left_to_another(vault_path, index_dir, rebuild))
         return
     try:
         started = time.monotonic()
@@ -69,6 +68,25 @@ def index(rebuild: bool, engine: str | None, index_dir: Path | None, vault_path:
         )
     finally:
         library.close()
+
+
+def _left_to_another(vault_path: Path, index_dir: Path | None, rebuild: bool) -> str:
+    """What `iiv index` says when another iiv writes the index: a running `iiv serve` is
+    named, and rebuilds the index itself when asked to (only it may write it meanwhile)."""
+    from iiv.cache import current_serving, index_folder
+
+    running = current_serving(index_folder(vault_root(vault_path), index_dir))
+    if running is None:
+        again = " (run iiv index --rebuild again once it is done)" if rebuild else ""
+        return (
+            "another iiv (an iiv index or iiv search still running) is keeping this vault's"
+            f" index up to date: nothing to do{again}"
+        )
+    who = f"iiv serve (pid {running.pid}, {running.url})"
+    if not rebuild:
+        return f"{who} is keeping this vault's index up to date: nothing to do"
+    os.kill(running.pid, signal.SIGUSR1)
+    return f"{who} keeps this vault's index: it is rebuilding it now, and goes on serving"
 
 
 def _say_waiting() -> None:

@@ -30,6 +30,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,7 @@ BUILD_THREADS = 2
 PROGRESS_EVERY = 500
 OPEN_ATTEMPTS = 5  # reads of an index that another process keeps committing to
 SPELLING_DISTANCE = 2
+SHOWN_KEPT = 2048  # notes whose text without Markdown is kept for the next searches
 
 
 def open_tantivy(folder: Path, lock_timeout: float = LOCK_TIMEOUT) -> TantivyEngine:
@@ -428,7 +430,7 @@ def _document(made: Values) -> tantivy.Document:
 
 def _hit(searcher: tantivy.Searcher, score: float, address: Any, terms: frozenset[str]) -> Hit:
     stored = searcher.doc(address)
-    text = plain(bytes(stored.get_first("shown_text") or b"").decode("utf-8"))
+    text = _plain(bytes(stored.get_first("shown_text") or b"").decode("utf-8"))
     return Hit(
         path=str(stored.get_first("path")),
         kind=bytes(stored.get_first("shown_kind") or b"note").decode("utf-8"),
@@ -436,6 +438,13 @@ def _hit(searcher: tantivy.Searcher, score: float, address: Any, terms: frozense
         score=float(score),
         snippet=(snippet(text, terms, BODY) if terms else "") or opening(text),
     )
+
+
+@lru_cache(maxsize=SHOWN_KEPT)
+def _plain(markdown: str) -> str:
+    """A hit's text without its Markdown, made when the hit is shown (as Whoosh's engine
+    does), not for every note indexed; kept for the notes shown most recently."""
+    return plain(markdown)
 
 
 class _Lexicon:
@@ -468,7 +477,7 @@ class _Lexicon:
         found = self.searcher.search(Query.term_query(SCHEMA, field, term), notes, count=False)
         for _, address in found.hits:
             stored = self.searcher.doc(address).get_first("shown_text")
-            yield bytes(stored or b"").decode("utf-8")
+            yield bytes(stored or b"").decode("utf-8")  # as stored, as Whoosh reads it
 
     def finds(self, text: str) -> bool:
         try:

@@ -29,7 +29,7 @@ TEXT_FIELDS = {"title": 3.0, "names": 4.0, "company": 1.0, "role": 1.0, "people"
 # Fields whose every value is a term (Whoosh's ID and KEYWORD fields)
 TERM_FIELDS = ("path", "kind", "tags", "status", "medium")
 NUMBER_FIELDS = ("date", "due", "size", "mtime_ns")
-SHOWN = ("kind", "title", "text")  # stored only, for a hit: what `Hit` shows
+SHOWN = ("kind", "title", "text")  # stored only, for a hit: the start of the body, as Markdown
 HAS = "has"  # which fields a note has terms in: what Whoosh's `Every(field)` matches
 TOKENIZER = "terms"
 
@@ -59,7 +59,7 @@ def values(note: Note, stat: FileStat) -> Values:
     found[HAS] = sorted(set(found) - {"size", "mtime_ns"})
     found["shown_kind"] = [made.get("kind", "note").encode("utf-8")]
     found["shown_title"] = [made.get("title", "").encode("utf-8")]
-    found["shown_text"] = [note.body[:MAX_STORED_BODY].encode("utf-8")]
+    found["shown_text"] = [note.body[:MAX_STORED_BODY].encode("utf-8")]  # as Whoosh stores it
     return found
 
 

@@ -24,9 +24,10 @@ from pathlib import Path
 import pytest
 
 from tests.devices import Device, git, git_env
+from tests.helpers import requires_git
 from tests.reliability.harness import count, environment, figures, iiv, rng, temp_files
 
-pytestmark = pytest.mark.timeout(3600)
+pytestmark = [pytest.mark.timeout(3600), requires_git]
 NOTES = 30
 FILLER = "A line of notes from a conversation, long enough to look like one.\n"
 

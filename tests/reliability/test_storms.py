@@ -18,6 +18,7 @@ import pytest
 
 from iiv.library import Library
 from iiv.worker import Worker
+from tests.helpers import requires_git
 from tests.reliability.harness import (
     count,
     differences,
@@ -31,7 +32,7 @@ from tests.reliability.harness import (
 )
 from tests.sync_helpers import consistent
 
-pytestmark = pytest.mark.timeout(3600)
+pytestmark = [pytest.mark.timeout(3600), requires_git]
 SECONDS_PER_1000 = 10.0
 
 
