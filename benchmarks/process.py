@@ -166,7 +166,7 @@ class Server:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                env={**iiv_env(), **({"IIV_SEARCH_ENGINE": engine} if engine else {})},
+                env={**iiv_env(), **({"IIV_ENGINE": engine} if engine else {})},
             )
         self.client = Client(self.port)
         self.child_peaks: dict[int, float] = {}

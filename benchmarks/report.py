@@ -237,7 +237,7 @@ def search_table(result: SizeResult) -> str:
         f"Right after each save, one search for the common words or the phrase, in turn: "
         f"p50 {median(after):.1f} ms, p95 {percentile(after, 95):.1f} ms over {len(after)}. "
         "Stock Whoosh: the same index searched by `iiv serve` with "
-        "`IIV_SEARCH_ENGINE=whoosh-stock`, in the same run.",
+        "`IIV_ENGINE=whoosh-stock`, in the same run.",
     ]
     return "\n".join(lines)
 

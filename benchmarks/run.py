@@ -289,7 +289,7 @@ def _stock_searches(
     manifest: Manifest, client: Client, result: SizeResult, options: Options, say: Progress
 ) -> None:
     """The same queries on the same index, through Whoosh's own writer and reader only
-    (`IIV_SEARCH_ENGINE=whoosh-stock`): what iiv's fast paths are measured against."""
+    (`IIV_ENGINE=whoosh-stock`): what iiv's fast paths are measured against."""
     for label, query in manifest.queries().items():
         client.get("/api/search", q=query)
         times, total = [], 0

@@ -46,16 +46,17 @@ def due_list(items: list[FollowUp], today: date, within: int) -> str:
 
 
 def search_results(result: SearchResult) -> str:
+    notice = f"\n{result.notice}" if result.notice else ""
     if not result.hits:
         hint = f" Did you mean: {result.suggestion}?" if result.suggestion else ""
-        return f"No notes match {result.query!r}.{hint}"
+        return f"No notes match {result.query!r}.{hint}{notice}"
     lines = [f"{result.total} {plural(result.total, 'note')} match {result.query!r}:"]
     for hit in result.hits:
         snippet = html.unescape(re.sub(r"</?mark>", "", hit.snippet)).replace("\n", " ")
         lines += [f"\n{hit.title}  ({hit.kind}, {hit.path})", f"  {snippet[:SNIPPET_CHARS]}"]
     if result.pages > 1:
         lines.append(f"\npage {result.page} of {result.pages} (--page N for more)")
-    return "\n".join(lines)
+    return "\n".join(lines) + notice
 
 
 def check_summary(problems: int, notes: int) -> str:
