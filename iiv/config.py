@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from functools import cache
+from zoneinfo import available_timezones
 
 import yaml
 
@@ -11,6 +13,7 @@ from iiv.problem import Problem
 
 CONFIG_FILE = "iiv.yaml"
 MAX_DAYS = 36_500  # a hundred years: more overflows the calendar
+MAX_MINUTES = 24 * 60  # an interview in a calendar lasts at most a day
 
 
 @dataclass(frozen=True)
@@ -23,10 +26,14 @@ class Config:
     templates: str = "templates"
     people: str = "people"
     interviews: str = "interviews"
+    interview_minutes: int = 60  # how long an interview with a time lasts in the calendar
+    timezone: str | None = None  # an IANA name for interview times; None: the machine's
 
 
-NUMBERS = {f.name for f in fields(Config) if f.type == "int"}
+MINUTES = {"interview_minutes"}
+NUMBERS = {f.name for f in fields(Config) if f.type == "int"} - MINUTES
 FOLDERS = {f.name for f in fields(Config) if f.type == "str"}
+ZONES = {"timezone"}
 
 
 def parse_config(text: str) -> tuple[Config, list[Problem]]:
@@ -57,6 +64,12 @@ def parse_config(text: str) -> tuple[Config, list[Problem]]:
 
 
 def _check(key: str, value: object) -> str | None:
+    if key in MINUTES:
+        if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_MINUTES:
+            return None
+        return f"{key}: expected a number of minutes from 1 to {MAX_MINUTES}, got {value!r}"
+    if key in ZONES:
+        return None if isinstance(value, str) and is_time_zone(value) else _bad_zone(key, value)
     if key in NUMBERS:
         if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
             return None if value <= MAX_DAYS else f"{key}: {value} is more than {MAX_DAYS} days"
@@ -65,8 +78,23 @@ def _check(key: str, value: object) -> str | None:
         if isinstance(value, str) and value.strip() and ".." not in Path(value).parts:
             return None
         return f"{key}: expected a folder name inside the vault, got {value!r}"
-    known = ", ".join(sorted(NUMBERS | FOLDERS))
+    known = ", ".join(sorted(NUMBERS | FOLDERS | MINUTES | ZONES))
     return f"{key}: unknown setting (known: {known})"
+
+
+def is_time_zone(name: str) -> bool:
+    """An IANA time zone name this machine knows (`Europe/London`, `UTC`)."""
+    return name in _time_zones()
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    # The list, not ZoneInfo(name): that also opens folders and stray files of the zone database.
+    return frozenset(available_timezones())
+
+
+def _bad_zone(key: str, value: object) -> str:
+    return f"{key}: {value!r} is not an IANA time zone name (like Europe/London or UTC)"
 
 
 def _line_of(text: str, key: str) -> int | None:

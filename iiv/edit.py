@@ -51,6 +51,8 @@ PROC_FD = "/proc/self/fd"  # where Linux names an open file, for linking an unna
 AT_FDCWD, RENAME_EXCHANGE, LINK_FOLLOW, AT_SYMLINK_NOFOLLOW = -100, 2, 0x400, 0x100
 STATX_BASIC_STATS, STATX_SIZE = 0x7FF, 256
 Identity = tuple[int, int, int, int]  # (device, inode, size, mtime in ns): a file, not a name
+PropertyValue = str | list[str]  # a property's text, or a list written `[a, b]`
+FLOW_INDICATORS = ",[]{}"  # a plain item of `[a, b]` cannot hold these
 
 
 # Pure: bytes in, bytes out.
@@ -136,8 +138,9 @@ def _edit_task(data: bytes, line: int, change: Callable[[str], list[str]]) -> by
     return replace_line(data, line, change(content))
 
 
-def with_property(data: bytes, key: str, value: str) -> bytes:
-    """The file with front-matter property `key` set to the text `value`, one line changed.
+def with_property(data: bytes, key: str, value: PropertyValue) -> bytes:
+    """The file with front-matter property `key` set to `value` (a text, or a list written as
+    `[a, b]`), one line changed.
 
     An existing `key:` line keeps its key text, spacing, trailing comment and ending; a missing
     key is added before the closing `---`; a file without front-matter gets one at the top.
@@ -148,7 +151,7 @@ def with_property(data: bytes, key: str, value: str) -> bytes:
     text = _split(data)
     before = parse_note("note.md", data)
     close = _front_matter_close(before, text)
-    scalar = yaml_scalar(value)
+    scalar = yaml_scalar(value) if isinstance(value, str) else yaml_flow_list(value)
     if close is None:
         ending = text.dominant_ending()
         text.lines[0:0] = [("---", ending), (f"{key}: {scalar}", ending), ("---", ending)]
@@ -250,7 +253,7 @@ def _closing_quote(old: str) -> int | None:
     return None
 
 
-def _check_only_key_changed(before: Note, after: Note, key: str, value: str) -> None:
+def _check_only_key_changed(before: Note, after: Note, key: str, value: PropertyValue) -> None:
     others_before = {k: _comparable(v) for k, v in before.meta.items() if k != key}
     others_after = {k: _comparable(v) for k, v in after.meta.items() if k != key}
     broken = any(p.code == "yaml" for p in after.problems)
@@ -273,6 +276,16 @@ def _comparable(value: object) -> object:
 def yaml_scalar(value: str) -> str:
     """`value` as a YAML scalar: plain when it reads back as the same text, else double-quoted."""
     return value if _is_plain(value) else _double_quoted(value)
+
+
+def yaml_flow_list(items: list[str]) -> str:
+    """`[a, "b, c"]`: each item plain when it reads back as the same text, else double-quoted."""
+    return "[" + ", ".join(_flow_item(item) for item in items) + "]"
+
+
+def _flow_item(item: str) -> str:
+    plain = _is_plain(item) and not any(char in FLOW_INDICATORS for char in item)
+    return item if plain else _double_quoted(item)
 
 
 def _is_plain(value: str) -> bool:
@@ -368,12 +381,29 @@ def set_property(
     root: Path,
     rel_path: str,
     key: str,
-    value: str,
+    value: PropertyValue,
     expected_hash: str,
     config: Config | None = None,
 ) -> str:
     """Set front-matter property `key` to `value`; returns the file's new hash."""
     change = partial(with_property, key=key, value=value)
+    return _apply(root, rel_path, expected_hash, change, rel_path, config)
+
+
+def set_properties(
+    root: Path,
+    rel_path: str,
+    values: dict[str, PropertyValue],
+    expected_hash: str,
+    config: Config | None = None,
+) -> str:
+    """Set several properties, one line each, in one atomic write; returns the new hash."""
+
+    def change(data: bytes) -> bytes:
+        for key, value in values.items():
+            data = with_property(data, key, value)
+        return data
+
     return _apply(root, rel_path, expected_hash, change, rel_path, config)
 
 
@@ -737,10 +767,12 @@ __all__ = [
     "create_note",
     "read",
     "replace_line",
+    "set_properties",
     "set_property",
     "snooze_task",
     "with_property",
     "with_task_completed",
     "with_task_snoozed",
+    "yaml_flow_list",
     "yaml_scalar",
 ]

@@ -74,6 +74,16 @@ def fold(name: str) -> str:
     return unicodedata.normalize("NFC", name).casefold().strip()
 
 
+def loose_fold(name: str) -> str:
+    """`fold`, also ignoring accents and repeated spaces: how an imported contact's name is
+    compared with the vault's people ("Jose  Garcia" is "José García")."""
+    folded = " ".join(fold(name).split())
+    if folded.isascii():
+        return folded
+    decomposed = unicodedata.normalize("NFD", folded)
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
 class Named(NamedTuple):
     """What a note offers to the resolver: its path and the names it may be linked by (a tuple:
     one is made for every note of a snapshot)."""
