@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from iiv.server import Server
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "vault-example"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+FIRST_SYNC_WAIT = 60.0  # seconds: a bound for slow machines, not a target
 
 
 def make_vault(tmp_path: Path, files: dict[str, str | bytes]) -> Path:
@@ -28,3 +44,20 @@ def copy_example(tmp_path: Path) -> Path:
     target = tmp_path / "vault-example"
     shutil.copytree(EXAMPLE, target)
     return target
+
+
+@contextmanager
+def serving(root: Path, index_dir: Path) -> Iterator[Server]:
+    """`iiv serve` over `root` in this process, on 127.0.0.1 and a port the system picked,
+    once its first sync is done; stopped on exit."""
+    from iiv.server import ServeOptions, Server
+
+    options = ServeOptions(vault=root, port=0, index_dir=index_dir, reconcile_every=60)
+    server = Server(options)
+    server.start()
+    try:
+        ready = server.worker.ready.wait(timeout=FIRST_SYNC_WAIT)
+        assert ready, f"the first sync did not finish in {FIRST_SYNC_WAIT:.0f} s"
+        yield server
+    finally:
+        server.close()

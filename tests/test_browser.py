@@ -12,20 +12,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Browser, Dialog, Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page, ViewportSize, expect
 
-from iiv.server import ServeOptions, Server
-from tests.helpers import ROOT, copy_example
+from iiv.server import Server
+from tests.helpers import ROOT, copy_example, serving
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 WAIT_MS = 10_000
 WIDE: ViewportSize = {"width": 1280, "height": 900}
@@ -69,28 +60,13 @@ def vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(vault: Path) -> Iterator[Server]:
-    options = ServeOptions(vault=vault, port=0, index_dir=vault.parent / "idx", reconcile_every=60)
-    server = Server(options)
-    server.start()
-    try:
-        assert server.worker.ready.wait(timeout=30), "the first sync did not finish in 30 s"
-        yield server
-    finally:
-        server.close()
+    with serving(vault, vault.parent / "idx") as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        if os.environ.get("IIV_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{CHROMIUM} is missing and IIV_REQUIRE_BROWSER=1")
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=ARGS
-        )
-        yield browser
-        browser.close()
+def browser(chromium: Browser) -> Browser:
+    return chromium
 
 
 class Tab:

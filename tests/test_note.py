@@ -624,8 +624,16 @@ def test_parse_note_never_raises_on_text(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("value", "days"),
-    [("90", 90), ("10d", 10), ("6w", 42), ("6 weeks", 42), ("3m", 90), ("3 months", 90),
-     ("1y", 365), ("1 Year", 365)],
+    [
+        ("90", 90),
+        ("10d", 10),
+        ("6w", 42),
+        ("6 weeks", 42),
+        ("3m", 90),
+        ("3 months", 90),
+        ("1y", 365),
+        ("1 Year", 365),
+    ],
 )
 def test_keep_in_touch_reads_days_weeks_months_and_years(value: str, days: int) -> None:
     note = parse_note("p.md", f"---\ntype: person\nkeep_in_touch: {value}\n---\n".encode())

@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from iiv import shapes
 from iiv.dates import BadDate
 from iiv.errors import BadArgument
 from iiv.library import Library
@@ -57,9 +58,9 @@ def due() -> Response | tuple[Response, int]:
         return _error(f"today: {error}")
     within = _int_arg("within", 7, 0, 3660)
     items = library().due(today, within)
-    return jsonify({"today": today.isoformat(), "items": [i.to_json() for i in items]})
+    return jsonify(shapes.due(today, items))
 
 
 @bp.get("/problems")
 def problems() -> Response:
-    return jsonify({"items": [p.to_json() for p in library().snapshot().problems]})
+    return jsonify(shapes.items(library().snapshot().problems))

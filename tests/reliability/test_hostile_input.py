@@ -373,6 +373,7 @@ def test_problems_point_at_lines_of_the_file(text: str) -> None:
 @given(HOSTILE_TEXT)
 def test_crlf_and_a_bom_read_like_lf(text: str) -> None:
     assume("\r" not in text and not text.startswith("\ufeff"))
+
     def read(data: bytes) -> Note:
         return replace(parse_note("x.md", data), digest="")  # the bytes differ, by design
 

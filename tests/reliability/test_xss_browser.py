@@ -11,18 +11,16 @@ the module. Skipped when /usr/bin/chromium is missing, unless IIV_REQUIRE_BROWSE
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page, expect
 
 from iiv.note import parse_note
-from iiv.server import ServeOptions, Server
-from tests.helpers import copy_example
-from tests.test_browser import ARGS, CHROMIUM
+from iiv.server import Server
+from tests.helpers import copy_example, serving
 
 WAIT_MS = 10_000
 DAY = "?today=2026-12-01"
@@ -187,30 +185,13 @@ def vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(vault: Path) -> Iterator[Server]:
-    options = ServeOptions(vault=vault, port=0, index_dir=vault.parent / "idx")
-    server = Server(options)
-    server.start()
-    try:
-        assert server.worker.ready.wait(timeout=60), "the first sync did not finish in 60 s"
-        yield server
-    finally:
-        server.close()
+    with serving(vault, vault.parent / "idx") as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        if os.environ.get("IIV_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{CHROMIUM} is missing and IIV_REQUIRE_BROWSER=1")
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+def browser(chromium: Browser) -> Browser:
+    return chromium
 
 
 class Tab:

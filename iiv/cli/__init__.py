@@ -1,0 +1,21 @@
+"""The `iiv` command: one group, and one module of commands per area, registered here.
+
+Commands are thin: parse options, call one library function, print. To add one, write it in
+the module of its area (or a new module with a `COMMANDS` tuple) and list that module below.
+"""
+
+from __future__ import annotations
+
+from iiv.cli import followups, notes, search, serve, vault
+from iiv.cli.base import cli
+
+for _area in (vault, notes, followups, search, serve):
+    for _command in _area.COMMANDS:
+        cli.add_command(_command)
+
+
+def main() -> None:
+    cli(prog_name="iiv")
+
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,119 @@
+"""What every command shares: the `iiv` group with its one error boundary, and the options."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from iiv import __version__
+from iiv.dates import BadDate, parse_date
+from iiv.errors import BadArgument, IivError
+
+F = TypeVar("F", bound=Callable[..., Any])
+PROGRESS_FROM = 500  # items: shorter work finishes before a bar would be worth drawing
+
+
+class Group(click.Group):
+    """The one error boundary: a user's mistake becomes one line, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except IivError as error:
+            raise click.ClickException(str(error)) from None
+        except OSError as error:
+            where = f" {error.filename}" if error.filename else ""
+            raise click.ClickException(f"{error.strerror or error}:{where}") from None
+
+
+@click.group(name="iiv", cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="iiv")
+def cli() -> None:
+    """iiv: informational interviews in plain text.
+
+    Your vault is a folder of Markdown notes: people, interviews, anything else. iiv shows
+    what is due (thank-yous, nudges, preparation, keep-in-touch, dated tasks) and never
+    changes a file you did not ask it to.
+    """
+
+
+def vault_option(function: F) -> F:
+    return click.option(
+        "--vault",
+        "vault_path",
+        envvar="IIV_VAULT",
+        default=".",
+        show_default="$IIV_VAULT, else the current folder",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="The vault folder.",
+    )(function)
+
+
+def index_dir_option(function: F) -> F:
+    return click.option(
+        "--index-dir",
+        envvar="IIV_INDEX_DIR",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Where the index lives (default: a folder per vault in ~/.cache/iiv).",
+    )(function)
+
+
+def json_option(function: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(function)
+
+
+def day_type(value: str | date) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return parse_date(value)
+    except BadDate as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def print_json(data: object) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def vault_relative(root: Path, note_path: str) -> str:
+    """Accept a vault-relative path, or a path to a file inside the vault from here."""
+    candidate = Path(note_path).expanduser()
+    if candidate.exists():
+        try:
+            return candidate.resolve().relative_to(root).as_posix()
+        except ValueError:
+            raise BadArgument(f"{note_path} is not inside the vault {root}") from None
+    return note_path.replace("\\", "/")
+
+
+def log_to_stderr() -> None:
+    logging.basicConfig(level=logging.INFO, format="iiv: %(message)s", stream=sys.stderr)
+    logging.getLogger("waitress").setLevel(logging.WARNING)
+
+
+@contextmanager
+def progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar that appears only for long work (a few hundred items or more)."""
+    bar: Any = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None and total >= PROGRESS_FROM:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+        if bar is not None:
+            bar.update(done - bar.pos)
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)

@@ -1,0 +1,63 @@
+"""`iiv serve`: the dashboard and JSON API, kept in sync with the vault."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import click
+
+from iiv.cli.base import index_dir_option, log_to_stderr, vault_option
+
+
+@click.command()
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; other than loopback needs --allow-remote.",
+)
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--no-watch", is_flag=True, help="Do not watch the vault for changes.")
+@click.option(
+    "--allow-remote",
+    is_flag=True,
+    help="Allow a non-loopback --host; every request then needs the access token.",
+)
+@index_dir_option
+@vault_option
+def serve(
+    host: str,
+    port: int,
+    no_watch: bool,
+    allow_remote: bool,
+    index_dir: Path | None,
+    vault_path: Path,
+) -> None:
+    """Serve the dashboard and JSON API on localhost, keeping the index in sync.
+
+    \b
+    Example:
+      iiv serve --vault ~/interviews
+      iiv serve --vault vault-example --port 8800
+    """
+    from iiv.server import ServeOptions, Server
+
+    log_to_stderr()
+    token = secrets.token_urlsafe(24) if allow_remote else None
+    options = ServeOptions(
+        vault=vault_path,
+        host=host,
+        port=port,
+        index_dir=index_dir,
+        watch=not no_watch,
+        allow_remote=allow_remote,
+        token=token,
+    )
+    server = Server(options)
+    url = server.url + (f"?token={token}" if token else "")
+    click.echo(f"iiv is serving {server.library.root} at {url}  (Ctrl+C to stop)")
+    server.run()
+
+
+COMMANDS = (serve,)

@@ -1,0 +1,60 @@
+"""Text formats for people reading a terminal: the due list, search results, check's summary.
+
+Pure functions from values to text, so that every face (the command line today, others later)
+prints the same thing. The JSON shapes live in `shapes`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+from typing import TYPE_CHECKING
+
+from iiv.followups import FollowUp
+
+if TYPE_CHECKING:  # the index loads Whoosh, which `iiv due` must not pay for
+    from iiv.index import SearchResult
+
+SNIPPET_CHARS = 200
+
+
+def due_list(items: list[FollowUp], today: date, within: int) -> str:
+    if not items:
+        return f"Nothing due today or in the next {within} days."
+    groups = [
+        ("Overdue", [i for i in items if i.due < today]),
+        (f"Today, {today}", [i for i in items if i.due == today]),
+        (f"Next {within} days", [i for i in items if i.due > today]),
+    ]
+    lines: list[str] = []
+    for title, group in groups:
+        if group:
+            lines.append(f"{title}:" if not lines else f"\n{title}:")
+            lines += [
+                f"  {i.due}  {i.kind:<13} {i.action}\n{'':16}{i.path}:{i.line}" for i in group
+            ]
+    return "\n".join(lines)
+
+
+def search_results(result: SearchResult) -> str:
+    if not result.hits:
+        hint = f" Did you mean: {result.suggestion}?" if result.suggestion else ""
+        return f"No notes match {result.query!r}.{hint}"
+    lines = [f"{result.total} {plural(result.total, 'note')} match {result.query!r}:"]
+    for hit in result.hits:
+        snippet = html.unescape(re.sub(r"</?mark>", "", hit.snippet)).replace("\n", " ")
+        lines += [f"\n{hit.title}  ({hit.kind}, {hit.path})", f"  {snippet[:SNIPPET_CHARS]}"]
+    if result.pages > 1:
+        lines.append(f"\npage {result.page} of {result.pages} (--page N for more)")
+    return "\n".join(lines)
+
+
+def check_summary(problems: int, notes: int) -> str:
+    if not problems:
+        return f"No problems in {notes} notes."
+    return f"{problems} {plural(problems, 'problem')} in {notes} notes."
+
+
+def plural(count: int, word: str) -> str:
+    return word if count == 1 else f"{word}s"
