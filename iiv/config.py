@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from pathlib import Path
 from functools import cache
+from pathlib import Path
 from zoneinfo import available_timezones
 
 import yaml

@@ -77,7 +77,7 @@ def build_calendar(vault: Vault, options: FeedOptions) -> bytes:
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(REFRESH))
     items = _followups(vault, options)
-    for item, uid in zip(items, followup_uids(items)):
+    for item, uid in zip(items, followup_uids(items), strict=True):
         calendar.add_component(_followup_event(item, uid, vault, options))
         if options.todo:
             calendar.add_component(_followup_todo(item, _uid("todo", uid), vault, options))

@@ -120,8 +120,13 @@ class SearchResult:
             "pages": self.pages,
             "suggestion": self.suggestion,
             "results": [
-                {"path": h.path, "kind": h.kind, "title": h.title, "score": round(h.score, 4),
-                 "snippet": h.snippet}
+                {
+                    "path": h.path,
+                    "kind": h.kind,
+                    "title": h.title,
+                    "score": round(h.score, 4),
+                    "snippet": h.snippet,
+                }
                 for h in self.hits
             ],
         }

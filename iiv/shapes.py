@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from iiv.contacts.apply import Applied
+    from iiv.contacts.plan import Plan
 
 
 class Jsonable(Protocol):
@@ -23,3 +27,30 @@ def items(values: Iterable[Jsonable]) -> dict[str, Any]:
 def due(today: date, values: Iterable[Jsonable]) -> dict[str, Any]:
     """`{"today": "YYYY-MM-DD", "items": [...]}`: the due list as of `today`."""
     return {"today": today.isoformat(), **items(values)}
+
+
+def import_plan(plan: Plan, applied: Applied | None) -> dict[str, Any]:
+    """`{"applied", "counts", "rows": [{"file", "line", "name", "action", "path", "adds",
+    "notes"}]}`, and with --apply `created`, `updated` and `failed`."""
+    from iiv.contacts.plan import ACTIONS  # vCard and CSV readers: only for an import
+
+    data: dict[str, Any] = {
+        "applied": applied is not None,
+        "counts": {action: plan.count(action) for action in ACTIONS},
+        "rows": [
+            {
+                "file": row.file,
+                "line": row.line,
+                "name": row.name,
+                "action": row.action,
+                "path": row.path,
+                "adds": list(row.adds),
+                "notes": list(row.notes),
+            }
+            for row in plan.rows
+        ],
+    }
+    if applied is not None:
+        data.update(created=list(applied.created), updated=list(applied.updated))
+        data["failed"] = list(applied.failed)
+    return data

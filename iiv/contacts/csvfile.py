@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import csv
 import io
-from itertools import islice
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 from iiv.contacts.contact import Unreadable
 from iiv.errors import BadFile

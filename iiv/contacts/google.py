@@ -26,7 +26,10 @@ from iiv.contacts.csvfile import Row, read_rows
 
 SEPARATOR = " ::: "
 NUMBERED_RE = re.compile(r"(E-mail|Phone|Website|Address|Organization) (\d+) - (.+)")
-NAME_COLUMNS = (("First Name", "Middle Name", "Last Name"), ("Given Name", "Additional Name", "Family Name"))
+NAME_COLUMNS = (
+    ("First Name", "Middle Name", "Last Name"),
+    ("Given Name", "Additional Name", "Family Name"),
+)
 
 
 def read_google(text: str, name: str = "the file") -> ContactFile:
@@ -95,7 +98,9 @@ def _numbered(values: dict[str, str], what: str, part: str) -> list[str]:
     for column in sorted(values, key=_column_order):
         match = NUMBERED_RE.fullmatch(column)
         if match and match.group(1) == what and match.group(3) == part:
-            found += [v for v in _split(values[column]) if v.casefold() not in map(str.casefold, found)]
+            found += [
+                v for v in _split(values[column]) if v.casefold() not in map(str.casefold, found)
+            ]
     return found
 
 

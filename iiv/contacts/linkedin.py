@@ -11,9 +11,12 @@ from iiv.contacts.contact import Contact, ContactFile, Unreadable, clean, linked
 from iiv.contacts.csvfile import Row, read_rows
 
 SOURCE = "LinkedIn"
-MONTHS = {name: number for number, name in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
-)}
+MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
 DAY_MONTH_YEAR_RE = re.compile(r"(\d{1,2})[ -]([A-Za-z]{3})[a-z]*[ -](\d{2}|\d{4})")
 ISO_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 US_RE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})")

@@ -8,8 +8,9 @@ Contacts that match no one become new notes, with file names no other note has.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import PurePosixPath
 
 from iiv.config import Config
@@ -30,6 +31,7 @@ Values = tuple[tuple[str, PropertyValue], ...]
 class Row:
     """One contact (or one unreadable part of the file) and what the import does with it."""
 
+    file: str
     line: int
     name: str
     action: str  # one of ACTIONS
@@ -78,26 +80,32 @@ class _Person:
     name: str
     values: dict[str, PropertyValue]
     digest: str | None = None  # None: created by this import
-    line: int = 0  # for one created by this import: the contact's line
+    origin: str = ""  # for one created by this import: where its contact is, `FILE:LINE`
     adds: dict[str, PropertyValue] = field(default_factory=dict)
     body: str = ""
 
 
-def plan_import(vault: Vault, found: ContactFile) -> Plan:
+def plan_import(vault: Vault, files: Sequence[tuple[str, ContactFile]]) -> Plan:
+    """What importing these files (name, contacts) would do, rows in file and line order."""
     people = [_from_note(note) for note in vault.people]
     matcher = _Matcher(people)
     taken = {fold(PurePosixPath(path).stem) for path in vault.notes}
-    rows = [Row(u.line, "", "unreadable", notes=(u.message,)) for u in found.unreadable]
+    rows: list[Row] = []
     created: list[_Person] = []
-    for contact in found.contacts:
-        row, new = _plan_one(contact, matcher, vault.config, taken)
-        rows.append(row)
-        if new is not None:
-            created.append(new)
-            matcher.add(new)
-            taken.add(fold(PurePosixPath(new.path).stem))
+    for name, found in files:
+        file_rows = [
+            Row(name, u.line, "", "unreadable", notes=(u.message,)) for u in found.unreadable
+        ]
+        for contact in found.contacts:
+            row, new = _plan_one(name, contact, matcher, vault.config, taken)
+            file_rows.append(row)
+            if new is not None:
+                created.append(new)
+                matcher.add(new)
+                taken.add(fold(PurePosixPath(new.path).stem))
+        rows += sorted(file_rows, key=lambda row: row.line)
     return Plan(
-        rows=tuple(sorted(rows, key=lambda row: row.line)),
+        rows=tuple(rows),
         new=tuple(NewPerson(p.path, p.name, tuple(p.values.items()), p.body) for p in created),
         additions=tuple(
             Addition(p.path, p.digest, tuple(p.adds.items())) for p in people if p.adds and p.digest
@@ -106,31 +114,34 @@ def plan_import(vault: Vault, found: ContactFile) -> Plan:
 
 
 def _plan_one(
-    contact: Contact, matcher: _Matcher, config: Config, taken: set[str]
+    file: str, contact: Contact, matcher: _Matcher, config: Config, taken: set[str]
 ) -> tuple[Row, _Person | None]:
+    row = partial(Row, file, contact.line, contact.name)
     warnings = contact.warnings
     matches = matcher.find(contact)
     if len(matches) > 1:
         paths = ", ".join(p.path for p in matches)
         note = f"matches {len(matches)} people in the vault ({paths}): nothing changed"
-        return Row(contact.line, contact.name, "duplicate", notes=(note, *warnings)), None
+        return row("duplicate", notes=(note, *warnings)), None
     if not matches:
         try:
             stem = unique_file_name(contact.name, taken)
         except BadArgument as error:
-            return Row(contact.line, contact.name, "unreadable", notes=(str(error),)), None
+            return row("unreadable", notes=(str(error),)), None
         path = f"{config.people}/{stem}.md"
         values = contact.properties()
-        new = _Person(path, contact.name, values, line=contact.line, body=contact.notes)
-        return Row(contact.line, contact.name, "create", path, tuple(values), warnings), new
+        new = _Person(
+            path, contact.name, values, origin=f"{file}:{contact.line}", body=contact.notes
+        )
+        return row("create", path, tuple(values), warnings), new
     person = matches[0]
     adds, disagreements = _merge(person, contact)
     notes = (*disagreements, *warnings)
     if person.digest is None:
-        notes = (f"same person as line {person.line} of this file", *notes)
-        return Row(contact.line, contact.name, "duplicate", person.path, adds, notes), None
-    action = "update" if adds else "duplicate"
-    return Row(contact.line, contact.name, action, person.path, adds, notes), None
+        return row(
+            "duplicate", person.path, adds, (f"same person as {person.origin}", *notes)
+        ), None
+    return row("update" if adds else "duplicate", person.path, adds, notes), None
 
 
 def _from_note(note: Note) -> _Person:

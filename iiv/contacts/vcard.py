@@ -248,7 +248,10 @@ def _exported(person: Note) -> Iterator[tuple[str, Any]]:
     phones = [person.phone, *_list(meta.get("other_phones"))]
     yield from (("tel", phone) for phone in phones if phone)
     if person.company:
-        yield "org", [person.company, *([meta["department"]] if _text(meta.get("department")) else [])]
+        yield (
+            "org",
+            [person.company, *([meta["department"]] if _text(meta.get("department")) else [])],
+        )
     if person.role:
         yield "title", person.role
     urls = [person.linkedin, *_list(meta.get("urls"))]
