@@ -98,6 +98,16 @@ def bad_request(error: HTTPException) -> tuple[str, int]:
     return error_page(400, "Bad request", "The form or address could not be understood.")
 
 
+@bp.app_errorhandler(413)
+def too_large(error: HTTPException) -> tuple[str, int]:
+    limit = request.max_content_length or 0
+    message = (
+        f"The request is larger than this page accepts ({limit / 1_000_000:g} MB); "
+        "nothing was read or changed."
+    )
+    return error_page(413, "Too large", message)
+
+
 @bp.app_errorhandler(500)
 def server_error(error: HTTPException) -> tuple[str, int]:
     message = "iiv could not show this page. The details are in the server's log."
