@@ -21,7 +21,7 @@ from iiv.vault import FileStat
 
 log = logging.getLogger(__name__)
 OPEN_ATTEMPTS = 100  # 5 s of waiting for other iiv processes creating the catalog
-CATALOG_VERSION = f"1/{__version__}"  # the pickled Note's shape follows the code's version
+CATALOG_VERSION = f"2/{__version__}"  # the pickled Note's shape follows the code's version
 NOTES_COLUMNS = "(path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, note BLOB)"
 
 
@@ -125,6 +125,17 @@ class Catalog:
         """
         with self._lock:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('index', ?)", (stamp,))
+
+    def setting(self, key: str) -> str | None:
+        """A value remembered with `remember` (such as the settings the notes were read with)."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (f"setting:{key}",))
+            found = row.fetchone()
+        return found[0] if found else None
+
+    def remember(self, key: str, value: str) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"setting:{key}", value))
 
     def close(self) -> None:
         with self._lock:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from zoneinfo import available_timezones
 
 import yaml
 
+from iiv.note import Kinds
 from iiv.problem import Problem
 
 CONFIG_FILE = "iiv.yaml"
@@ -23,16 +24,24 @@ class Config:
     give_up_after: int = 7  # days after the nudge before suggesting `no-reply`
     prepare_before: int = 1  # days before a scheduled interview
     monthly_goal: int = 2  # interviews a month
-    templates: str = "templates"
+    templates: str = "templates"  # "": none (a setting outside the vault): the built-in ones
     people: str = "people"
     interviews: str = "interviews"
     interview_minutes: int = 60  # how long an interview with a time lasts in the calendar
     timezone: str | None = None  # an IANA name for interview times; None: the machine's
+    # kepano's layout: notes whose `categories` hold one of these are people or interviews
+    person_categories: tuple[str, ...] = ("People",)
+    interview_categories: tuple[str, ...] = ("Meetings",)
+
+    @property
+    def kinds(self) -> Kinds:
+        return Kinds(self.person_categories, self.interview_categories)
 
 
 MINUTES = {"interview_minutes"}
 NUMBERS = {f.name for f in fields(Config) if f.type == "int"} - MINUTES
 FOLDERS = {f.name for f in fields(Config) if f.type == "str"}
+NAMES = {f.name for f in fields(Config) if f.type == "tuple[str, ...]"}
 ZONES = {"timezone"}
 
 
@@ -58,8 +67,10 @@ def parse_config(text: str) -> tuple[Config, list[Problem]]:
         problem = _check(str(key), value)
         if problem:
             problems.append(Problem(CONFIG_FILE, _line_of(text, str(key)), problem))
+            if str(key) == "templates" and _outside(value):
+                config = replace(config, templates="")
         else:
-            config = replace(config, **{str(key): value})
+            config = replace(config, **{str(key): _setting(str(key), value)})  # type: ignore[arg-type]
     return config, problems
 
 
@@ -75,10 +86,17 @@ def _check(key: str, value: object) -> str | None:
             return None if value <= MAX_DAYS else f"{key}: {value} is more than {MAX_DAYS} days"
         return f"{key}: expected a whole number (0 or more), got {value!r}"
     if key in FOLDERS:
-        if isinstance(value, str) and value.strip() and ".." not in Path(value).parts:
+        if _outside(value):
+            instead = "the built-in templates" if key == "templates" else key
+            return f"{key}: {value} is outside the vault; using {instead}"
+        if isinstance(value, str) and value.strip():
             return None
         return f"{key}: expected a folder name inside the vault, got {value!r}"
-    known = ", ".join(sorted(NUMBERS | FOLDERS | MINUTES | ZONES))
+    if key in NAMES:
+        if _names(value):
+            return None
+        return f"{key}: expected a name or a list of names, got {value!r}"
+    known = ", ".join(sorted(NUMBERS | FOLDERS | NAMES | MINUTES | ZONES))
     return f"{key}: unknown setting (known: {known})"
 
 
@@ -95,6 +113,35 @@ def _time_zones() -> frozenset[str]:
 
 def _bad_zone(key: str, value: object) -> str:
     return f"{key}: {value!r} is not an IANA time zone name (like Europe/London or UTC)"
+
+
+def _outside(value: object) -> bool:
+    """A folder setting that leaves the vault: absolute (`/x`, `~/x`, `C:\\x`) or with `..`."""
+    if not isinstance(value, str) or not value.strip():
+        return False
+    text = value.strip()
+    windows = PureWindowsPath(text)
+    return (
+        text.startswith(("/", "~", "\\"))
+        or bool(windows.drive)
+        or ".." in PurePosixPath(text.replace("\\", "/")).parts
+    )
+
+
+def _names(value: object) -> tuple[str, ...]:
+    """A name or a list of names (each may be written as a link: `"[[People]]"`)."""
+    items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    if not items or not all(isinstance(item, str) and item.strip("[] ") for item in items):
+        return ()
+    return tuple(str(item).strip().removeprefix("[[").removesuffix("]]") for item in items)
+
+
+def _setting(key: str, value: object) -> object:
+    if key in NAMES:
+        return _names(value)
+    if key in FOLDERS:
+        return str(value).strip().strip("/")
+    return value
 
 
 def _line_of(text: str, key: str) -> int | None:

@@ -21,6 +21,7 @@ import secrets
 import stat
 import struct
 import time
+from collections import Counter
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -33,13 +34,14 @@ import yaml
 
 from iiv.config import Config
 from iiv.errors import BadArgument, EditConflict, EditRefused, NoteExists, NoteNotFound
-from iiv.note import BOM, KEY_RE, Note, parse_note
+from iiv.note import BOM, KEY_RE, UTF16_BOMS, Note, parse_note
 from iiv.tasks import complete_line, is_task_line, snooze_line
 from iiv.vault import is_ignored, note_file
 
 NULL_WORDS = ("~", "null", "Null", "NULL")  # read as an empty value, not as text
 INDICATORS = tuple("[]{},#*&!|>'\"%@`")  # a plain YAML scalar cannot start with these
 LINE_BREAKS = "\r\n\x85\u2028\u2029"  # YAML 1.1 breaks lines on all of these
+LINE_END_RE = re.compile(r"(\r\n|\r|\n)")
 PROPERTY_NAME_RE = re.compile(r"\w(?:[\w .-]*[\w.-])?")
 UNQUOTED_END = re.compile(r"[ \t]#")  # where a comment starts after a plain value
 TEMP_NAME_BYTES = 100  # keeps `.{name}.iiv-XXXXXX.tmp` under the 255-byte name limit
@@ -76,16 +78,17 @@ class _Text:
         return before or self.dominant_ending()
 
     def dominant_ending(self) -> str:
-        crlf = sum(1 for _, ending in self.lines if ending == "\r\n")
-        lf = sum(1 for _, ending in self.lines if ending == "\n")
-        return "\r\n" if crlf > lf else "\n"
+        counts = Counter(ending for _, ending in self.lines if ending)
+        return max(("\n", "\r\n", "\r"), key=lambda ending: counts[ending])
 
     def to_bytes(self) -> bytes:
         return self.bom + "".join(content + end for content, end in self.lines).encode("utf-8")
 
 
 def _split(data: bytes) -> _Text:
-    """Lines as `parse_note` counts them: split at LF, a CR before it belongs to the ending."""
+    """Lines as `parse_note` counts them: split at CRLF, LF or a CR alone, kept as the ending."""
+    if data[:2] in UTF16_BOMS:
+        raise EditRefused("saved as UTF-16: iiv changes only UTF-8 files; save it as UTF-8 first")
     bom = BOM if data.startswith(BOM) else b""
     body = data[len(bom) :]
     if b"\x00" in body:
@@ -94,8 +97,8 @@ def _split(data: bytes) -> _Text:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise EditRefused("not valid UTF-8: edit it in your editor first") from None
-    pieces = text.split("\n")
-    lines = [(p[:-1], "\r\n") if p.endswith("\r") else (p, "\n") for p in pieces[:-1]]
+    pieces = LINE_END_RE.split(text)  # [content, ending, content, ending, ..., content]
+    lines = list(zip(pieces[0:-1:2], pieces[1::2], strict=True))
     if pieces[-1]:
         lines.append((pieces[-1], ""))
     return _Text(bom, lines)
@@ -415,6 +418,28 @@ def _apply(
     where: str,
     config: Config | None,
 ) -> str:
+    return content_hash(rewrite(root, rel_path, expected_hash, change, config, where).after)
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """A note's bytes before and after an edit (the same when there was nothing to change)."""
+
+    path: str
+    before: bytes
+    after: bytes
+
+
+def rewrite(
+    root: Path,
+    rel_path: str,
+    expected_hash: str,
+    change: Callable[[bytes], bytes],
+    config: Config | None = None,
+    where: str | None = None,
+) -> Rewrite:
+    """Replace the note's bytes with `change(bytes)`, atomically, if they still hash to
+    `expected_hash`; a refusal from `change` is reported for `where` (default: the path)."""
     # Write to the real file, so a symlinked note stays a symlink.
     path = Path(os.path.realpath(note_file(root, rel_path, config)))
     data = _read_file(path, rel_path)
@@ -423,15 +448,28 @@ def _apply(
     try:
         new = change(data)
     except (EditRefused, NoteNotFound, BadArgument) as error:
-        raise type(error)(f"{where}: {error}") from None
-    if new == data:
-        return expected_hash
+        raise type(error)(f"{where or rel_path}: {error}") from None
+    if new != data:
+        try:
+            _replace_atomically(path, new, expected_hash, rel_path)
+        except OSError as error:
+            message = f"{rel_path}: cannot write: {error.strerror}; nothing was written"
+            raise EditRefused(message) from None
+    return Rewrite(rel_path, data, new)
+
+
+def remove_note(
+    root: Path, rel_path: str, expected_hash: str, config: Config | None = None
+) -> None:
+    """Delete a note iiv created, if it still holds exactly what iiv wrote (`expected_hash`)."""
+    path = note_file(root, rel_path, config)
+    if content_hash(_read_file(path, rel_path)) != expected_hash:
+        raise EditConflict(_conflict_message(rel_path))
     try:
-        _replace_atomically(path, new, expected_hash, rel_path)
+        path.unlink()
     except OSError as error:
-        message = f"{rel_path}: cannot write: {error.strerror}; nothing was written"
-        raise EditRefused(message) from None
-    return content_hash(new)
+        raise EditRefused(f"{rel_path}: cannot delete: {error.strerror}") from None
+    _fsync_folder(path.parent)
 
 
 def _conflict_message(rel_path: str) -> str:
@@ -766,7 +804,9 @@ __all__ = [
     "content_hash",
     "create_note",
     "read",
+    "remove_note",
     "replace_line",
+    "rewrite",
     "set_properties",
     "set_property",
     "snooze_task",

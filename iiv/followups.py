@@ -26,6 +26,8 @@ class FollowUp:
     kind: str
     overdue: bool
     person_path: str | None = None
+    # the step of `actions.STEPS` that completes it; None when nothing recorded in a note does
+    step: str | None = None
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -73,9 +75,11 @@ def _item(
     kind: str,
     today: date,
     people: tuple[str | None, str | None],
+    step: str | None,
 ) -> FollowUp:
     name, person_path = people
-    return FollowUp(note.path, note.line_of(key), name, action, due, kind, due < today, person_path)
+    line = note.line_of(key)
+    return FollowUp(note.path, line, name, action, due, kind, due < today, person_path, step)
 
 
 def _people(vault: Vault, note: Note) -> tuple[str | None, str | None]:
@@ -105,6 +109,7 @@ def _tasks(vault: Vault, today: date) -> Iterator[FollowUp]:
                     "task",
                     when < today,
                     path,
+                    "complete",
                 )
 
 
@@ -135,24 +140,34 @@ def _thank_yous(vault: Vault, today: date) -> Iterator[FollowUp]:
         due = _shift(note.date, vault.config.thank_you_after)
         what = note.medium or "interview"
         action = f"Send a thank-you note to {people[0] or 'them'} for the {what} on {note.date}"
-        yield _item(note, "status", action, due, "thank-you", today, people)
+        yield _item(note, "status", action, due, "thank-you", today, people, "thanked")
 
 
 def _nudges(vault: Vault, today: date) -> Iterator[FollowUp]:
+    """A request without an answer: nudge once, then let go. The give-up clock runs from the
+    nudge when one is recorded (`nudged`), else from the day the nudge fell due."""
     config = vault.config
     for note in vault.interviews:
-        if note.status != "requested" or note.requested is None:
+        if note.status != "requested" or (note.requested is None and note.nudged is None):
             continue
         people = _people(vault, note)
         who = people[0] or "them"
+        if note.nudged is not None:
+            give_up = _shift(note.nudged, config.give_up_after)
+            action = (
+                f"No reply from {who} since you nudged on {note.nudged}: mark the request no-reply"
+            )
+            yield _item(note, "nudged", action, give_up, "nudge", today, people, "no-reply")
+            continue
+        assert note.requested is not None
         nudge = _shift(note.requested, config.nudge_after)
         give_up = _shift(nudge, config.give_up_after)
         if today >= give_up:
             action = f"No reply from {who} since {note.requested}: mark the request no-reply"
-            yield _item(note, "requested", action, give_up, "nudge", today, people)
+            yield _item(note, "requested", action, give_up, "nudge", today, people, "no-reply")
         else:
             action = f"Nudge {who} politely: no reply since you asked on {note.requested}"
-            yield _item(note, "requested", action, nudge, "nudge", today, people)
+            yield _item(note, "requested", action, nudge, "nudge", today, people, "nudged")
 
 
 def _preparations(vault: Vault, today: date) -> Iterator[FollowUp]:
@@ -167,11 +182,13 @@ def _preparations(vault: Vault, today: date) -> Iterator[FollowUp]:
             action = (
                 f"The {what} with {who} on {when} is still scheduled: mark it done or reschedule"
             )
-            yield _item(note, "status", action, note.date, "prepare", today, people)
+            yield _item(note, "status", action, note.date, "prepare", today, people, "done")
         else:
             due = _shift(note.date, -vault.config.prepare_before)
             action = f"Prepare for the {what} with {who} on {when}"
-            yield _item(note, "date", action, due, "prepare", today, people)
+            # preparing is not recorded in the note; on the day, the conversation can be done
+            step = "done" if note.date <= today else None
+            yield _item(note, "date", action, due, "prepare", today, people, step)
 
 
 def _keep_in_touch(vault: Vault, today: date) -> Iterator[FollowUp]:
@@ -184,11 +201,13 @@ def _keep_in_touch(vault: Vault, today: date) -> Iterator[FollowUp]:
         me = (person.title, person.path)
         if last is None:
             action = f"Get in touch with {person.title}: no contact recorded yet"
-            yield _item(person, "keep_in_touch", action, today, "keep-in-touch", today, me)
+            yield _item(
+                person, "keep_in_touch", action, today, "keep-in-touch", today, me, "contacted"
+            )
             continue
         due = _shift(last, person.keep_in_touch)
         action = f"Get back in touch with {person.title}: last contact {last}"
-        yield _item(person, "keep_in_touch", action, due, "keep-in-touch", today, me)
+        yield _item(person, "keep_in_touch", action, due, "keep-in-touch", today, me, "contacted")
 
 
 def _contact_history(vault: Vault) -> tuple[dict[str, date], set[str]]:

@@ -64,7 +64,7 @@ from whoosh.util.filelock import try_for
 from whoosh.writing import SegmentWriter
 
 from iiv.errors import IivError, Stopped
-from iiv.note import Note
+from iiv.note import DEFAULT_KINDS, Kinds, Note
 from iiv.vault import FileStat
 
 log = logging.getLogger(__name__)
@@ -908,18 +908,19 @@ class Index:
         files: Sequence[FileStat],
         on_notes: Callable[[dict[str, Note | None]], None],
         progress: Callable[[int], None] | None = None,
+        kinds: Kinds = DEFAULT_KINDS,
     ) -> int:
         """`rebuild` from the note files themselves, in worker processes for a big vault.
 
         The workers read and parse the files and send the notes back first: `on_notes` gets
         them all (None for a file gone meanwhile; bodies left out) while the workers go on to
-        index them. `progress` counts the notes read.
+        index them. `progress` counts the notes read; `kinds` is the vault's `Config.kinds`.
         """
         if len(files) >= PARALLEL_FROM:
             try:
                 return self._replace(
                     lambda fresh: _build_in_workers(
-                        fresh, root, files, on_notes, progress, self._stop
+                        fresh, (root, kinds), files, on_notes, progress, self._stop
                     )
                 )
             except Stopped:
@@ -928,7 +929,7 @@ class Index:
                 if str(error) == BUSY:
                     raise
                 log.warning("indexing in one process instead: %s", error)
-        return self._rebuild_here(root, files, on_notes, progress)
+        return self._rebuild_here(root, files, on_notes, progress, kinds)
 
     def _rebuild_here(
         self,
@@ -936,10 +937,11 @@ class Index:
         files: Sequence[FileStat],
         on_notes: Callable[[dict[str, Note | None]], None],
         progress: Callable[[int], None] | None,
+        kinds: Kinds,
     ) -> int:
         from iiv.vault import read_existing
 
-        notes = {stat.path: read_existing(root, stat.path) for stat in files}
+        notes = {stat.path: read_existing(root, stat.path, kinds) for stat in files}
         if progress:
             progress(len(notes))
         on_notes({path: note and note.without_body() for path, note in notes.items()})
@@ -1030,7 +1032,7 @@ def _build(
 
 def _build_in_workers(
     folder: Path,
-    root: Path,
+    vault: tuple[Path, Kinds],
     files: Sequence[FileStat],
     on_notes: Callable[[dict[str, Note | None]], None],
     progress: Callable[[int], None] | None,
@@ -1048,7 +1050,7 @@ def _build_in_workers(
     workers: list[_Worker] = []
     try:
         for number in range(count):
-            workers.append(_Worker(folder, root, files[number::count], inbox))
+            workers.append(_Worker(folder, vault, files[number::count], inbox))
         on_notes(_receive_notes(inbox, workers, len(files), progress, stop))
         segments = [_receive(inbox, workers, "segments", stop) for _ in workers]
     except BaseException:
@@ -1068,7 +1070,11 @@ class _Worker:
     (pickles on its stdin and stdout), so that the processes all start at once."""
 
     def __init__(
-        self, folder: Path, root: Path, share: Sequence[FileStat], inbox: queues.Queue[Any]
+        self,
+        folder: Path,
+        vault: tuple[Path, Kinds],
+        share: Sequence[FileStat],
+        inbox: queues.Queue[Any],
     ) -> None:
         here = os.getcwd()
         env = dict(
@@ -1080,7 +1086,9 @@ class _Worker:
             stdout=subprocess.PIPE,
             env=env,
         )
-        job = (os.getpid(), str(folder), str(root), [(s.path, s.size, s.mtime_ns) for s in share])
+        root, kinds = vault
+        stats = [(s.path, s.size, s.mtime_ns) for s in share]
+        job = (os.getpid(), str(folder), str(root), kinds, stats)
         self._relay = threading.Thread(target=self._run, args=(job, inbox), daemon=True)
         self._relay.start()
 
@@ -1159,9 +1167,9 @@ def _work() -> None:
     gc.disable()  # a short life with millions of postings, which hold no cycles: scanning
     # them again and again would double the work
     try:
-        parent, folder, root, share = pickle.load(sys.stdin.buffer)
+        parent, folder, root, kinds, share = pickle.load(sys.stdin.buffer)
         _die_with(parent)
-        documents = _read_share(Path(root), share, send)
+        documents = _read_share(Path(root), kinds, share, send)
         with suppress(OSError):  # indexing is background work: the server, which now makes
             os.nice(NICER)  # the due list from the notes sent, goes first for the CPU
         send(("segments", *_write_segments(folder, documents)))
@@ -1181,7 +1189,10 @@ def _die_with(parent: int) -> None:
 
 
 def _read_share(
-    root: Path, share: list[tuple[str, int, int]], send: Callable[[tuple[Any, ...]], None]
+    root: Path,
+    kinds: Kinds,
+    share: list[tuple[str, int, int]],
+    send: Callable[[tuple[Any, ...]], None],
 ) -> list[dict[str, Any]]:
     """Read and parse the notes, sending them back (bodies left out: what the catalog stores)
     a chunk at a time, in one pickle, which shares the texts they repeat; then make their
@@ -1194,7 +1205,7 @@ def _read_share(
     for start in range(0, len(share), CHUNK):
         notes: dict[str, Note | None] = {}
         for path, size, mtime_ns in share[start : start + CHUNK]:
-            note = read_existing(root, path)
+            note = read_existing(root, path, kinds)
             if note is not None:
                 read.append((note, FileStat(path, size, mtime_ns)))
             notes[path] = note and note.without_body()

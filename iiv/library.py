@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import fcntl
 import gc
-import hashlib
 import logging
 import os
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -21,14 +19,23 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from iiv.cache import index_folder as index_folder  # where it was first defined
 from iiv.catalog import Catalog
 from iiv.config import Config, load_config
-from iiv.errors import BadArgument
 from iiv.followups import FollowUp, due_within, followups
 from iiv.index import INDEX_VERSION, Index, SearchResult
 from iiv.note import Note
 from iiv.problem import Problem
-from iiv.vault import FileStat, Vault, inside, is_ignored, read_existing, scan, vault_root
+from iiv.vault import (
+    FileStat,
+    Vault,
+    is_ignored,
+    read_existing,
+    scan,
+    template_problems,
+    vault_root,
+    walk_reads,
+)
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -43,21 +50,6 @@ class SyncStats:
     @property
     def changed(self) -> int:
         return self.added + self.modified + self.removed
-
-
-def index_folder(root: Path, override: str | Path | None = None) -> Path:
-    """Where a vault's index lives: `--index-dir`/`IIV_INDEX_DIR`, else the user's cache folder."""
-    if override:
-        folder = Path(override).expanduser().resolve()
-    else:
-        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", root.name)[:40] or "vault"
-        digest = hashlib.sha256(str(root).encode()).hexdigest()[:12]
-        folder = cache / "iiv" / f"{slug}-{digest}"
-    if folder == root or folder.is_relative_to(root):
-        raise BadArgument(f"the index folder {folder} is inside the vault; choose one outside it")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 class WriterLock:
@@ -113,6 +105,10 @@ class Library:
         self._loaded: dict[str, tuple[FileStat, Note]] | None = None
         self._snapshot: Vault | None = None
         self._notes_lock = threading.RLock()  # guards the three above against lazy loading
+        # The settings that change how a note reads (its kind): when they differ from those
+        # the catalog's notes were read with, the first sync reads every note again.
+        self._reading = repr(config.kinds)
+        self._reread = self.catalog.setting("reading") not in (None, self._reading)
 
     @classmethod
     def open(cls, vault_path: str | Path, index_dir: str | Path | None = None) -> Library:
@@ -199,12 +195,18 @@ class Library:
     def _sync(
         self, paths: Iterable[str] | None, progress: Progress | None, rebuild: bool
     ) -> SyncStats:
-        rebuild = rebuild or self.index.needs_rebuild
+        if self._reread:
+            log.info("the settings that say which notes are people and interviews changed")
+            self.catalog.clear()
+            with self._notes_lock:
+                self._loaded, self._stats, self._reorder = {}, {}, True
+        rebuild = rebuild or self.index.needs_rebuild or self._reread
         if paths is None or rebuild:
             if self.last_sync is None:
                 self.index.tidy()
             walk_problems = self._walk_problems
-            current, self._walk_problems = scan(self.root, self.config)
+            current, walked = scan(self.root, self.config)
+            self._walk_problems = walked + template_problems(self.root, self.config)
             known = dict(self._stats)
             if rebuild:
                 stats = self._rebuild(current, known, progress)
@@ -215,6 +217,9 @@ class Library:
         else:
             current, known = self._stat_paths(paths)
             stats = self._apply(current, known, None, progress)
+        if self._reread or self.last_sync is None:
+            self.catalog.remember("reading", self._reading)
+            self._reread = False
         self.last_sync = datetime.now(timezone.utc)
         return stats
 
@@ -238,7 +243,9 @@ class Library:
         self._consistent = False
         with _collector_paused():
             try:
-                self._indexed = self.index.rebuild_from_files(self.root, files, arrived, counted)
+                self._indexed = self.index.rebuild_from_files(
+                    self.root, files, arrived, counted, self.config.kinds
+                )
             finally:  # the catalog holds what the snapshot holds, even if the build failed
                 for work in later:
                     work()
@@ -269,7 +276,7 @@ class Library:
             if target.is_dir() and not target.is_symlink():
                 current.update(self._scan_folder(rel))
                 folders.append(rel + "/")
-            elif not is_ignored(rel, self.config) and inside(self.root, target):
+            elif walk_reads(self.root, rel, self.config):
                 stat = _stat(target, rel)
                 if stat:
                     current[rel] = stat
@@ -283,13 +290,11 @@ class Library:
         return current, known
 
     def _scan_folder(self, rel: str) -> dict[str, FileStat]:
-        found, _ = scan(self.root / rel, self.config)
-        paths = (f"{rel}/{path}" for path in found)
-        return {
-            path: FileStat(path, stat.size, stat.mtime_ns)
-            for path, stat in zip(paths, found.values(), strict=True)
-            if not is_ignored(path, self.config)
-        }
+        folder = self.root / rel
+        if os.path.realpath(folder) != str(folder):
+            return {}  # inside a symlinked folder, which the walk never enters
+        found, _ = scan(self.root, self.config, under=rel)
+        return {path: stat for path, stat in found.items() if not is_ignored(path, self.config)}
 
     def _apply(
         self,
@@ -347,7 +352,7 @@ class Library:
     def _read(self, paths: set[str], progress: Progress | None) -> dict[str, Note | None]:
         notes: dict[str, Note | None] = {}
         for count, path in enumerate(sorted(paths), 1):
-            notes[path] = read_existing(self.root, path)
+            notes[path] = read_existing(self.root, path, self.config.kinds)
             if progress and count % 200 == 0:
                 progress(count, len(paths))
         if progress:

@@ -39,13 +39,43 @@ KEY_RE = re.compile(r"^(?P<key>[^\s#:\-?][^:]*):(?:[ \t]|$)")
 ALIAS_RE = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\[\]{}]+")
 SYNCTHING_RE = re.compile(r"\.sync-conflict-\d{8}-\d{6}-[A-Za-z0-9]+")
 DROPBOX_RE = re.compile(r" \([^()]*conflicted copy[^()]*\)", re.IGNORECASE)
-TEXT_FIELDS = ("company", "role", "email", "phone", "linkedin", "location", "source")
-INTERVIEW_TEXT = ("medium", "location", "goal")
+# company and location come first: they may come from kepano's `org` and `loc` instead
+TEXT_FIELDS = ("company", "location", "role", "email", "phone", "linkedin", "source")
+INTERVIEW_TEXT = ("medium", "goal")
 UNITS = {"day": 1, "week": 7, "month": 30, "year": 365}
 DURATION_RE = re.compile(r"(\d+)\s*(?:(day|week|month|year)s?|(d|w|m|y))?", re.IGNORECASE)
 TAG_SEPARATORS_RE = re.compile(r"[,\s]+")
 SHORT_UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
 MAX_DURATION_DAYS = 36_500  # a hundred years: more is a typo, and date arithmetic overflows
+UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
+# Comments, hidden in Obsidian's reading view: `%% ... %%` (Obsidian's own) and `<!-- ... -->`.
+COMMENT_RE = re.compile(r"%%.*?%%|<!--.*?-->", re.DOTALL)
+# Any `{{...}}` in front-matter is a template placeholder (YAML cannot read it unquoted); in the
+# body, only those Obsidian's Templates plugin fills: `{{title}}`, `{{date}}`, `{{date:YYYY}}`.
+FRONT_PLACEHOLDER_RE = re.compile(r"\{\{[^{}\n]*\}\}")
+BODY_PLACEHOLDER_RE = re.compile(r"\{\{(?:title|date|time)(?::[^{}\n]*)?\}\}", re.IGNORECASE)
+CATEGORY_KEYS = ("categories", "category")  # kepano's layout: `categories: ["[[People]]"]`
+
+
+@dataclass(frozen=True)
+class Kinds:
+    """Which `categories` mark a note as a person or an interview when it has no `type`
+    (kepano's vault layout: `categories: ["[[People]]"]`, `["[[Meetings]]"]`). Compared
+    case-insensitively with each category's link target or text."""
+
+    person: tuple[str, ...] = ("People",)
+    interview: tuple[str, ...] = ("Meetings",)
+
+    def of(self, category: str) -> str | None:
+        name = category.rsplit("/", 1)[-1].strip().casefold()
+        if name in {c.casefold() for c in self.person}:
+            return "person"
+        if name in {c.casefold() for c in self.interview}:
+            return "interview"
+        return None
+
+
+DEFAULT_KINDS = Kinds()
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -250,6 +280,7 @@ class Note:
     goal: str | None = None
     requested: _Day | None = None  # not `date`: inside Note, that is the field above
     thanked: _Day | None = None
+    nudged: _Day | None = None  # when the one polite follow-up to a request was sent
     # everywhere
     tasks: tuple[Task, ...] = ()
     links: tuple[Link, ...] = ()
@@ -281,8 +312,11 @@ class Note:
         return copy
 
 
-def parse_note(path: str, data: bytes) -> Note:
-    """The bytes of the file at vault-relative `path` → a Note, with problems instead of errors."""
+def parse_note(path: str, data: bytes, kinds: Kinds = DEFAULT_KINDS) -> Note:
+    """The bytes of the file at vault-relative `path` → a Note, with problems instead of errors.
+
+    `kinds` names the categories that make a note without `type` a person or an interview.
+    """
     problems: list[Problem] = []
     text = _decode(path, data, problems)
     lines: list[str] = []
@@ -305,10 +339,13 @@ def parse_note(path: str, data: bytes) -> Note:
         )
         if fm_end and conflict_line <= fm_end + 1:
             meta_text = None
+    if meta_text is not None and "{{" in meta_text:
+        meta_text = _without_placeholders(path, meta_text, problems)
     meta = _load_yaml(path, meta_text, problems) if meta_text is not None else {}
     key_lines = _key_lines(lines[1:fm_end]) if fm_end else {}
     values = _Properties(path, meta, key_lines, problems)
-    kind = values.kind()
+    kind = values.kind(kinds)
+    body = _readable(path, body, body_start, problems)
     tasks = _tasks(path, body, body_start, problems)
     conflict_of = _conflict_original(path)
     if conflict_of:
@@ -348,6 +385,9 @@ def _decode(path: str, data: bytes, problems: list[Problem]) -> str:
         problems.append(Problem(path, None, message, "large"))
     if data.startswith(BOM):
         data = data[len(BOM) :]
+    elif data[:2] in UTF16_BOMS:
+        text = data[2 : len(data) & ~1].decode(UTF16_BOMS[data[:2]], errors="replace")
+        return _one_line_ending(text).replace("\x00", "")
     if data.find(b"\x00", 0, 8192) >= 0:
         problems.append(
             Problem(path, None, "binary file, not Markdown text: not indexed", "binary")
@@ -362,8 +402,71 @@ def _decode(path: str, data: bytes, problems: list[Problem]) -> str:
         text = data.decode("utf-8", errors="replace")
     # ASCII bytes stand for themselves in UTF-8: without the byte, the text has no such character
     if b"\r" in data:
-        text = text.replace("\r\n", "\n")
+        text = _one_line_ending(text)
     return text.replace("\x00", "") if b"\x00" in data else text
+
+
+def _one_line_ending(text: str) -> str:
+    """Every line ending as LF: CRLF (Windows), and a CR alone (classic Mac OS), as editors and
+    Obsidian read them."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _without_placeholders(path: str, meta_text: str, problems: list[Problem]) -> str:
+    """The front-matter with each `{{placeholder}}` emptied, and a problem for each."""
+    for number, line in enumerate(meta_text.split("\n"), 2):
+        for found in FRONT_PLACEHOLDER_RE.findall(line):
+            problems.append(_placeholder_problem(path, number, found))
+    return FRONT_PLACEHOLDER_RE.sub("", meta_text)
+
+
+def _placeholder_problem(path: str, line: int, placeholder: str) -> Problem:
+    message = (
+        f"unfilled template placeholder {placeholder}: fill it in, or keep templates"
+        " in a folder named templates"
+    )
+    return Problem(path, line, message, "placeholder")
+
+
+def _readable(path: str, body: str, start: int, problems: list[Problem]) -> str:
+    """The body as it reads: comments blanked (their lines kept, so that line numbers stay),
+    and a problem for each unfilled `{{title}}`, `{{date}}` or `{{time}}`."""
+    if "%%" in body or "<!--" in body:
+        body = _without_comments(body)
+    if "{{" in body:
+        for match in BODY_PLACEHOLDER_RE.finditer(body):
+            line = start + 1 + body.count("\n", 0, match.start())
+            problems.append(_placeholder_problem(path, line, match.group(0)))
+    return body
+
+
+def _without_comments(body: str) -> str:
+    """`%% ... %%` and `<!-- ... -->` outside fenced code replaced by their line breaks."""
+    fenced = _fenced_spans(body)
+
+    def blank(match: re.Match[str]) -> str:
+        inside_code = any(a <= match.start() < b for a, b in fenced)
+        return match.group(0) if inside_code else "\n" * match.group(0).count("\n")
+
+    return COMMENT_RE.sub(blank, body)
+
+
+def _fenced_spans(body: str) -> list[tuple[int, int]]:
+    """The (start, end) offsets of fenced code blocks (an unclosed one runs to the end)."""
+    spans: list[tuple[int, int]] = []
+    opened: int | None = None
+    offset = 0
+    for line in body.split("\n"):
+        if FENCE_RE.match(line):
+            if opened is None:
+                opened = offset
+            else:
+                spans.append((opened, offset + len(line)))
+                opened = None
+        offset += len(line) + 1
+    if opened is not None:
+        spans.append((opened, len(body)))
+    return spans
 
 
 def _char_boundary(data: bytes, end: int) -> int:
@@ -588,9 +691,30 @@ class _Properties:
     def problem(self, key: str, message: str) -> None:
         self.problems.append(Problem(self.path, self.lines.get(key, 2), f"{key}: {message}"))
 
-    def kind(self) -> str:
-        value = self.text("type")
-        return value.lower() if value and value.lower() in KINDS else "note"
+    def kind(self, kinds: Kinds) -> str:
+        """`type: person` or `type: interview`; else what the note's categories say; else
+        "note". A `type` that is not text is another type (kepano's `type: []`): no problem."""
+        value = self.meta.get("type")
+        if isinstance(value, str) and value.strip().lower() in KINDS:
+            return value.strip().lower()
+        for key in CATEGORY_KEYS:
+            for category in _texts(self.meta.get(key)):
+                link = parse_link(category)
+                kind = kinds.of(link.target if link else category)
+                if kind:
+                    return kind
+        return "note"
+
+    def first_text(self, key: str, fallback: str) -> str | None:
+        """`key` as text; when it is absent, `fallback` as text or a link's text, or the first
+        of a list of them (kepano's `org: ["[[Acme]]"]`)."""
+        if self.meta.get(key) not in (None, ""):
+            return self.text(key)
+        texts = _texts(self.meta.get(fallback))
+        if not texts:
+            return None
+        link = parse_link(texts[0])
+        return (link.text if link else texts[0].strip()) or None
 
     def text(self, key: str) -> str | None:
         value = self.meta.get(key)
@@ -649,7 +773,9 @@ class _Properties:
         return tuple(link for link in found if link)
 
     def person(self) -> dict[str, Any]:
-        values: dict[str, Any] = {key: self.text(key) for key in TEXT_FIELDS}
+        values: dict[str, Any] = {key: self.text(key) for key in TEXT_FIELDS[2:]}
+        values["company"] = self.first_text("company", "org")
+        values["location"] = self.first_text("location", "loc")
         introduced = self.links("introduced_by")
         values["introduced_by"] = introduced[0] if introduced else None
         values["keep_in_touch"] = self.duration("keep_in_touch")
@@ -658,11 +784,14 @@ class _Properties:
 
     def interview(self) -> dict[str, Any]:
         values: dict[str, Any] = {key: self.text(key) for key in INTERVIEW_TEXT}
+        values["company"] = self.first_text("company", "org")
+        values["location"] = self.first_text("location", "loc")
         values["people"] = self.links("person") + self.links("people")
         values["date"], values["time"] = self.when("date")
         values["status"] = self.status()
         values["requested"] = self.day("requested")
         values["thanked"] = self.day("thanked")
+        values["nudged"] = self.day("nudged")
         return values
 
     def when(self, key: str) -> tuple[date | None, str | None]:
@@ -700,6 +829,15 @@ class _Properties:
             self.problem(key, f"{value.strip()} is more than {MAX_DURATION_DAYS // 365} years")
             return None
         return days
+
+
+def _texts(value: Any) -> list[str]:
+    """The text items of a property: itself when text, its text items when a list."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, str)]
+    return []
 
 
 def _unquoted_link(value: list[Any]) -> bool:

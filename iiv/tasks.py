@@ -115,7 +115,15 @@ def parse_task(text: str, line: int) -> tuple[Task, list[str]] | None:
         description = _read_dataview_fields(description, fields, problems)
     description = " ".join([*description.split(), *reversed(tags)])
     task = Task(line, match.group("status"), description, **fields)  # type: ignore[arg-type]
+    if task.recurrence and _never_moves(task.recurrence):
+        problems.append(f"🔁 {task.recurrence} repeats on the same day: use a number above 0")
     return task, problems
+
+
+def _never_moves(recurrence: str) -> bool:
+    """`every 0 days`: each next occurrence would fall on the same date."""
+    rule = RECURRENCE_RE.fullmatch(recurrence.strip())
+    return rule is not None and rule.group("n") is not None and not rule.group("n").strip("0")
 
 
 def _strip_trailing_fields(
@@ -300,6 +308,11 @@ def _next_occurrence(text: str, task: Task, today: date) -> str | None:
         raise EditRefused(
             f"iiv cannot compute the next occurrence of a task repeating {task.recurrence!r}:"
             " complete it in Obsidian"
+        )
+    if _never_moves(task.recurrence):
+        raise EditRefused(
+            f"a task repeating {task.recurrence!r} would repeat on the same day:"
+            " give its 🔁 rule a number above 0 first"
         )
     match = TASK_RE.match(text)
     assert match is not None

@@ -2,7 +2,8 @@
 
 Templates use only the placeholders Obsidian's core Templates plugin also fills (`{{title}}`,
 `{{date}}`, `{{time}}`), so the same files work there. Everything else is set afterwards as a
-property, through the same one-line edit `iiv thanked` uses.
+property, through the same one-line edit `iiv thanked` uses. Guidance for the writer is kept
+in Obsidian comments (`%% ... %%`), which neither Obsidian's reading view nor iiv shows.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from iiv.edit import PropertyValue, create_note, with_property
 from iiv.errors import BadArgument, NoteExists
 from iiv.links import fold
 from iiv.note import STATUSES
+from iiv.vault import read_template
 
 MAX_NAME_BYTES = 120  # a note's file name without `.md`: room for a path on every system
 LINK_BREAKERS = "#^[]|"  # valid in file names, but they end or split a wikilink
@@ -40,10 +42,10 @@ keep_in_touch:
 ---
 # {{title}}
 
-How we met, what they do, what they care about.
+%% How we met, what they do, what they care about. %%
 
 ## Interviews
-Interview notes that link to this person show up on their page in iiv.
+%% Interview notes that link to this person show up on their page in iiv. %%
 
 ## Notes
 """
@@ -123,16 +125,24 @@ class NewInterview:
 
 
 def render(template: str, title: str, day: str, time: str = "") -> str:
-    return template.replace("{{title}}", title).replace("{{date}}", day).replace("{{time}}", time)
+    """The template with its placeholders filled; a line left ending in spaces by an empty
+    value (`date: {{date}}` without a date) loses them."""
+    lines = template.split("\n")
+    for number, line in enumerate(lines):
+        if "{{" in line:
+            filled = line.replace("{{title}}", title).replace("{{date}}", day)
+            filled = filled.replace("{{time}}", time)
+            lines[number] = filled.rstrip(" \t") if not line.endswith((" ", "\t")) else filled
+    return "\n".join(lines)
 
 
 def template_text(root: Path, config: Config, kind: str) -> str:
-    """The vault's own template if it has one, else the built-in one."""
-    path = root / config.templates / f"{kind}.md"
-    try:
-        return path.read_text(encoding="utf-8")
-    except (FileNotFoundError, UnicodeDecodeError):
-        return PERSON if kind == "person" else INTERVIEW
+    """The vault's own template if it may be read (see `vault.read_template`), else the
+    built-in one."""
+    own = read_template(root, config, kind)
+    if own is not None:
+        return own
+    return PERSON if kind == "person" else INTERVIEW
 
 
 def safe_file_name(title: str, limit: int = MAX_NAME_BYTES) -> str:

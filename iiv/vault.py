@@ -6,6 +6,7 @@ This is the one module that reads note files; `edit` is the one that writes them
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Iterable, Mapping
 from contextlib import suppress
@@ -17,10 +18,15 @@ from typing import NamedTuple
 from iiv.config import Config, load_config
 from iiv.errors import NoteNotFound, VaultNotFound
 from iiv.links import Link, Named, Resolver, find_links, parse_link
-from iiv.note import Note, parse_note
+from iiv.note import DEFAULT_KINDS, MAX_NOTE_BYTES, Kinds, Note, parse_note
 from iiv.problem import Problem, sort_problems
 
 NOTE_SUFFIX = ".md"
+TEMPLATES = ("person", "interview")
+MAX_CANDIDATES_SHOWN = 3  # a name claimed by many notes: the first few, then a count
+# A templates folder at any depth, by its name: `Templates`, `template`, `_templates`,
+# `99 Templates`, `📝 Templates`.
+TEMPLATE_FOLDER_RE = re.compile(r"[\W\d_]*templates?", re.IGNORECASE)
 
 
 def is_ignored(rel_path: str, config: Config) -> bool:
@@ -29,7 +35,7 @@ def is_ignored(rel_path: str, config: Config) -> bool:
     Skipped: anything under a dot-folder or named with a leading dot (`.git`, `.obsidian`,
     `.trash`, `.stversions`, vim's `.note.md.swp`, Syncthing's `.syncthing.x.tmp`, iiv's own
     temp files), anything not ending in `.md` (vim's `4913` and `note.md~`, Emacs' `#note.md#`),
-    and the templates folder.
+    and templates folders: the one set by `templates`, and any folder named like one.
     """
     parts = _plain_parts(rel_path)
     if parts is None:
@@ -39,7 +45,12 @@ def is_ignored(rel_path: str, config: Config) -> bool:
     name = parts[-1].lower()
     if not name.endswith(NOTE_SUFFIX) or name == NOTE_SUFFIX:
         return True
-    return _under(parts, config.templates)
+    return _under(parts, config.templates) or any(map(is_templates_folder, parts[:-1]))
+
+
+def is_templates_folder(name: str) -> bool:
+    """Whether a folder's name makes it a templates folder, whose notes are not notes."""
+    return TEMPLATE_FOLDER_RE.fullmatch(name) is not None
 
 
 def _plain_parts(rel_path: str) -> tuple[str, ...] | None:
@@ -81,12 +92,16 @@ def vault_root(path: str | Path) -> Path:
     return root.resolve()
 
 
-def scan(root: Path, config: Config) -> tuple[dict[str, FileStat], list[Problem]]:
-    """Every note file's (path, size, mtime) without reading any, and problems with the walk."""
+def scan(root: Path, config: Config, under: str = "") -> tuple[dict[str, FileStat], list[Problem]]:
+    """Every note file's (path, size, mtime) without reading any, and problems with the walk;
+    in the whole vault, or in its folder `under`."""
     found: dict[str, FileStat] = {}
     problems: list[Problem] = []
     # folders to read: (folder, its vault-relative path with a final "/", that path's parts)
-    pending: list[tuple[str | Path, str, tuple[str, ...]]] = [(root, "", ())]
+    start = PurePosixPath(under).parts if under else ()
+    pending: list[tuple[str | Path, str, tuple[str, ...]]] = [
+        (root.joinpath(*start), "".join(f"{part}/" for part in start), start)
+    ]
     templates = config.templates
     while pending:
         folder, prefix, parts = pending.pop()
@@ -103,17 +118,20 @@ def scan(root: Path, config: Config) -> tuple[dict[str, FileStat], list[Problem]
             try:
                 if entry.is_dir(follow_symlinks=False):
                     inner = (*parts, name)
-                    if not _under((*inner, "x"), templates):
+                    if not (_under((*inner, "x"), templates) or is_templates_folder(name)):
                         pending.append((entry.path, rel + "/", inner))
                     continue
                 # the rest of is_ignored(rel): no part of `rel` starts with "." (those names
-                # are skipped above), and no file reached is under the templates folder (it is
-                # not entered)
+                # are skipped above), and no file reached is under a templates folder (they
+                # are not entered)
+                if entry.is_symlink():
+                    if _under((*parts, name, "x"), templates) or is_templates_folder(name):
+                        continue  # never read as notes (template_problems checks the one read)
+                    problem = _symlink_problem(root, config, rel, entry.path)
+                    if problem:
+                        problems.append(problem)
+                        continue
                 if not name.lower().endswith(NOTE_SUFFIX):
-                    continue
-                if entry.is_symlink() and not inside(root, Path(entry.path)):
-                    message = "symlink to a file outside the vault: not read"
-                    problems.append(Problem(rel, None, message))
                     continue
                 info = entry.stat()
             except OSError as error:
@@ -124,11 +142,65 @@ def scan(root: Path, config: Config) -> tuple[dict[str, FileStat], list[Problem]
     return found, problems
 
 
+def _symlink_problem(root: Path, config: Config, rel: str, path: str) -> Problem | None:
+    """Why the walk does not follow a symlink, or None when it reads the note it leads to.
+
+    A symlink is followed only to a file the walk itself reads: inside the vault, not in a
+    dot-folder or a templates folder. Symlinked folders are never entered (their notes, when
+    inside the vault, are read where they are), and each is listed.
+    """
+    real = os.path.realpath(path)
+    target = _vault_path(root, real)
+    if os.path.isdir(real):
+        if target is None:
+            return Problem(rel, None, "symlink to a folder outside the vault: not read")
+        if target == "." or not is_ignored(f"{target}/x.md", config):
+            where = "the vault's own folder" if target == "." else f"the folder {target}/"
+            return Problem(
+                rel, None, f"symlink to {where}: not followed (its notes are read there)"
+            )
+        return Problem(rel, None, f"symlink to {target}/, a folder iiv skips: not read")
+    if not rel.lower().endswith(NOTE_SUFFIX):
+        return None
+    if target is None:
+        return Problem(rel, None, "symlink to a file outside the vault: not read")
+    if target != rel and is_ignored(target, config) and os.path.lexists(real):
+        return Problem(rel, None, f"symlink to {target}, a file iiv skips: not read")
+    return None
+
+
+def _vault_path(root: Path, real: str) -> str | None:
+    """A real path's vault-relative path ("." for the vault itself), or None outside it."""
+    try:
+        relative = Path(real).relative_to(root)
+    except ValueError:
+        return None
+    return relative.as_posix()
+
+
 def inside(root: Path, path: Path) -> bool:
     try:
         return Path(os.path.realpath(path)).is_relative_to(root)
     except (OSError, ValueError):
         return False
+
+
+def walk_reads(root: Path, rel: str, config: Config) -> bool:
+    """Whether the walk reads the file at vault path `rel`: it is not ignored, no folder on
+    its way is a symlink, and if it is a symlink, it leads to a file the walk reads."""
+    if is_ignored(rel, config):
+        return False
+    path = root / rel
+    try:
+        real = os.path.realpath(path)
+        if real == str(path):
+            return True
+        if os.path.realpath(path.parent) != str(path.parent):
+            return False  # the walk never enters a symlinked folder
+    except (OSError, ValueError):
+        return False
+    target = _vault_path(root, real)
+    return target is not None and target != "." and not is_ignored(target, config)
 
 
 def note_file(root: Path, rel_path: str, config: Config | None = None) -> Path:
@@ -151,7 +223,7 @@ def _note_file(root: Path, rel: str, rel_path: str, config: Config | None) -> Pa
         raise NoteNotFound(f"{rel_path}: not a note in this vault")
     path = root / rel
     try:
-        found = inside(root, path) and path.is_file()
+        found = walk_reads(root, rel, config or Config()) and path.is_file()
     except OSError:  # a name longer than the file system allows, say
         found = False
     if not found:
@@ -159,18 +231,18 @@ def _note_file(root: Path, rel: str, rel_path: str, config: Config | None) -> Pa
     return path
 
 
-def read_existing(root: Path, rel_path: str) -> Note | None:
+def read_existing(root: Path, rel_path: str, kinds: Kinds = DEFAULT_KINDS) -> Note | None:
     """The note, or None when its file is gone (deleted between the walk and the read)."""
     try:
         data = _read_bytes(root, rel_path)
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
     except OSError:
-        return read_note(root, rel_path)
-    return parse_note(rel_path, data)
+        return read_note(root, rel_path, kinds)
+    return parse_note(rel_path, data, kinds)
 
 
-def read_note(root: Path, rel_path: str) -> Note:
+def read_note(root: Path, rel_path: str, kinds: Kinds = DEFAULT_KINDS) -> Note:
     try:
         data = _read_bytes(root, rel_path)
     except OSError as error:
@@ -182,7 +254,7 @@ def read_note(root: Path, rel_path: str) -> Note:
             body="",
             problems=(problem,),
         )
-    return parse_note(rel_path, data)
+    return parse_note(rel_path, data, kinds)
 
 
 def _read_bytes(root: Path, rel_path: str) -> bytes:
@@ -199,8 +271,52 @@ def load(path: str | Path) -> Vault:
     root = vault_root(path)
     config, problems = load_config(root)
     stats, walk_problems = scan(root, config)
-    notes = {rel: read_note(root, rel) for rel in sorted(stats)}
-    return Vault(root, config, notes, tuple(problems + walk_problems))
+    notes = {rel: read_note(root, rel, config.kinds) for rel in sorted(stats)}
+    extra = problems + walk_problems + template_problems(root, config)
+    return Vault(root, config, notes, tuple(extra))
+
+
+def read_template(root: Path, config: Config, kind: str) -> str | None:
+    """The vault's own template for `kind` (person, interview), read with the confinement of
+    notes; None when there is none or it may not be read (then the built-in one is used)."""
+    path, problem = _template_file(root, config, kind)
+    if path is None or problem is not None:
+        return None
+    try:
+        return path.read_bytes()[:MAX_NOTE_BYTES].decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def template_problems(root: Path, config: Config) -> list[Problem]:
+    """A templates folder or template file that leads outside the vault (a symlink)."""
+    found = (_template_file(root, config, kind)[1] for kind in TEMPLATES)
+    unique = dict.fromkeys(problem for problem in found if problem)
+    return list(unique)
+
+
+def _template_file(root: Path, config: Config, kind: str) -> tuple[Path | None, Problem | None]:
+    """The template file of `kind` if there is one, and what forbids reading it, if anything:
+    the templates folder must lead to a folder inside the vault, and the file into that one."""
+    if not config.templates:
+        return None, None
+    folder = root / config.templates
+    path = folder / f"{kind}{NOTE_SUFFIX}"
+    instead = "using the built-in templates"
+    try:
+        real_folder = Path(os.path.realpath(folder))
+        if not os.path.lexists(path):
+            return None, None
+        real = Path(os.path.realpath(path))
+    except (OSError, ValueError):
+        return None, None
+    if not real_folder.is_relative_to(root):
+        message = f"the templates folder leads outside the vault: {instead}"
+        return None, Problem(f"{config.templates}/", None, message)
+    if not real.is_relative_to(real_folder):
+        message = f"symlink to a file outside the templates folder: {instead}"
+        return None, Problem(f"{config.templates}/{kind}{NOTE_SUFFIX}", None, message)
+    return real, None
 
 
 @dataclass(frozen=True)
@@ -270,8 +386,15 @@ class Vault:
         if self.notes[candidates[0]].kind != "person":
             return f"[[{target}]] is {candidates[0]}, which is not a person note (type: person)"
         if len(candidates) > 1:
-            return f"[[{target}]] is ambiguous: {', '.join(candidates)}; using {candidates[0]}"
+            return f"[[{target}]] is ambiguous: {_some(candidates)}; using {candidates[0]}"
         return None
+
+
+def _some(paths: list[str]) -> str:
+    """The first few paths, then how many more: a name may be claimed by hundreds of notes."""
+    shown = ", ".join(paths[:MAX_CANDIDATES_SHOWN])
+    more = len(paths) - MAX_CANDIDATES_SHOWN
+    return f"{shown} and {more} more" if more > 0 else shown
 
 
 def _person_links(note: Note) -> list[tuple[str, Link]]:

@@ -219,6 +219,32 @@ def test_a_property_added_to_a_crlf_front_matter_ends_with_crlf(tmp_path: Path) 
     )
 
 
+def test_a_cr_only_note_is_edited_line_by_line_and_keeps_its_line_endings(tmp_path: Path) -> None:
+    before = f"---\rtype: interview\r---\rNotes\r{TASK}\rEnd".encode()
+    root, path, digest = edit_file(tmp_path, before)
+    assert [task.line for task in parse_note("notes/todo.md", before).tasks] == [5]
+
+    digest = complete_task(root, "notes/todo.md", 5, digest, TODAY)
+    set_property(root, "notes/todo.md", "thanked", "2026-11-27", digest)
+
+    expected = f"---\rtype: interview\rthanked: 2026-11-27\r---\rNotes\r{DONE}\rEnd"
+    assert path.read_bytes() == expected.encode()
+
+
+def test_a_utf16_note_is_read_but_never_edited(tmp_path: Path) -> None:
+    before = b"\xff\xfe" + f"# Todo\r\n{TASK}\r\n".encode("utf-16-le")
+    root, path, digest = edit_file(tmp_path, before)
+    assert [task.line for task in parse_note("notes/todo.md", before).tasks] == [2]
+
+    with pytest.raises(EditRefused) as refused:
+        complete_task(root, "notes/todo.md", 2, digest, TODAY)
+
+    assert str(refused.value) == (
+        "notes/todo.md:2: saved as UTF-16: iiv changes only UTF-8 files; save it as UTF-8 first"
+    )
+    assert path.read_bytes() == before
+
+
 def test_a_note_without_front_matter_gets_one_at_the_top_after_the_bom(tmp_path: Path) -> None:
     before = BOM + b"# Ada\r\n\r\nMet at the fair.\r\n"
     root, path, digest = edit_file(tmp_path, before)

@@ -113,6 +113,55 @@ def test_nudge_after_a_week_then_suggest_no_reply_after_another(tmp_path: Path) 
     ]
 
 
+def test_a_recorded_nudge_starts_the_give_up_clock(tmp_path: Path) -> None:
+    root = make_vault(
+        tmp_path,
+        {
+            "people/Ada Lovelace.md": ADA.replace("keep_in_touch: 90\n", ""),
+            "interviews/a.md": interview(
+                "status: requested\nrequested: 2026-11-20\nnudged: 2026-11-30\n"
+            ),
+        },
+    )
+    expected = (
+        "nudge",
+        "2026-12-07",
+        "No reply from Ada Lovelace since you nudged on 2026-11-30: mark the request no-reply",
+        "Ada Lovelace",
+        6,
+    )
+    assert items(root, date(2026, 12, 1)) == [expected]
+    assert items(root, date(2026, 12, 10)) == [expected]
+
+
+def test_each_follow_up_names_the_step_that_completes_it(tmp_path: Path) -> None:
+    root = make_vault(
+        tmp_path,
+        {
+            "people/Ada Lovelace.md": ADA,
+            "people/Bob.md": "---\ntype: person\nkeep_in_touch: 30\n---\n",
+            "interviews/a.md": interview("status: requested\nrequested: 2026-11-20\n"),
+            "interviews/b.md": interview("status: requested\nrequested: 2026-11-01\n"),
+            "interviews/c.md": interview("status: done\ndate: 2026-11-28\n"),
+            "interviews/d.md": interview("status: scheduled\ndate: 2026-11-29\n"),
+            "interviews/e.md": interview("status: scheduled\ndate: 2026-12-01 16:00\n"),
+            "interviews/f.md": interview("status: scheduled\ndate: 2026-12-03\n"),
+            "todo.md": "- [ ] Write to [[Ada]] 📅 2026-12-02\n",
+        },
+    )
+    steps = {(f.path, f.kind): f.step for f in followups(load(root), date(2026, 12, 1))}
+    assert steps == {
+        ("interviews/a.md", "nudge"): "nudged",
+        ("interviews/b.md", "nudge"): "no-reply",
+        ("interviews/c.md", "thank-you"): "thanked",
+        ("interviews/d.md", "prepare"): "done",
+        ("interviews/e.md", "prepare"): "done",
+        ("interviews/f.md", "prepare"): None,
+        ("todo.md", "task"): "complete",
+        ("people/Bob.md", "keep-in-touch"): "contacted",
+    }
+
+
 def test_intervals_come_from_the_vault_config(tmp_path: Path) -> None:
     root = make_vault(
         tmp_path,

@@ -145,3 +145,35 @@ def test_rebuild_starts_over(tmp_path: Path) -> None:
     library.sync()
     assert library.rebuild() == SyncStats(added=2)
     assert consistent(library)
+
+
+def test_changed_category_settings_read_every_note_again(tmp_path: Path) -> None:
+    root = make_vault(tmp_path, {"Ada.md": '---\ncategories: ["[[Contacts]]"]\n---\nAda\n'})
+    library = open_library(root, tmp_path)
+    library.sync()
+    assert library.snapshot().notes["Ada.md"].kind == "note"
+    library.close()
+
+    (root / "iiv.yaml").write_text("person_categories: Contacts\n", encoding="utf-8")
+    library = open_library(root, tmp_path)
+    library.sync()
+
+    assert [n.path for n in library.snapshot().people] == ["Ada.md"]
+    assert [hit.kind for hit in library.search("ada").hits] == ["person"]
+    library.close()
+    assert [n.path for n in open_library(root, tmp_path).snapshot().people] == ["Ada.md"]
+
+
+def test_symlinks_the_walk_does_not_follow_are_not_read_by_a_sync_of_paths(
+    tmp_path: Path,
+) -> None:
+    files = {".obsidian/workspace.md": "layout secret", "people/Ada.md": PERSON}
+    root = make_vault(tmp_path, dict(files))
+    library = open_library(root, tmp_path)
+    library.sync()
+    (root / "x.md").symlink_to(root / ".obsidian" / "workspace.md")
+    (root / "again").symlink_to(root / "people", target_is_directory=True)
+    library.sync(["x.md", "again", "again/Ada.md"])
+    assert sorted(library.snapshot().notes) == ["people/Ada.md"]
+    assert found(library, "secret") == set()
+    library.close()

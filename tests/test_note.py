@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from iiv.links import Link
-from iiv.note import MAX_NOTE_BYTES, Note, parse_note
+from iiv.note import MAX_NOTE_BYTES, Kinds, Note, parse_note
 from iiv.problem import Problem
 
 NOTES = Path(__file__).parent / "notes"
@@ -122,20 +122,6 @@ def test_note_to_json_turns_values_into_plain_json() -> None:
             id="constructor",
         ),
         pytest.param(
-            "type: person\ndate: {{date}}",
-            3,
-            "invalid YAML front-matter: found unhashable key"
-            " (a template placeholder like {{date}} must be quoted or filled in)",
-            id="template-placeholder",
-        ),
-        pytest.param(
-            "created: {{date:YYYY-MM-DD}}T{{time}}",
-            2,
-            "invalid YAML front-matter: did not find expected key"
-            " (a template placeholder like {{date}} must be quoted or filled in)",
-            id="template-placeholder-with-text-after",
-        ),
-        pytest.param(
             "type:\tperson\n\tname: Ada",
             3,
             "invalid YAML front-matter: found a tab character that violates indentation",
@@ -155,16 +141,58 @@ def test_invalid_yaml_is_a_problem_and_the_body_stays(
 
 
 def test_a_yaml_problem_keeps_the_tasks_and_links_of_the_body() -> None:
-    data = "---\ndate: {{date}}\n---\nSee [[Ada]]\n- [ ] Call 📅 2026-12-01\n".encode()
+    data = "---\ndate: [\n---\nSee [[Ada]]\n- [ ] Call 📅 2026-12-01\n".encode()
     note = parse_note("x.md", data)
     assert [link.target for link in note.links] == ["Ada"]
     assert [(t.line, t.due) for t in note.tasks] == [(5, date(2026, 12, 1))]
 
 
-def test_a_quoted_placeholder_is_plain_text() -> None:
-    note = parse_note("x.md", b'---\ntitle: "{{title}}"\n---\n')
-    assert note.problems == ()
-    assert note.title == "{{title}}"
+PLACEHOLDER = (
+    "unfilled template placeholder {}: fill it in, or keep templates in a folder named templates"
+)
+
+
+@pytest.mark.parametrize(
+    ("front_matter", "problems"),
+    [
+        ("type: person\ndate: {{date}}", [(3, "{{date}}")]),
+        ('type: person\nname: "{{title}}"', [(3, "{{title}}")]),
+        (
+            "type: person\ncreated: {{date:YYYY-MM-DD}}T{{time}}",
+            [(3, "{{date:YYYY-MM-DD}}"), (3, "{{time}}")],
+        ),
+    ],
+)
+def test_an_unfilled_placeholder_is_reported_as_one_and_the_rest_is_read(
+    front_matter: str, problems: list[tuple[int, str]]
+) -> None:
+    note = parse_note("people/ada.md", f"---\n{front_matter}\n---\nAda's text\n".encode())
+    assert messages(note) == [(line, PLACEHOLDER.format(text)) for line, text in problems]
+    assert note.kind == "person"
+    assert note.title == "ada"
+
+
+def test_unfilled_placeholders_in_the_body_are_reported_outside_code() -> None:
+    text = "---\ntype: person\n---\n# {{title}}\n\nOn {{date:YYYY-MM-DD}}.\n`{{ user }}` {{name}}\n"
+    note = parse_note("x.md", text.encode())
+    assert messages(note) == [
+        (4, PLACEHOLDER.format("{{title}}")),
+        (6, PLACEHOLDER.format("{{date:YYYY-MM-DD}}")),
+    ]
+
+
+def test_comments_are_not_part_of_the_body_and_keep_its_line_numbers() -> None:
+    text = (
+        "---\ntype: person\n---\n%% How we met, what they do. %%\n"
+        "Met at the meetup. <!-- a note to self\nover two lines -->\n"
+        "%%\n- [ ] hidden task 📅 2026-12-01\n%%\n"
+        "```\n%% code stays %%\n```\n- [ ] Call [[Ada]] 📅 2026-12-02\n"
+    )
+    note = parse_note("x.md", text.encode())
+    blanked = "\nMet at the meetup. \n\n\n\n\n"
+    assert note.body == blanked + "```\n%% code stays %%\n```\n- [ ] Call [[Ada]] 📅 2026-12-02\n"
+    assert [(t.line, t.due) for t in note.tasks] == [(13, date(2026, 12, 2))]
+    assert [link.target for link in note.links] == ["Ada"]
 
 
 @pytest.mark.parametrize(
@@ -404,6 +432,64 @@ def test_non_utf8_bytes_are_a_problem_and_the_rest_is_read() -> None:
 def test_a_bom_before_the_front_matter_is_skipped() -> None:
     note = parse_note("x.md", b"\xef\xbb\xbf---\ntype: person\nname: Ada\n---\nbody\n")
     assert (note.kind, note.title, note.body, note.problems) == ("person", "Ada", "body\n", ())
+
+
+def test_cr_only_line_endings_keep_the_front_matter() -> None:
+    data = b"---\rtype: person\rname: Ada\r---\rText\r- [ ] Call \xf0\x9f\x93\x85 2026-12-01\r"
+    note = parse_note("ada.md", data)
+    assert (note.kind, note.title, note.problems) == ("person", "Ada", ())
+    assert [(t.line, t.due) for t in note.tasks] == [(6, date(2026, 12, 1))]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_with_a_byte_order_mark_is_decoded(encoding: str) -> None:
+    bom = b"\xff\xfe" if encoding == "utf-16-le" else b"\xfe\xff"
+    text = "---\r\ntype: person\r\nname: José\r\n---\r\n- [ ] Call 📅 2026-12-01\r\n"
+    note = parse_note("jose.md", bom + text.encode(encoding))
+    assert (note.kind, note.title, note.problems) == ("person", "José", ())
+    assert [(t.line, t.due) for t in note.tasks] == [(5, date(2026, 12, 1))]
+
+
+def test_kepanos_categories_make_people_and_meetings() -> None:
+    person = parse_note(
+        "References/Steph Ango.md",
+        b'---\ncategory:\n  - "[[People]]"\ntype: []\norg:\n  - "[[Obsidian]]"\nloc: SF\n---\n',
+    )
+    assert (person.kind, person.title, person.company, person.location) == (
+        "person",
+        "Steph Ango",
+        "Obsidian",
+        "SF",
+    )
+    assert person.problems == ()
+    meeting = parse_note(
+        "Meetings/2024-06-14 Sync.md",
+        b'---\ncategories: "[[Meetings]]"\ntype: []\ndate: 2024-06-14\n'
+        b'people: ["[[Steph Ango]]"]\norg: "[[Obsidian]]"\n---\n',
+    )
+    assert (meeting.kind, meeting.date, meeting.company) == (
+        "interview",
+        date(2024, 6, 14),
+        "Obsidian",
+    )
+    assert [link.target for link in meeting.people] == ["Steph Ango"]
+    assert meeting.problems == ()
+
+
+def test_category_names_come_from_the_settings() -> None:
+    data = b'---\ncategories: ["[[Contacts]]", "[[Work]]"]\n---\n'
+    assert parse_note("x.md", data).kind == "note"
+    assert parse_note("x.md", data, Kinds(person=("contacts",))).kind == "person"
+    assert (
+        parse_note("x.md", b"---\ncategories: Calls\n---\n", Kinds(interview=("Calls",))).kind
+        == "interview"
+    )
+    assert (
+        parse_note(
+            "x.md", b"---\ntype: person\ncategories: Calls\n---\n", Kinds(interview=("Calls",))
+        ).kind
+        == "person"
+    )
 
 
 def test_crlf_line_endings_are_read_like_lf() -> None:

@@ -418,7 +418,9 @@ def reference_is_ignored(rel_path: str, config: Config) -> bool:
     if not parts[-1].lower().endswith(".md") or parts[-1].lower() == ".md":
         return True
     prefix = PurePosixPath(config.templates).parts
-    return bool(prefix) and parts[: len(prefix)] == prefix and len(parts) > len(prefix)
+    if bool(prefix) and parts[: len(prefix)] == prefix and len(parts) > len(prefix):
+        return True
+    return any(re.fullmatch(r"[\W\d_]*templates?", part, re.I) for part in parts[:-1])
 
 
 PATH_PARTS = ["a", "b.md", "B.MD", ".x", ".md", ".", "..", "", "templates", "t", "a b", "x.md~"]
@@ -458,14 +460,17 @@ def reference_scan(root: Path, config: Config) -> tuple[dict[str, FileStat], lis
                 continue
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    if not under(PurePosixPath(rel + "/x").parts):
+                    if not reference_is_ignored(rel + "/x.md", config):
                         pending.append((Path(entry.path), rel + "/"))
                     continue
+                if entry.is_symlink():
+                    if reference_is_ignored(rel + "/x.md", config):
+                        continue
+                    problem = reference_symlink_problem(root, config, rel, Path(entry.path))
+                    if problem:
+                        problems.append(Problem(rel, None, problem))
+                        continue
                 if reference_is_ignored(rel, config):
-                    continue
-                if entry.is_symlink() and not inside(root, Path(entry.path)):
-                    message = "symlink to a file outside the vault: not read"
-                    problems.append(Problem(rel, None, message))
                     continue
                 info = entry.stat()
             except OSError as error:
@@ -474,6 +479,27 @@ def reference_scan(root: Path, config: Config) -> tuple[dict[str, FileStat], lis
             if stat.S_ISREG(info.st_mode):
                 found[rel] = FileStat(rel, info.st_size, info.st_mtime_ns)
     return found, problems
+
+
+def reference_symlink_problem(root: Path, config: Config, rel: str, path: Path) -> str | None:
+    real = path.resolve()
+    if real.is_dir():
+        if not real.is_relative_to(root):
+            return "symlink to a folder outside the vault: not read"
+        target = real.relative_to(root).as_posix()
+        if target == ".":
+            return "symlink to the vault's own folder: not followed (its notes are read there)"
+        if reference_is_ignored(target + "/x.md", config):
+            return f"symlink to {target}/, a folder iiv skips: not read"
+        return f"symlink to the folder {target}/: not followed (its notes are read there)"
+    if reference_is_ignored(rel, config):
+        return None
+    if not inside(root, path):
+        return "symlink to a file outside the vault: not read"
+    target = real.relative_to(root).as_posix()
+    if target != rel and real.exists() and reference_is_ignored(target, config):
+        return f"symlink to {target}, a file iiv skips: not read"
+    return None
 
 
 TREE_NAMES = ["a", "b.md", "B.MD", ".h", ".h.md", "templates", "t", "x.md~", "sub", ".md"]
@@ -508,7 +534,12 @@ def test_the_walk_treats_symlinks_as_before(tmp_path: Path) -> None:
         "outfolder": outside,
         "broken.md": root / "gone.md",
         "people/.hidden.md": root / "people" / "ada.md",
+        "hidden.md": root / ".obsidian" / "app.md",
+        "templates": outside,
+        "loop": root,
     }
+    (root / ".obsidian").mkdir()
+    (root / ".obsidian" / "app.md").write_text("x")
     for name, target in links.items():
         (root / name).symlink_to(target)
     assert scan(root, Config()) == reference_scan(root, Config())

@@ -379,6 +379,20 @@ def test_a_recurrence_iiv_cannot_compute_is_refused() -> None:
     )
 
 
+@pytest.mark.parametrize("rule", ["every 0 days", "every 00 weeks", "every 0 months when done"])
+def test_a_task_repeating_every_0_days_is_a_problem_and_is_not_repeated(rule: str) -> None:
+    line = f"- [ ] Water the plants 🔁 {rule} 📅 2026-11-23"
+    parsed = parse_task(line, 3)
+    assert parsed is not None
+    assert parsed[1] == [f"🔁 {rule} repeats on the same day: use a number above 0"]
+    with pytest.raises(EditRefused) as refused:
+        complete_line(line, TODAY)
+    assert str(refused.value) == (
+        f"a task repeating {rule!r} would repeat on the same day:"
+        " give its 🔁 rule a number above 0 first"
+    )
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [

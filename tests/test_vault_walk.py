@@ -20,7 +20,7 @@ PERSON = "---\ntype: person\n---\n"
 def walk(root: Path, config: Config = CONFIG) -> tuple[list[str], list[str]]:
     """The note paths found and the problems, as text."""
     found, problems = scan(vault_root(root), config)
-    return sorted(found), [str(p) for p in problems]
+    return sorted(found), sorted(str(p) for p in problems)
 
 
 # The ignore rule.
@@ -34,7 +34,8 @@ def walk(root: Path, config: Config = CONFIG) -> tuple[list[str], list[str]]:
         "people/ada.MD",
         "a/b/c/deep.md",
         "templates.md",
-        "people/templates/x.md",
+        "templates and more/x.md",
+        "Z - Templates/x.md",
         "people/ada.sync-conflict-20261121-101500-ABCDEF7.md",
         "people/ada (Laptop's conflicted copy 2026-11-21).md",
     ],
@@ -61,6 +62,12 @@ def test_notes_are_not_ignored(path: str) -> None:
         ".md",
         "templates/person.md",
         "templates/sub/interview.md",
+        "people/templates/x.md",
+        "Areas/Templates/Meeting.md",
+        "Vault 2/Template/person.md",
+        "_templates/x.md",
+        "99 Templates/x.md",
+        "📝 Templates/x.md",
         "",
     ],
 )
@@ -69,10 +76,11 @@ def test_dot_files_non_markdown_and_templates_are_ignored(path: str) -> None:
 
 
 def test_the_templates_folder_comes_from_the_settings() -> None:
-    config = Config(templates="meta/templates")
-    assert is_ignored("meta/templates/person.md", config)
-    assert not is_ignored("templates/person.md", config)
+    config = Config(templates="meta/blueprints")
+    assert is_ignored("meta/blueprints/person.md", config)
+    assert not is_ignored("blueprints/person.md", config)
     assert not is_ignored("meta/other.md", config)
+    assert is_ignored("meta/templates/person.md", config)
 
 
 # The walk.
@@ -130,14 +138,58 @@ def test_a_relative_symlink_that_climbs_out_of_the_vault_is_skipped(tmp_path: Pa
     )
 
 
-def test_symlinked_folders_are_not_followed(tmp_path: Path) -> None:
-    root = make_vault(tmp_path, {"people/Ada.md": PERSON})
+def test_symlinked_folders_are_not_followed_and_are_listed(tmp_path: Path) -> None:
+    root = make_vault(tmp_path, {"people/Ada.md": PERSON, ".obsidian/workspace.md": "x"})
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "other.md").write_text("x", encoding="utf-8")
     (root / "linked").symlink_to(elsewhere, target_is_directory=True)
     (root / "people again").symlink_to(root / "people", target_is_directory=True)
-    assert walk(root) == (["people/Ada.md"], [])
+    (root / "settings").symlink_to(root / ".obsidian", target_is_directory=True)
+    assert walk(root) == (
+        ["people/Ada.md"],
+        [
+            "linked: symlink to a folder outside the vault: not read",
+            "people again: symlink to the folder people/: not followed (its notes are read there)",
+            "settings: symlink to .obsidian/, a folder iiv skips: not read",
+        ],
+    )
+
+
+def test_a_symlink_is_followed_only_to_a_file_the_walk_reads(tmp_path: Path) -> None:
+    root = make_vault(
+        tmp_path,
+        {
+            "people/Ada.md": PERSON,
+            ".obsidian/workspace.md": "layout",
+            "templates/person.md": "---\nname: {{title}}\n---\n",
+            "Areas/Templates/meeting.md": "x",
+        },
+    )
+    (root / "notes").mkdir()
+    (root / "notes" / "x.md").symlink_to(Path("..") / ".obsidian" / "workspace.md")
+    (root / "notes" / "t.md").symlink_to(root / "templates" / "person.md")
+    (root / "notes" / "m.md").symlink_to(root / "Areas" / "Templates" / "meeting.md")
+    (root / "notes" / "ada.md").symlink_to(root / "people" / "Ada.md")
+    assert walk(root) == (
+        ["notes/ada.md", "people/Ada.md"],
+        [
+            "notes/m.md: symlink to Areas/Templates/meeting.md, a file iiv skips: not read",
+            "notes/t.md: symlink to templates/person.md, a file iiv skips: not read",
+            "notes/x.md: symlink to .obsidian/workspace.md, a file iiv skips: not read",
+        ],
+    )
+    for rel in ("notes/x.md", "notes/t.md", "notes/m.md"):
+        with pytest.raises(NoteNotFound):
+            note_file(root, rel)
+    assert note_file(root, "notes/ada.md") == root / "notes" / "ada.md"
+
+
+def test_a_note_inside_a_symlinked_folder_is_not_served(tmp_path: Path) -> None:
+    root = make_vault(tmp_path, {"people/Ada.md": PERSON})
+    (root / "people again").symlink_to(root / "people", target_is_directory=True)
+    with pytest.raises(NoteNotFound):
+        note_file(root, "people again/Ada.md")
 
 
 def test_a_symlink_loop_is_harmless(tmp_path: Path) -> None:
@@ -146,7 +198,11 @@ def test_a_symlink_loop_is_harmless(tmp_path: Path) -> None:
     (root / "self.md").symlink_to(root / "self.md")
     assert walk(root) == (
         ["people/Ada.md"],
-        ["self.md: cannot read: Too many levels of symbolic links"],
+        [
+            "people/loop: symlink to the vault's own folder: not followed"
+            " (its notes are read there)",
+            "self.md: cannot read: Too many levels of symbolic links",
+        ],
     )
 
 
@@ -280,6 +336,61 @@ def test_vault_problems_list_unresolved_ambiguous_and_non_person_links(tmp_path:
         " using archive/Ada.md",
         "people/Bob.md:4: introduced_by: [[Welcome]] is Welcome.md,"
         " which is not a person note (type: person)",
+    ]
+
+
+def test_a_name_claimed_by_many_notes_shows_the_first_few_and_a_count(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {f"team {n:03}/Ada.md": PERSON for n in range(200)}
+    files["interviews/x.md"] = '---\ntype: interview\nperson: "[[Ada]]"\n---\n'
+    assert [str(p) for p in load(make_vault(tmp_path, files)).problems] == [
+        "interviews/x.md:3: person: [[Ada]] is ambiguous: team 000/Ada.md, team 001/Ada.md,"
+        " team 002/Ada.md and 197 more; using team 000/Ada.md"
+    ]
+
+
+def test_kepanos_layout_is_read_without_editing_a_note(tmp_path: Path) -> None:
+    root = make_vault(
+        tmp_path,
+        {
+            "References/Steph Ango.md": (
+                '---\ncategory:\n  - "[[People]]"\ntype: []\norg:\n  - "[[Obsidian]]"\n---\n'
+            ),
+            "Meetings/2026-11-20 Coffee.md": (
+                '---\ncategories:\n  - "[[Meetings]]"\ntype: []\ndate: 2026-11-20\n'
+                'org: "[[Obsidian]]"\npeople:\n  - "[[Steph Ango]]"\n---\n'
+            ),
+            "Categories/People.md": "The people I know.",
+            "Categories/Meetings.md": "Meetings.",
+            "Templates/Meeting Template.md": (
+                '---\ncategory:\n  - "[[Meetings]]"\ndate: {{date}}\n---\n'
+            ),
+        },
+    )
+    vault = load(root)
+    assert vault.problems == []
+    assert [(n.path, n.company) for n in vault.people] == [("References/Steph Ango.md", "Obsidian")]
+    [meeting] = vault.interviews
+    assert [vault.person_name(link) for link in meeting.people] == ["Steph Ango"]
+    assert "Templates/Meeting Template.md" not in vault.notes
+
+
+def test_category_names_are_settings(tmp_path: Path) -> None:
+    root = make_vault(
+        tmp_path,
+        {
+            "iiv.yaml": (
+                'person_categories: ["[[Contacts]]", Friends]\ninterview_categories: Calls\n'
+            ),
+            "a.md": '---\ncategories: ["[[Friends]]"]\n---\n',
+            "b.md": "---\ncategories: Calls\n---\n",
+            "c.md": '---\ncategories: ["[[People]]"]\n---\n',
+        },
+    )
+    vault = load(root)
+    assert [(n.path, n.kind) for n in vault.notes.values()] == [
+        ("a.md", "person"),
+        ("b.md", "interview"),
+        ("c.md", "note"),
     ]
 
 

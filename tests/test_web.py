@@ -218,14 +218,14 @@ def test_today_offers_the_right_button_for_each_kind(reader: FlaskClient) -> Non
     labels = {b.get("aria-label") for f in post_forms(html) for b in f.buttons}
     assert "Thanked: Send a thank-you note to Lucía Fernández for the video on 2026-11-28" in labels
     assert (
-        "Mark no-reply: No reply from Oluwaseun Adeyemi since 2026-11-05: mark the request no-reply"
+        "No reply: No reply from Oluwaseun Adeyemi since 2026-11-05: mark the request no-reply"
         in labels
     )
     assert "Nudged: Nudge Chiara Bianchi politely: no reply since you asked on 2026-11-20" in labels
     assert "Contacted: Get back in touch with Farah Haddad: last contact 2026-08-10" in labels
     assert GRACE_TASK in labels
     assert f"Snooze 3 days: {GRACE_TASK.removeprefix('Done: ')}" in labels
-    assert not any(label and label.startswith("Mark done:") for label in labels)
+    assert not any(label and label.startswith("Done: Prepare") for label in labels)
 
 
 def test_today_shows_upcoming_interviews_and_the_practice_at_a_glance(reader: FlaskClient) -> None:
@@ -386,11 +386,10 @@ def test_snooze_moves_the_task_date_only(client: FlaskClient, vault: Path) -> No
         (
             "Nudged: Nudge Chiara Bianchi politely: no reply since you asked on 2026-11-20",
             "interviews/2026-11-20 Chiara Bianchi.md",
-            f"requested: {TODAY}",
+            f"nudged: {TODAY}",
         ),
         (
-            "Mark no-reply: No reply from Oluwaseun Adeyemi since 2026-11-05: mark the request "
-            "no-reply",
+            "No reply: No reply from Oluwaseun Adeyemi since 2026-11-05: mark the request no-reply",
             "interviews/2026-11-05 Oluwaseun Adeyemi.md",
             "status: no-reply",
         ),
@@ -412,11 +411,50 @@ def test_follow_up_buttons_record_one_property(
     assert len(new) - len(old) in (0, 1) and len(set(new) - set(old)) == 1
 
 
+def test_an_action_is_confirmed_at_the_top_and_undone_byte_for_byte(
+    client: FlaskClient, vault: Path
+) -> None:
+    path = "interviews/2026-11-28 Lucía Fernández.md"
+    before = (vault / path).read_bytes()
+    label = "Thanked: Send a thank-you note to Lucía Fernández for the video on 2026-11-28"
+    response = click(client, "/?today=2026-12-01", label)
+    assert response.headers["Location"] == "/?today=2026-12-01"
+    html = text(get(client, "/?today=2026-12-01"))
+    assert '<div class="confirmation" role="status">\n    <p>Lucía Fernández thanked</p>' in html
+    assert (vault / path).read_bytes() != before
+    action, data = form_with_button(html, "Undo: Lucía Fernández thanked")
+    assert data["next"] == "/?today=2026-12-01"
+    assert post(client, action, data).status_code == 303
+    assert (vault / path).read_bytes() == before
+    html = text(get(client, "/?today=2026-12-01"))
+    assert "<p>Undone: Lucía Fernández thanked</p>" in html
+    assert "Undo:" not in html
+    assert "Lucía Fernández thanked" not in text(get(client, "/?today=2026-12-01"))
+
+
+def test_undo_refuses_when_the_note_changed_since(client: FlaskClient, vault: Path) -> None:
+    path = "people/Farah Haddad.md"
+    click(
+        client,
+        "/?today=2026-12-01",
+        "Contacted: Get back in touch with Farah Haddad: last contact 2026-08-10",
+    )
+    action, data = form_with_button(
+        text(get(client, "/")), f"Undo: Farah Haddad contacted on {TODAY}"
+    )
+    with open(vault / path, "a", encoding="utf-8") as handle:
+        handle.write("Typed in the editor.\n")
+    edited = (vault / path).read_bytes()
+    response = post(client, action, data)
+    assert response.status_code == 409
+    assert (vault / path).read_bytes() == edited
+
+
 def test_mark_done_on_a_past_scheduled_interview_sets_status_done(
     client: FlaskClient, vault: Path
 ) -> None:
     label = (
-        "Mark done: The office visit with Kenji Watanabe, Amara Okafor on 2026-12-03 15:30 "
+        "Done: The office visit with Kenji Watanabe, Amara Okafor on 2026-12-03 15:30 "
         "is still scheduled: mark it done or reschedule"
     )
     assert click(client, "/?today=2026-12-05", label).status_code == 303

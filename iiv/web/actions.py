@@ -1,21 +1,23 @@
-"""The edit buttons: POST endpoints that change one note through `iiv.edit`, then redirect back.
+"""The edit buttons: POST endpoints that run one step on one note, then redirect back.
 
 `security.install` has already checked the Host, a same-origin Origin and the CSRF token.
 Each form also carries the hash of the file the page was rendered from, so an edit to a file
-that changed meanwhile is refused (409) and nothing is written.
+that changed meanwhile is refused (409) and nothing is written. Every change goes into the undo
+journal, and the page it returns to confirms it with an Undo button (a message carried in the
+session: it works without JavaScript).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
-from flask import Blueprint, Response, abort, redirect, request
+from flask import Blueprint, Response, abort, flash, redirect, request
 
-from iiv import edit
+from iiv import actions
+from iiv.actions import STEPS, Applied, Details
 from iiv.dates import BadDate, parse_date, parse_datetime
-from iiv.errors import BadArgument, EditConflict, EditRefused, NoteNotFound
-from iiv.note import Note, parse_note
+from iiv.errors import BadArgument, NoteNotFound
+from iiv.journal import Journal, undo
 from iiv.template import NewInterview, new_interview
 from iiv.vault import note_file
 from iiv.web.pages import library
@@ -23,67 +25,71 @@ from iiv.web.urls import note_url, safe_next
 
 bp = Blueprint("actions", __name__, url_prefix="/do")
 NEW_STATUSES = ("scheduled", "requested", "prospect", "done")
+MAX_TEXT = 300  # characters of a medium, location or goal typed in a form
 MAX_MEDIUM = 100
+UNDONE = "undone"  # the flash category of an undo's confirmation (others carry the entry's id)
 
 
-@dataclass(frozen=True)
-class Record:
-    """A follow-up's "done" that sets one property: on which notes, and what it writes."""
-
-    label: str
-    key: str
-    value: str | None  # None: today's date
-    kind: str
-    status: str | None  # the status the note must still have
-
-    def applies(self, note: Note) -> bool:
-        return note.kind == self.kind and (self.status is None or note.status == self.status)
-
-    def describe(self) -> str:
-        return f"sets {self.key}: {self.value or 'today'}"
-
-
-RECORDS = {
-    "thanked": Record("Thanked", "thanked", None, "interview", "done"),
-    "nudged": Record("Nudged", "requested", None, "interview", "requested"),
-    "no-reply": Record("Mark no-reply", "status", "no-reply", "interview", "requested"),
-    "held": Record("Mark done", "status", "done", "interview", "scheduled"),
-    "contacted": Record("Contacted", "last_contact", None, "person", None),
-}
+def journal() -> Journal:
+    return Journal(library().folder)
 
 
 @bp.post("/complete")
 def complete() -> Response:
-    path, digest = _target()
-    lib = library()
-    edit.complete_task(lib.root, path, _number("line", 10**7), digest, date.today(), lib.config)
-    return _back_to_page(path)
+    details = Details(date.today(), line=_number("line", 10**7))
+    return _run("complete", details)
 
 
 @bp.post("/snooze")
 def snooze() -> Response:
-    path, digest = _target()
-    lib = library()
-    line, days = _number("line", 10**7), _number("days", 365)
-    edit.snooze_task(lib.root, path, line, days, digest, date.today(), lib.config)
-    return _back_to_page(path)
+    details = Details(date.today(), line=_number("line", 10**7), days=_number("days", 365))
+    return _run("snooze", details)
 
 
-@bp.post("/record")
-def record() -> Response:
-    path, digest = _target()
-    chosen = RECORDS.get(request.form.get("what", ""))
-    if chosen is None:
+@bp.post("/step")
+def step() -> Response:
+    """A step of a conversation, or a follow-up's "done": `step` names it, the form gives the
+    date (default today), time, medium, location and goal it records."""
+    name = request.form.get("step", "")
+    if name not in STEPS or STEPS[name].kind == "note":
         raise BadArgument("unknown action; reload the page and try again")
+    return _run(name, _details(name))
+
+
+@bp.post("/undo")
+def undo_change() -> Response:
     lib = library()
-    data, current = edit.read(lib.root, path, lib.config)
-    if current != digest:
-        raise EditConflict(path)
-    if not chosen.applies(parse_note(path, data)):
-        raise EditRefused(f"{path}: that follow-up no longer applies; nothing was written")
-    value = chosen.value or date.today().isoformat()
-    edit.set_property(lib.root, path, chosen.key, value, digest, lib.config)
-    return _back_to_page(path)
+    entry = undo(lib.root, journal(), _number("id", 10**9 - 1), lib.config)
+    lib.sync([entry.path])
+    flash(f"Undone: {entry.summary}", UNDONE)
+    return redirect(_next(), 303)  # type: ignore[return-value]
+
+
+def _run(name: str, details: Details) -> Response:
+    path, digest = _target()
+    lib = library()
+    done = actions.apply(lib.root, path, name, details, digest, journal(), lib.config)
+    return _back_to_page(done)
+
+
+def _details(name: str) -> Details:
+    day = _form_date()
+    if day is None and name != "edit":
+        day = date.today()
+    return Details(
+        day=day,
+        time=_form_time(),
+        medium=_form_text("medium"),
+        location=_form_text("location"),
+        goal=_form_text("goal"),
+    )
+
+
+def _form_text(name: str) -> str | None:
+    """A one-line text field, spaces tidied; None when the form has no such field."""
+    if name not in request.form:
+        return None
+    return " ".join(request.form[name].split())[:MAX_TEXT]
 
 
 @bp.post("/new-interview")
@@ -98,7 +104,9 @@ def create_interview() -> Response:
     medium = " ".join(request.form.get("medium", "").split())[:MAX_MEDIUM] or None
     new = NewInterview(person.stem, _form_date(), _form_time(), status, medium)
     rel = new_interview(lib.root, lib.config, new, date.today())
+    made = actions.record_created(lib.root, rel, f"{rel} created", journal())
     lib.sync([rel])
+    flash(made.summary, str(made.undo))
     return redirect(note_url(rel, "interview"), 303)  # type: ignore[return-value]
 
 
@@ -143,6 +151,10 @@ def _next() -> str:
     return safe_next(request.form.get("next"))
 
 
-def _back_to_page(path: str) -> Response:
-    library().sync([path])
+def _back_to_page(done: Applied) -> Response:
+    library().sync([done.path])
+    if done.undo is None:
+        flash(f"Nothing to change: {done.summary}", UNDONE)
+    else:
+        flash(done.summary, str(done.undo))
     return redirect(_next(), 303)  # type: ignore[return-value]

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from flask import url_for
 
 from iiv import edit
-from iiv.config import Config
+from iiv.actions import STEPS
 from iiv.errors import IivError
 from iiv.followups import FollowUp
 from iiv.note import Note, parse_note
 from iiv.vault import Vault
-from iiv.web.actions import RECORDS
 from iiv.web.partials import NoteLink, person_link
 from iiv.web.render import plain_text
 from iiv.web.urls import note_url
@@ -123,14 +122,14 @@ def _read_notes(vault: Vault, paths: set[str]) -> dict[str, tuple[Note, str]]:
             data, digest = edit.read(vault.root, path, vault.config)
         except IivError:
             continue
-        found[path] = (parse_note(path, data), digest)
+        found[path] = (parse_note(path, data, vault.config.kinds), digest)
     return found
 
 
 def _row(item: FollowUp, vault: Vault, today: date, form: _Form, on_page: str | None) -> Row:
     note = vault.notes.get(item.path)
     action = plain_text(item.action)
-    done, snooze = _buttons(item, action, vault.config, form) if form.disk else (None, None)
+    done, snooze = _buttons(item, action, form) if form.disk else (None, None)
     return Row(
         kind=item.kind,
         kind_label=KIND_LABELS[item.kind],
@@ -158,35 +157,20 @@ def _people(item: FollowUp, vault: Vault, note: Note | None) -> tuple[NoteLink, 
     return (NoteLink(item.person, url),)
 
 
-def _buttons(
-    item: FollowUp, action: str, config: Config, form: _Form
-) -> tuple[Button | None, Snooze | None]:
+def _buttons(item: FollowUp, action: str, form: _Form) -> tuple[Button | None, Snooze | None]:
+    """The row's Done, for the step that completes it (`FollowUp.step`) if it still applies to
+    the note as it is on disk; a task also gets Snooze."""
     assert form.disk is not None
     note = form.disk[0]
     if item.kind == "task":
         return _task_buttons(item, action, note, form)
-    what = _record_for(item, note, config)
-    if what is None or not RECORDS[what].applies(note):
+    step = STEPS.get(item.step or "")
+    if step is None or not step.allows(note):
         return None, None
-    record = RECORDS[what]
-    hidden = form.hidden(item.path, ("what", what))
-    title = f"Records it in the note ({record.describe()})"
-    aria = f"{record.label}: {action}"
-    return Button(url_for("actions.record"), record.label, title, aria, hidden), None
-
-
-def _record_for(item: FollowUp, note: Note, config: Config) -> str | None:
-    """Which property records this follow-up as done, or None when nothing does."""
-    if item.kind == "thank-you":
-        return "thanked"
-    if item.kind == "keep-in-touch":
-        return "contacted"
-    if item.kind == "nudge" and note.requested:
-        give_up = item.due > note.requested + timedelta(days=config.nudge_after)
-        return "no-reply" if give_up else "nudged"
-    if item.kind == "prepare" and note.date == item.due and item.overdue:
-        return "held"  # the day has passed and it is still scheduled
-    return None
+    hidden = form.hidden(item.path, ("step", step.name))
+    title = f"Records it in the note ({step.writes.replace('DATE', 'today')})"
+    aria = f"{step.label}: {action}"
+    return Button(url_for("actions.step"), step.label, title, aria, hidden), None
 
 
 def _task_buttons(

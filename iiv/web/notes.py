@@ -127,7 +127,7 @@ def _load(path: str, kind: str) -> tuple[Note, str]:
         data, digest = edit.read(lib.root, path, lib.config)
     except IivError:
         abort(404)
-    note = parse_note(path, data)
+    note = parse_note(path, data, lib.config.kinds)
     if note.kind != kind:
         query = request.query_string.decode("latin-1")
         target = note_url(path, note.kind) + (f"?{query}" if query else "")

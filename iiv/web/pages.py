@@ -10,7 +10,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    get_flashed_messages,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.exceptions import HTTPException
 
 from iiv.dates import BadDate, parse_date
@@ -19,7 +28,7 @@ from iiv.library import Library
 from iiv.problem import CODES_FIRST
 from iiv.vault import is_ignored
 from iiv.web.security import WebSettings
-from iiv.web.urls import note_url, safe_next
+from iiv.web.urls import here, note_url, safe_next
 
 bp = Blueprint("pages", __name__)
 LOOK_AHEAD = timedelta(days=3660)  # the longest `within` of /api/due: ten years
@@ -63,6 +72,30 @@ class Chrome:
     notes: int
     section: str
     generation: int  # the library's, when the page was rendered: app.js polls for a newer one
+    confirmations: tuple[Confirmation, ...]  # what the last action did, at the top of the page
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """ "Lucía Fernández thanked · Undo": an action's result, with the form that undoes it."""
+
+    message: str
+    undo_action: str | None
+    undo_fields: tuple[tuple[str, str], ...]
+
+
+def confirmations() -> tuple[Confirmation, ...]:
+    """The confirmations the last action left in the session (read once, then gone); the
+    category of each is its journal entry's id, or "undone"."""
+    found = []
+    for item in get_flashed_messages(with_categories=True):
+        category, message = item if isinstance(item, tuple) else ("message", item)
+        if not category.isdigit():
+            found.append(Confirmation(message, None, ()))
+            continue
+        fields = (("csrf_token", csrf_token()), ("id", category), ("next", here()))
+        found.append(Confirmation(message, url_for("actions.undo_change"), fields))
+    return tuple(found)
 
 
 @bp.app_context_processor
@@ -77,6 +110,7 @@ def chrome() -> dict[str, Any]:
             notes=len(snapshot.notes),
             section=endpoint.split(".", 1)[0],
             generation=lib.generation,
+            confirmations=confirmations(),
         )
     }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -465,7 +466,8 @@ def test_every_open_task_of_the_corpus_completes_on_its_own_line_or_is_refused(
 
 
 def _assert_one_line_changed(rel: str, before: bytes, after: bytes, line: int) -> None:
-    old, new = before.split(b"\n"), after.split(b"\n")
+    # lines as iiv counts them: ended by CRLF, LF or a CR alone
+    old, new = re.split(rb"\r\n|\r|\n", before), re.split(rb"\r\n|\r|\n", after)
     inserted = len(new) - len(old)  # a recurring task's next occurrence goes above it
     assert inserted in (0, 1), rel
     assert new[: line - 1] == old[: line - 1] and new[line + inserted :] == old[line:], rel

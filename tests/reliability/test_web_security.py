@@ -69,8 +69,9 @@ EXTRA_URLS = ["/no/such/page", "/static/app.js", "/static/nothing.css", "/api/no
 FORMS = {
     "actions.complete": ("/" + DAY, GRACE_TASK),
     "actions.snooze": ("/" + DAY, f"Snooze 3 days: {GRACE_TASK.removeprefix('Done: ')}"),
-    "actions.record": ("/" + DAY, THANKED),
+    "actions.step": ("/" + DAY, THANKED),
     "actions.create_interview": ("/person/people/Amara%20Okafor.md", None),
+    "actions.undo_change": ("/" + DAY, None),  # the Undo of a change just made
     "calendar.regenerate": ("/calendar", "Make a new calendar address"),
     "imports.preview": ("/import", "Show what would happen"),
     "imports.apply": ("/import", None),  # its form appears after a dry run: sent as it would be
@@ -238,6 +239,8 @@ class Request:
 def genuine(client: FlaskClient, endpoint: str) -> Request:
     """The request a click on the page's own button sends, with its real token."""
     page, label = FORMS[endpoint]
+    if endpoint == "actions.undo_change":
+        return _undo_of_a_new_interview(client)
     html = call(client, "GET", page).get_data(as_text=True)
     if endpoint == "imports.apply":
         token = next(iter(post_forms(html))).fields["csrf_token"]
@@ -250,6 +253,15 @@ def genuine(client: FlaskClient, endpoint: str) -> Request:
     if endpoint == "imports.preview":
         data["kind"] = "vcard"  # its <select>, which the form parser does not read
     return Request(action, data)
+
+
+def _undo_of_a_new_interview(client: FlaskClient) -> Request:
+    """The Undo button shown after a genuine change: a new interview note, which it deletes."""
+    made = genuine(client, "actions.create_interview")
+    response = call(client, "POST", made.action, headers={"Origin": ORIGIN}, data=made.data)
+    html = call(client, "GET", response.headers["Location"]).get_data(as_text=True)
+    form = next(f for f in post_forms(html) if f.action == "/do/undo")
+    return Request(form.action, dict(form.fields))
 
 
 def attack(
@@ -310,7 +322,12 @@ HOSTILE_VALUES = (
         ("actions.complete", "path", value)
         for value in ("", "\x00", "people", "people/", "/", "Welcome.md\x00", "x" * 5000, None)
     ]
-    + [("actions.record", "what", value) for value in ("nope", "", "__class__", None)]
+    + [
+        ("actions.step", "step", value)
+        for value in ("nope", "", "__class__", "complete", "snooze", None)
+    ]
+    + [("actions.step", "date", value) for value in ("2026-02-30", "x" * 5000)]
+    + [("actions.undo_change", "id", value) for value in ("0", "x", "9" * 5000, "99999", None)]
     + [("imports.preview", "kind", value) for value in ("nope", "", "__class__", None)]
     + [("imports.apply", "upload", value) for value in ("", "x" * 5000, "../..", None)]
     + [
@@ -370,8 +387,9 @@ def test_the_genuine_requests_are_accepted(tmp_path: Path) -> None:
         client = create_app(library, WebSettings(port=PORT)).test_client()
         for endpoint in (
             "actions.snooze",
-            "actions.record",
+            "actions.step",
             "actions.create_interview",
+            "actions.undo_change",
             "actions.complete",
         ):  # the snooze button goes once the task is done
             request = genuine(client, endpoint)
