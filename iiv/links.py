@@ -75,15 +75,14 @@ def fold(name: str) -> str:
 
 
 def loose_fold(name: str) -> str:
-    """`fold`, also ignoring accents and repeated spaces: how an imported contact's name is
-    compared with the vault's people ("Jose  Garcia" is "José García")."""
+    """`fold`, also ignoring accents (and compatibility forms such as `ﬁ`) and repeated spaces:
+    how a name someone typed, or an imported contact's, is compared with the vault's people
+    ("jose  garcia" is "José García")."""
     folded = " ".join(fold(name).split())
     if folded.isascii():
         return folded
-    decomposed = unicodedata.normalize("NFD", folded)
-    return unicodedata.normalize(
-        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
-    )
+    decomposed = unicodedata.normalize("NFKD", folded)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 class Named(NamedTuple):

@@ -9,7 +9,6 @@ Pure: a vault snapshot in, a note out, or an error that says what to type instea
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from datetime import date
 
@@ -17,21 +16,13 @@ from rapidfuzz import fuzz, process
 
 from iiv.actions import Step, a_note, either
 from iiv.errors import BadArgument, NoteNotFound
-from iiv.links import fold
+from iiv.links import loose_fold as loose  # the one rule, shared with contact matching
 from iiv.note import Note
 from iiv.vault import Vault
 
 MAX_CANDIDATES = 10
 MAX_SUGGESTIONS = 3
 SIMILAR = 80  # the rapidfuzz WRatio score (0-100) from which a name is suggested
-
-
-def loose(name: str) -> str:
-    """The key names are matched by: `links.fold`, and without accents."""
-    folded = fold(name)
-    if folded.isascii():
-        return folded
-    return "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
 
 
 def find_person(vault: Vault, text: str) -> Note:
