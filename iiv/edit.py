@@ -22,7 +22,8 @@ import stat
 import struct
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
@@ -33,7 +34,14 @@ from typing import Any
 import yaml
 
 from iiv.config import Config
-from iiv.errors import BadArgument, EditConflict, EditRefused, NoteExists, NoteNotFound
+from iiv.errors import (
+    BadArgument,
+    EditConflict,
+    EditRefused,
+    IivError,
+    NoteExists,
+    NoteNotFound,
+)
 from iiv.note import BOM, KEY_RE, UTF16_BOMS, Note, parse_note
 from iiv.tasks import complete_line, is_task_line, snooze_line
 from iiv.vault import is_ignored, note_file
@@ -54,6 +62,10 @@ AT_FDCWD, RENAME_EXCHANGE, LINK_FOLLOW, AT_SYMLINK_NOFOLLOW = -100, 2, 0x400, 0x
 STATX_BASIC_STATS, STATX_SIZE = 0x7FF, 256
 Identity = tuple[int, int, int, int]  # (device, inode, size, mtime in ns): a file, not a name
 PropertyValue = str | list[str]  # a property's text, or a list written `[a, b]`
+BASE_LOADER = getattr(
+    yaml, "CBaseLoader", yaml.BaseLoader
+)  # every scalar as text; libyaml's is 20x quicker
+NOTES_AT_ONCE = 128  # new notes written, then synced together (each holds a file open)
 FLOW_INDICATORS = ",[]{}"  # a plain item of `[a, b]` cannot hold these
 
 
@@ -149,19 +161,29 @@ def with_property(data: bytes, key: str, value: PropertyValue) -> bytes:
     key is added before the closing `---`; a file without front-matter gets one at the top.
     Refused when the result would not read back as exactly that change.
     """
-    if not PROPERTY_NAME_RE.fullmatch(key):
-        raise BadArgument(f"{key!r} is not a property name (letters, digits, spaces, _ . -)")
+    return with_properties(data, {key: value})
+
+
+def with_properties(data: bytes, values: Mapping[str, PropertyValue]) -> bytes:
+    """`with_property` for several keys at once: one line each, read back and checked once."""
+    for key in values:
+        if not PROPERTY_NAME_RE.fullmatch(key):
+            raise BadArgument(f"{key!r} is not a property name (letters, digits, spaces, _ . -)")
     text = _split(data)
     before = parse_note("note.md", data)
     close = _front_matter_close(before, text)
-    scalar = yaml_scalar(value) if isinstance(value, str) else yaml_flow_list(value)
-    if close is None:
-        ending = text.dominant_ending()
-        text.lines[0:0] = [("---", ending), (f"{key}: {scalar}", ending), ("---", ending)]
-    else:
+    for key, value in values.items():
+        scalar = yaml_scalar(value) if isinstance(value, str) else yaml_flow_list(value)
+        if close is None:
+            ending = text.dominant_ending()
+            text.lines[0:0] = [("---", ending), (f"{key}: {scalar}", ending), ("---", ending)]
+            close = 2
+            continue
+        count = len(text.lines)
         _set_in_block(text, close, key, scalar, before)
+        close += len(text.lines) - count
     result = text.to_bytes()
-    _check_only_key_changed(before, parse_note("note.md", result), key, value)
+    _check_only_keys_changed(before, parse_note("note.md", result), values)
     return result
 
 
@@ -256,11 +278,15 @@ def _closing_quote(old: str) -> int | None:
     return None
 
 
-def _check_only_key_changed(before: Note, after: Note, key: str, value: PropertyValue) -> None:
-    others_before = {k: _comparable(v) for k, v in before.meta.items() if k != key}
-    others_after = {k: _comparable(v) for k, v in after.meta.items() if k != key}
+def _check_only_keys_changed(
+    before: Note, after: Note, values: Mapping[str, PropertyValue]
+) -> None:
+    others_before = {k: _comparable(v) for k, v in before.meta.items() if k not in values}
+    others_after = {k: _comparable(v) for k, v in after.meta.items() if k not in values}
     broken = any(p.code == "yaml" for p in after.problems)
-    if broken or after.meta.get(key) != value or others_before != others_after:
+    wrong = [key for key, value in values.items() if after.meta.get(key) != value]
+    if broken or wrong or others_before != others_after:
+        key = wrong[0] if wrong else next(iter(values))
         raise EditRefused(f"cannot set {key} without rewriting the front-matter: edit it yourself")
 
 
@@ -299,7 +325,7 @@ def _is_plain(value: str) -> bool:
     if any(char in LINE_BREAKS or not _printable(char) for char in value if char != "\t"):
         return False
     try:
-        return bool(yaml.load(f"k: {value}", Loader=yaml.BaseLoader) == {"k": value})
+        return bool(yaml.load(f"k: {value}", Loader=BASE_LOADER) == {"k": value})
     except yaml.YAMLError:
         return False
 
@@ -402,11 +428,7 @@ def set_properties(
 ) -> str:
     """Set several properties, one line each, in one atomic write; returns the new hash."""
 
-    def change(data: bytes) -> bytes:
-        for key, value in values.items():
-            data = with_property(data, key, value)
-        return data
-
+    change = partial(with_properties, values=values)
     return _apply(root, rel_path, expected_hash, change, rel_path, config)
 
 
@@ -608,8 +630,11 @@ def _libc() -> Any:
     return libc
 
 
-def _written_temp(target: Path, data: bytes, mode: int | None) -> tuple[int, Path | None]:
-    """An open file beside `target` holding `data`, synced, with `mode` (None: a new file's).
+def _written_temp(
+    target: Path, data: bytes, mode: int | None, sync: bool = True
+) -> tuple[int, Path | None]:
+    """An open file beside `target` holding `data`, synced (unless the caller syncs it), with
+    `mode` (None: a new file's).
 
     Where the system allows (Linux's O_TMPFILE) the file has no name (None) until it is
     linked: a crash while it is written leaves nothing in the vault. Elsewhere it is a hidden
@@ -621,7 +646,7 @@ def _written_temp(target: Path, data: bytes, mode: int | None) -> tuple[int, Pat
     if fd is None:
         fd, temp = _temp_file(target, created)
     try:
-        _write_all(fd, data)
+        _write_all(fd, data, sync)
         if mode is not None:
             os.fchmod(fd, mode)
     except BaseException:
@@ -691,11 +716,12 @@ def _remove_stale_temps(folder: Path) -> None:
                         os.unlink(entry.path)
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def _write_all(fd: int, data: bytes, sync: bool = True) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
-    os.fsync(fd)
+    if sync:
+        os.fsync(fd)
 
 
 def _write_and_close(fd: int, data: bytes) -> None:
@@ -731,6 +757,104 @@ def create_note(root: Path, rel_path: str, text: str, config: Config | None = No
         raise EditRefused(f"{rel_path}: cannot create: {error.strerror}") from None
     _fsync_folder(target.parent)
     return target
+
+
+def create_notes(
+    root: Path,
+    notes: Sequence[tuple[str, str]],
+    config: Config | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[IivError | None]:
+    """Create many new notes (path, text), each as `create_note` does: whole or not at all,
+    never overwriting. A batch is written first and synced together, then each note is linked
+    to its name: one wait for the disk per batch instead of two per note. Returns, for each
+    note, None when it was created, else what stopped it; `progress` hears of each batch."""
+    config = config or Config()
+    outcomes: list[IivError | None] = []
+    for start in range(0, len(notes), NOTES_AT_ONCE):
+        batch = notes[start : start + NOTES_AT_ONCE]
+        outcomes += _create_batch(root, batch, config)
+        if progress:
+            progress(len(batch))
+    return outcomes
+
+
+@dataclass
+class _Unlinked:
+    """A new note's bytes, written and open, waiting to be synced and linked to its name."""
+
+    target: Path
+    rel_path: str
+    data: bytes
+    fd: int
+    temp: Path | None
+
+
+def _create_batch(
+    root: Path, notes: Sequence[tuple[str, str]], config: Config
+) -> list[IivError | None]:
+    cleaned: set[Path] = set()
+    written = [_write_unlinked(root, rel, text, config, cleaned) for rel, text in notes]
+    ready = [item for item in written if isinstance(item, _Unlinked)]
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:  # the file system commits them together
+            list(pool.map(os.fsync, [item.fd for item in ready]))
+        outcomes = [_link(item) if isinstance(item, _Unlinked) else item for item in written]
+    except OSError as error:  # the disk failed the sync: nothing of this batch is linked
+        reason = error.strerror or str(error)
+        outcomes = [EditRefused(f"{rel}: cannot create: {reason}") for rel, _ in notes]
+    finally:
+        for item in ready:
+            _discard(item)
+    for folder in {item.target.parent for item in ready}:
+        _fsync_folder(folder)
+    return outcomes
+
+
+def _write_unlinked(
+    root: Path, rel_path: str, text: str, config: Config, cleaned: set[Path]
+) -> _Unlinked | IivError:
+    try:
+        rel = _new_note_path(rel_path, config)
+        target = root / rel
+        _check_inside(root, target.parent, rel_path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _check_inside(root, target.parent, rel_path)
+        if target.parent not in cleaned:
+            _remove_stale_temps(target.parent)
+            cleaned.add(target.parent)
+        data = text.encode("utf-8")
+        fd, temp = _written_temp(target, data, None, sync=False)
+    except IivError as error:
+        return error
+    except OSError as error:
+        return EditRefused(f"{rel_path}: cannot create: {error.strerror}")
+    return _Unlinked(target, rel_path, data, fd, temp)
+
+
+def _link(item: _Unlinked) -> IivError | None:
+    try:
+        if item.temp:
+            os.link(item.temp, item.target)
+        else:
+            _link_unnamed(item.fd, item.target)
+    except FileExistsError:
+        return NoteExists(_exists_message(item.rel_path))
+    except OSError:  # no hard links here (FAT, some network drives)
+        try:
+            _write_new(item.target, item.data, item.rel_path)
+        except NoteExists as error:
+            return error
+        except OSError as error:
+            return EditRefused(f"{item.rel_path}: cannot create: {error.strerror}")
+    return None
+
+
+def _discard(item: _Unlinked) -> None:
+    os.close(item.fd)
+    if item.temp:
+        with suppress(OSError):
+            os.unlink(item.temp)
 
 
 def _new_note_path(rel_path: str, config: Config) -> str:
@@ -803,6 +927,7 @@ __all__ = [
     "complete_task",
     "content_hash",
     "create_note",
+    "create_notes",
     "read",
     "remove_note",
     "replace_line",
@@ -810,6 +935,7 @@ __all__ = [
     "set_properties",
     "set_property",
     "snooze_task",
+    "with_properties",
     "with_property",
     "with_task_completed",
     "with_task_snoozed",

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TypeVar
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -30,6 +31,7 @@ from iiv.vault import Vault
 PRODID = "-//iiv//informational interviews//EN"
 SHOWN_STATUSES = ("scheduled", "done")  # an interview that was agreed: it belongs in a calendar
 REFRESH = timedelta(hours=1)  # how often iiv suggests a subscribed calendar asks again
+_Moment = TypeVar("_Moment", date, datetime)
 PageUrl = Callable[[str, str], str]  # (note path, note kind) → its dashboard page
 PAGES = {"person": "person", "interview": "interview"}  # the dashboard's routes, see iiv/web
 
@@ -93,8 +95,17 @@ def _followups(vault: Vault, options: FeedOptions) -> list[FollowUp]:
     return items if options.within is None else due_within(items, options.today, options.within)
 
 
+def _later(moment: _Moment, step: timedelta) -> _Moment | None:
+    """`moment + step`, or None past the calendar's end (a note may say 9999-12-31)."""
+    try:
+        return moment + step
+    except OverflowError:
+        return None
+
+
 def _interviews(vault: Vault, options: FeedOptions) -> Iterator[Note]:
-    last = None if options.within is None else options.today + timedelta(days=options.within)
+    within = options.within
+    last = None if within is None else _later(options.today, timedelta(days=within)) or date.max
     for note in sorted(vault.interviews, key=lambda n: (n.date or date.min, n.path)):
         if note.status not in SHOWN_STATUSES or note.date is None:
             continue
@@ -123,8 +134,7 @@ def _followup_event(item: FollowUp, uid: str, vault: Vault, options: FeedOptions
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", options.now)
-    event.add("dtstart", item.due)
-    event.add("dtend", item.due + timedelta(days=1))
+    _add_span(event, item.due, timedelta(days=1))
     event.add("summary", plain(item.action))
     event.add("description", _followup_description(item, vault, options))
     event.add("url", _item_url(item, vault, options))
@@ -186,13 +196,19 @@ def _interview_event(note: Note, vault: Vault, options: FeedOptions) -> Event:
 
 def _add_times(event: Event, day: date, clock: str | None, config: Config, zone: ZoneInfo) -> None:
     if clock is None:
-        event.add("dtstart", day)
-        event.add("dtend", day + timedelta(days=1))
+        _add_span(event, day, timedelta(days=1))
         return
     hour, minute = (int(part) for part in clock.split(":"))
     start = datetime.combine(day, time(hour, minute), tzinfo=zone)
+    _add_span(event, start, timedelta(minutes=config.interview_minutes))
+
+
+def _add_span(event: Event, start: _Moment, length: timedelta) -> None:
+    """DTSTART and DTEND; at the calendar's very end only DTSTART (a day, or an instant)."""
     event.add("dtstart", start)
-    event.add("dtend", start + timedelta(minutes=config.interview_minutes))
+    end = _later(start, length)
+    if end is not None:
+        event.add("dtend", end)
 
 
 def _interview_description(note: Note, url: str) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from pathvalidate import sanitize_filename
 
 from iiv.config import CONFIG_FILE, Config
-from iiv.edit import PropertyValue, create_note, with_property
+from iiv.edit import PropertyValue, create_note, with_properties, with_property
 from iiv.errors import BadArgument, NoteExists
 from iiv.links import fold
 from iiv.note import STATUSES
@@ -174,25 +174,22 @@ def unique_file_name(title: str, taken: Set[str]) -> str:
     return name
 
 
-def person_text(
-    root: Path, config: Config, name: str, values: Mapping[str, PropertyValue], today: date
-) -> str:
-    """A person note from the vault's template: `name` and the properties set line by line.
+def person_text(template: str, name: str, values: Mapping[str, PropertyValue], today: date) -> str:
+    """A person note from a person template: `name`, and the properties set one line each.
 
     The template's `{{title}}` gets the file-name form of the name (no quotes or colons that
     could break its YAML); when that differs from the name, the `name` property is then set."""
     title = safe_file_name(name)
-    data = render(template_text(root, config, "person"), title, today.isoformat()).encode("utf-8")
+    data = render(template, title, today.isoformat()).encode("utf-8")
     exact = {"name": name} if title != name else {}
-    for key, value in {**exact, **values}.items():
-        data = with_property(data, key, value)
-    return data.decode("utf-8")
+    return with_properties(data, {**exact, **values}).decode("utf-8")
 
 
 def new_person(root: Path, config: Config, name: str, company: str | None, today: date) -> str:
     rel = f"{config.people}/{safe_file_name(name)}.md"
     values = {"company": company} if company else {}
-    create_note(root, rel, person_text(root, config, name, values, today))
+    template = template_text(root, config, "person")
+    create_note(root, rel, person_text(template, name, values, today))
     return rel
 
 

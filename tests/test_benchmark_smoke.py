@@ -64,3 +64,19 @@ def test_the_benchmark_runs_on_a_thousand_notes_and_writes_its_page(tmp_path: Pa
         assert f"| {row} |" in text
     assert "python -m benchmarks --notes 1000" in text
     assert (tmp_path / "work" / "results.json").exists()
+
+
+def test_the_import_benchmark_runs(tmp_path: Path) -> None:
+    from benchmarks.imports import connections, measure, report
+
+    assert connections(50, seed=3) == connections(50, seed=3)
+    timings = measure(200, seed=3, workdir=tmp_path)
+    assert [t.last_line for t in timings] == [
+        "Dry run: 200 to create, 0 to update, 0 duplicates, 0 unreadable. Nothing was written;"
+        " add --apply to write.",
+        "Created 200 notes, updated 0.",
+        "Created 0 notes, updated 0.",
+        "",
+        "Created 0 notes, updated 0.",
+    ]
+    assert report(200, timings).startswith("Importing 200 LinkedIn connections")

@@ -244,3 +244,18 @@ def test_the_feed_refuses_a_foreign_host(client: FlaskClient, host: str) -> None
     token = token_of(client)
     response = client.get(f"/calendar.ics?token={token}", headers={"Host": host})
     assert response.status_code == 421
+
+
+def test_dates_at_the_calendars_ends_do_not_break_the_feed(tmp_path: Path) -> None:
+    root = make_vault(
+        tmp_path,
+        {
+            "a.md": "- [ ] The end 📅 9999-12-31\n- [ ] The start 📅 0001-01-01\n",
+            "i.md": "---\ntype: interview\nstatus: scheduled\ndate: 9999-12-31 23:30\n---\n",
+        },
+    )
+    found = events(feed(root, today=date(9999, 12, 30), within=10))
+    assert found["The end"]["DTSTART"].dt == date(9999, 12, 31)
+    assert "DTEND" not in found["The end"]
+    assert found["The start"]["DTEND"].dt == date(1, 1, 2)
+    assert "Interview with i" in found

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -14,9 +17,11 @@ from iiv.cli import cli
 from iiv.contacts import read_contacts
 from iiv.contacts.apply import apply_plan
 from iiv.contacts.plan import Plan, Row, plan_import
+from iiv.edit import NOTES_AT_ONCE
 from iiv.template import safe_file_name, unique_file_name
 from iiv.vault import load
-from tests.helpers import make_vault
+from tests.helpers import ROOT, make_vault
+from tests.sync_helpers import wait_until
 
 TODAY = date(2026, 12, 1)
 ADA = """\
@@ -243,28 +248,24 @@ def test_an_interrupted_apply_leaves_whole_notes_and_a_rerun_completes_it(
     tmp_path: Path,
 ) -> None:
     root = make_vault(tmp_path, {})
-    rows = "".join(f"Person,Number {i},,,Company {i},Role,12 Mar 2024\n" for i in range(10))
+    rows = "".join(f"Person,Number {i:03},,,Company {i},Role,12 Mar 2024\n" for i in range(300))
     text = HEADER + rows
     plan = plan_for(root, "linkedin", text)
-    done = 0
 
-    def stop_after_four(count: int) -> None:
-        nonlocal done
-        done += count
-        if done == 4:
-            raise KeyboardInterrupt
+    def stop(count: int) -> None:
+        raise KeyboardInterrupt  # Ctrl+C once the first batch of notes is written
 
     with pytest.raises(KeyboardInterrupt):
-        apply_plan(root, load(root).config, plan, TODAY, stop_after_four)
+        apply_plan(root, load(root).config, plan, TODAY, stop)
     written = sorted(p.name for p in (root / "people").iterdir())
-    assert written == [f"Person Number {i}.md" for i in range(4)]  # no temporary file
+    assert written == [f"Person Number {i:03}.md" for i in range(NOTES_AT_ONCE)]  # no temp file
     vault = load(root)
     assert all(n.company and n.role and not n.problems for n in vault.people)
     second = plan_for(root, "linkedin", text)
-    assert (second.count("duplicate"), second.count("create")) == (4, 6)
+    assert (second.count("duplicate"), second.count("create")) == (128, 172)
     apply_plan(root, vault.config, second, TODAY)
     assert plan_for(root, "linkedin", text).writes == 0
-    assert len(load(root).people) == 10
+    assert len(load(root).people) == 300
 
 
 def test_an_update_refuses_a_note_changed_since_it_was_read(tmp_path: Path) -> None:
@@ -320,3 +321,34 @@ def test_a_wrong_file_is_one_line_and_no_traceback(tmp_path: Path) -> None:
         f"Error: {wrong}: no Google Contacts header (First Name, ..., E-mail 1 - Value or Name, "
         "Given Name, ...) in its first lines: is it a Google CSV export?\n"
     )
+
+
+def test_an_import_killed_mid_apply_leaves_whole_notes_and_a_rerun_completes_it(
+    tmp_path: Path,
+) -> None:
+    """A real `iiv import --apply` killed with SIGKILL while it writes: every note on disk is
+    whole, no temporary file is left, and running the same import again finishes the job."""
+    root = make_vault(tmp_path, {})
+    rows = "".join(f"Member,Number {i},,,Company {i},Role {i},12 Mar 2024\n" for i in range(3000))
+    source = tmp_path / "Connections.csv"
+    source.write_text(HEADER + rows, encoding="utf-8")
+    command = [sys.executable, "-m", "iiv", "import", "linkedin", str(source)]
+    command += ["--vault", str(root), "--apply"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    people = root / "people"
+    with subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+    ) as process:
+        wait_until(lambda: people.exists() and len(os.listdir(people)) >= 200, 60, "200 notes")
+        process.kill()
+    names = os.listdir(people)
+    assert 200 <= len(names) < 3000
+    assert all(name.startswith("Member Number ") and name.endswith(".md") for name in names)
+    vault = load(root)
+    assert [p for p in vault.problems] == []
+    assert all(note.company and note.role and note.source == "LinkedIn" for note in vault.people)
+    code, out = run("import", "linkedin", str(source), "--vault", str(root), "--apply")
+    assert code == 0
+    assert out.endswith(f"Created {3000 - len(names)} notes, updated 0.\n")
+    assert len(os.listdir(people)) == 3000
+    assert plan_for(root, "linkedin", HEADER + rows).writes == 0

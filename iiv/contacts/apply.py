@@ -14,10 +14,10 @@ from datetime import date
 from pathlib import Path
 
 from iiv.config import Config
-from iiv.contacts.plan import Plan
-from iiv.edit import create_note, set_properties
+from iiv.contacts.plan import NewPerson, Plan
+from iiv.edit import NOTES_AT_ONCE, create_notes, set_properties
 from iiv.errors import IivError
-from iiv.template import person_text
+from iiv.template import person_text, template_text
 
 Progress = Callable[[int], None]  # called with the number of notes done since the last call
 
@@ -35,15 +35,12 @@ def apply_plan(
     created: list[str] = []
     updated: list[str] = []
     failed: list[str] = []
-    for person in plan.new:
-        try:
-            text = person_text(root, config, person.name, dict(person.values), today)
-            create_note(root, person.path, _with_body(text, person.body), config)
-            created.append(person.path)
-        except IivError as error:
-            failed.append(_failure(person.path, error))
+    template = template_text(root, config, "person")
+    for start in range(0, len(plan.new), NOTES_AT_ONCE):
+        batch = plan.new[start : start + NOTES_AT_ONCE]
+        _create(root, config, [_note(template, person, today) for person in batch], created, failed)
         if progress:
-            progress(1)
+            progress(len(batch))
     for addition in plan.additions:
         try:
             set_properties(root, addition.path, dict(addition.values), addition.digest, config)
@@ -53,6 +50,31 @@ def apply_plan(
         if progress:
             progress(1)
     return Applied(tuple(created), tuple(updated), tuple(failed))
+
+
+def _note(template: str, person: NewPerson, today: date) -> tuple[str, str | IivError]:
+    """The new note's path and text, or why it cannot be made (the template refuses a value)."""
+    try:
+        text = person_text(template, person.name, dict(person.values), today)
+    except IivError as error:
+        return person.path, error
+    return person.path, _with_body(text, person.body)
+
+
+def _create(
+    root: Path,
+    config: Config,
+    notes: list[tuple[str, str | IivError]],
+    created: list[str],
+    failed: list[str],
+) -> None:
+    ready = [(path, text) for path, text in notes if isinstance(text, str)]
+    failed += [_failure(path, text) for path, text in notes if not isinstance(text, str)]
+    for (path, _), outcome in zip(ready, create_notes(root, ready, config), strict=True):
+        if outcome is None:
+            created.append(path)
+        else:
+            failed.append(_failure(path, outcome))
 
 
 def _with_body(text: str, body: str) -> str:
