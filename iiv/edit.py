@@ -6,42 +6,32 @@ It is written atomically and refused when the file changed since it was read.
 
 The pure helpers (`replace_line`, `with_task_completed`, `with_task_snoozed`,
 `with_property`) take bytes and return bytes; the functions that take a vault root wrap
-them with reading, the hash check and the atomic write.
+them with reading, the hash check and the atomic write of `iiv.atomic`.
 """
 
 from __future__ import annotations
 
-import ctypes
-import errno
-import functools
-import hashlib
 import os
 import re
-import secrets
-import stat
-import struct
-import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Any
 
 import yaml
 
-from iiv.config import Config
-from iiv.errors import (
-    BadArgument,
-    EditConflict,
-    EditRefused,
-    IivError,
-    NoteExists,
-    NoteNotFound,
+from iiv.atomic import (
+    conflict_message,
+    content_hash,
+    create_exclusively,
+    create_many_exclusively,
+    remove_file,
+    replace_if_unchanged,
 )
+from iiv.config import Config
+from iiv.errors import BadArgument, EditConflict, EditRefused, IivError, NoteNotFound
 from iiv.note import BOM, KEY_RE, UTF16_BOMS, Note, parse_note
 from iiv.tasks import complete_line, is_task_line, snooze_line
 from iiv.vault import is_ignored, note_file
@@ -52,21 +42,11 @@ LINE_BREAKS = "\r\n\x85\u2028\u2029"  # YAML 1.1 breaks lines on all of these
 LINE_END_RE = re.compile(r"(\r\n|\r|\n)")
 PROPERTY_NAME_RE = re.compile(r"\w(?:[\w .-]*[\w.-])?")
 UNQUOTED_END = re.compile(r"[ \t]#")  # where a comment starts after a plain value
-TEMP_NAME_BYTES = 100  # keeps `.{name}.iiv-XXXXXX.tmp` under the 255-byte name limit
-TEMP_RE = re.compile(r"\..*\.iiv-[0-9a-f]{6}\.tmp", re.DOTALL)  # what `_temp_name` makes
-STALE_TEMP_SECONDS = 60.0
-PROC_FD = "/proc/self/fd"  # where Linux names an open file, for linking an unnamed one
-# Linux's system call flags: relative to the working folder, swap two names, follow /proc's
-# link to an open file, do not follow a symlink, and what statx should fill in (and its size).
-AT_FDCWD, RENAME_EXCHANGE, LINK_FOLLOW, AT_SYMLINK_NOFOLLOW = -100, 2, 0x400, 0x100
-STATX_BASIC_STATS, STATX_SIZE = 0x7FF, 256
-Identity = tuple[int, int, int, int]  # (device, inode, size, mtime in ns): a file, not a name
 PropertyValue = str | list[str]  # a property's text, or a list written `[a, b]`
-BASE_LOADER = getattr(
-    yaml, "CBaseLoader", yaml.BaseLoader
-)  # every scalar as text; libyaml's is 20x quicker
-NOTES_AT_ONCE = 128  # new notes written, then synced together (each holds a file open)
 FLOW_INDICATORS = ",[]{}"  # a plain item of `[a, b]` cannot hold these
+# Every scalar as text; libyaml's loader when there is one, 20 times quicker.
+BASE_LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+NOTES_AT_ONCE = 128  # new notes written, then synced together (each holds a file open)
 
 
 # Pure: bytes in, bytes out.
@@ -361,11 +341,6 @@ def _printable(char: str) -> bool:
 # On disk.
 
 
-def content_hash(data: bytes) -> str:
-    """The sha256 hex digest of a file's bytes: what an edit checks against."""
-    return hashlib.sha256(data).hexdigest()
-
-
 def read(root: Path, rel_path: str, config: Config | None = None) -> tuple[bytes, str]:
     """A note's bytes and their hash, refusing paths outside the vault or ignored."""
     data = _read_file(note_file(root, rel_path, config), rel_path)
@@ -427,7 +402,6 @@ def set_properties(
     config: Config | None = None,
 ) -> str:
     """Set several properties, one line each, in one atomic write; returns the new hash."""
-
     change = partial(with_properties, values=values)
     return _apply(root, rel_path, expected_hash, change, rel_path, config)
 
@@ -466,14 +440,14 @@ def rewrite(
     path = Path(os.path.realpath(note_file(root, rel_path, config)))
     data = _read_file(path, rel_path)
     if content_hash(data) != expected_hash:
-        raise EditConflict(_conflict_message(rel_path))
+        raise EditConflict(conflict_message(rel_path))
     try:
         new = change(data)
     except (EditRefused, NoteNotFound, BadArgument) as error:
         raise type(error)(f"{where or rel_path}: {error}") from None
     if new != data:
         try:
-            _replace_atomically(path, new, expected_hash, rel_path)
+            replace_if_unchanged(path, new, expected_hash, rel_path)
         except OSError as error:
             message = f"{rel_path}: cannot write: {error.strerror}; nothing was written"
             raise EditRefused(message) from None
@@ -483,265 +457,15 @@ def rewrite(
 def remove_note(
     root: Path, rel_path: str, expected_hash: str, config: Config | None = None
 ) -> None:
-    """Delete a note iiv created, if it still holds exactly what iiv wrote (`expected_hash`)."""
+    """Delete a note (one iiv created, or a conflict copy resolved) if it still holds exactly
+    what was read (`expected_hash`); refused if it changed meanwhile, even in the last instant."""
     path = note_file(root, rel_path, config)
-    if content_hash(_read_file(path, rel_path)) != expected_hash:
-        raise EditConflict(_conflict_message(rel_path))
     try:
-        path.unlink()
+        remove_file(path, expected_hash)
+    except EditConflict:
+        raise EditConflict(conflict_message(rel_path)) from None
     except OSError as error:
         raise EditRefused(f"{rel_path}: cannot delete: {error.strerror}") from None
-    _fsync_folder(path.parent)
-
-
-def _conflict_message(rel_path: str) -> str:
-    return f"{rel_path} changed since it was read; nothing was written. Reload and try again."
-
-
-def _replace_atomically(path: Path, data: bytes, expected_hash: str, rel_path: str) -> None:
-    mode = stat.S_IMODE(path.stat().st_mode)
-    _remove_stale_temps(path.parent)
-    fd, temp = _written_temp(path, data, mode)
-    try:
-        checked = _checked_file(path, expected_hash, rel_path)
-        temp, replaced = _swap_in(fd, temp, path, checked)
-        if temp and replaced not in (None, checked):  # an editor saved meanwhile
-            _put_back(temp, path, os.fstat(fd).st_ino)
-            raise EditConflict(_conflict_message(rel_path))
-    finally:
-        os.close(fd)
-        if temp:  # the file replaced, or ours when nothing was; usually deleted already
-            with suppress(OSError):
-                os.unlink(temp)
-    _fsync_folder(path.parent)
-
-
-def _checked_file(path: Path, expected_hash: str, rel_path: str) -> Identity:
-    """The identity of the file at `path`, once its content is checked against the hash."""
-    with path.open("rb") as file:
-        data = file.read()
-        info = os.fstat(file.fileno())
-    if content_hash(data) != expected_hash:
-        raise EditConflict(_conflict_message(rel_path))
-    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
-
-
-def _swap_in(
-    fd: int, temp: Path | None, path: Path, checked: Identity
-) -> tuple[Path | None, Identity | None]:
-    """Put the new file (`fd`, unnamed or named `temp`) in the place of `path`.
-
-    A check made before a rename leaves an instant in which an editor's save can land and be
-    replaced unseen. On Linux the new file is named, exchanged with `path`, and the file it
-    replaced checked and deleted if it is the one `checked`, in C calls that keep the GIL: the
-    temp name lasts three system calls (some 50 µs), which a watcher thread woken by it would
-    otherwise stretch to milliseconds. Returns that name if still there, and the identity of
-    the file replaced (None after a plain rename, where there is no exchange).
-    """
-    libc = _libc()
-    if libc is None:
-        temp = temp or _name_unnamed(fd, path)
-        os.replace(temp, path)
-        return None, None
-    proc = os.open(PROC_FD, os.O_RDONLY | os.O_DIRECTORY) if temp is None else AT_FDCWD
-    try:
-        for _ in range(100):
-            name = temp or _temp_name(path)
-            if temp or libc.linkat(proc, b"%d" % fd, AT_FDCWD, os.fsencode(name), LINK_FOLLOW) == 0:
-                return name, _exchange_and_drop(libc, name, path, checked)
-            if ctypes.get_errno() != errno.EEXIST:
-                raise _c_error(name)
-        raise FileExistsError(f"no free temporary name beside {path.name}")
-    finally:
-        if temp is None:
-            os.close(proc)
-
-
-def _exchange_and_drop(libc: Any, name: Path, path: Path, checked: Identity) -> Identity | None:
-    """Exchange `name` with `path`; delete `name` if it then holds the file `checked`."""
-    source, target = os.fsencode(name), os.fsencode(path)
-    if libc.renameat2(AT_FDCWD, source, AT_FDCWD, target, RENAME_EXCHANGE) != 0:
-        if ctypes.get_errno() not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
-            raise _c_error(path)
-        os.replace(name, path)  # a file system without the exchange
-        return None
-    buffer = ctypes.create_string_buffer(STATX_SIZE)
-    if libc.statx(AT_FDCWD, source, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buffer) != 0:
-        info = os.stat(name, follow_symlinks=False)
-        return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
-    replaced = _statx_identity(buffer.raw)
-    if replaced == checked:
-        libc.unlink(source)
-    return replaced
-
-
-def _statx_identity(raw: bytes) -> Identity:
-    """(device, inode, size, mtime in ns) from a `struct statx`, the same on every Linux."""
-    inode, size = struct.unpack_from("=QQ", raw, 32)
-    seconds, nanoseconds = struct.unpack_from("=qI", raw, 112)
-    major, minor = struct.unpack_from("=II", raw, 136)
-    return os.makedev(major, minor), inode, size, seconds * 1_000_000_000 + nanoseconds
-
-
-def _put_back(temp: Path, path: Path, placed: int) -> None:
-    """Exchange again until `path` holds the newest file that is not ours.
-
-    `temp` holds the file that `path` held; if `path` was saved again meanwhile, the exchange
-    brings that newer file to `temp`, and the next one puts it in place in turn.
-    """
-    libc = _libc()
-    for _ in range(100):
-        moving = os.stat(temp).st_ino
-        swapped = libc.renameat2(
-            AT_FDCWD, os.fsencode(temp), AT_FDCWD, os.fsencode(path), RENAME_EXCHANGE
-        )
-        if swapped != 0:
-            raise _c_error(path)
-        if os.stat(temp).st_ino == placed:  # nobody saved since the last exchange
-            return
-        placed = moving
-
-
-def _c_error(path: Path) -> OSError:
-    code = ctypes.get_errno()
-    return OSError(code, os.strerror(code), str(path))
-
-
-@functools.cache
-def _libc() -> Any:
-    """Linux's C library for `_swap_in`, or None (another system, or a C library too old).
-
-    Loaded as PyDLL, which keeps the GIL through each call: no other thread runs in between.
-    """
-    path_at = (ctypes.c_int, ctypes.c_char_p)  # a folder descriptor and a path in it
-    signatures = {
-        "linkat": (*path_at, *path_at, ctypes.c_int),
-        "renameat2": (*path_at, *path_at, ctypes.c_uint),
-        "statx": (*path_at, ctypes.c_int, ctypes.c_uint, ctypes.c_void_p),
-        "unlink": (ctypes.c_char_p,),
-    }
-    try:
-        libc = ctypes.PyDLL(None, use_errno=True)
-        for name, argtypes in signatures.items():
-            function = getattr(libc, name)
-            function.argtypes, function.restype = argtypes, ctypes.c_int
-    except (AttributeError, OSError, TypeError):
-        return None
-    return libc
-
-
-def _written_temp(
-    target: Path, data: bytes, mode: int | None, sync: bool = True
-) -> tuple[int, Path | None]:
-    """An open file beside `target` holding `data`, synced (unless the caller syncs it), with
-    `mode` (None: a new file's).
-
-    Where the system allows (Linux's O_TMPFILE) the file has no name (None) until it is
-    linked: a crash while it is written leaves nothing in the vault. Elsewhere it is a hidden
-    temp file from the start, which a later edit in that folder removes if a crash left it.
-    """
-    created = 0o666 if mode is None else 0o600
-    fd = _open_unnamed(target.parent, created)
-    temp = None
-    if fd is None:
-        fd, temp = _temp_file(target, created)
-    try:
-        _write_all(fd, data, sync)
-        if mode is not None:
-            os.fchmod(fd, mode)
-    except BaseException:
-        os.close(fd)
-        if temp:
-            with suppress(OSError):
-                os.unlink(temp)
-        raise
-    return fd, temp
-
-
-def _open_unnamed(folder: Path, mode: int) -> int | None:
-    """A new file in `folder` without a name (O_TMPFILE), or None where there is no such thing."""
-    flag = getattr(os, "O_TMPFILE", 0)
-    if not flag or not os.path.isdir(PROC_FD):
-        return None
-    try:
-        return os.open(folder, flag | os.O_WRONLY, mode)
-    except OSError as error:
-        if error.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
-            return None  # a file system without it (FAT, NFS, an old kernel)
-        raise
-
-
-def _name_unnamed(fd: int, target: Path) -> Path:
-    """Give the unnamed file `fd` a temp name beside `target`, ready to be renamed over it."""
-    for _ in range(100):
-        temp = _temp_name(target)
-        with suppress(FileExistsError):
-            _link_unnamed(fd, temp)
-            return temp
-    raise FileExistsError(f"no free temporary name beside {target.name}")
-
-
-def _link_unnamed(fd: int, name: Path) -> None:
-    """Give the unnamed open file `fd` the name `name`; fails if that name exists."""
-    folder = os.open(PROC_FD, os.O_RDONLY | os.O_DIRECTORY)
-    try:  # linkat(AT_SYMLINK_FOLLOW): a plain link() would link /proc's symlink itself
-        os.link(str(fd), name, src_dir_fd=folder, follow_symlinks=True)
-    finally:
-        os.close(folder)
-
-
-def _temp_file(target: Path, mode: int) -> tuple[int, Path]:
-    """A new hidden file beside `target`, which the vault walk and the watcher ignore."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    for _ in range(100):
-        temp = _temp_name(target)
-        with suppress(FileExistsError):
-            return os.open(temp, flags, mode), temp
-    raise FileExistsError(f"no free temporary name beside {target.name}")
-
-
-def _temp_name(target: Path) -> Path:
-    name = target.name.encode("utf-8")[:TEMP_NAME_BYTES].decode("utf-8", "ignore")
-    return target.parent / f".{name}.iiv-{secrets.token_hex(3)}.tmp"
-
-
-def _remove_stale_temps(folder: Path) -> None:
-    """Remove iiv temp files that a crash left in `folder`: no edit takes a minute."""
-    cutoff = time.time() - STALE_TEMP_SECONDS
-    with suppress(OSError), os.scandir(folder) as entries:
-        for entry in entries:
-            if TEMP_RE.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
-                with suppress(OSError):
-                    if entry.stat(follow_symlinks=False).st_mtime < cutoff:
-                        os.unlink(entry.path)
-
-
-def _write_all(fd: int, data: bytes, sync: bool = True) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-    if sync:
-        os.fsync(fd)
-
-
-def _write_and_close(fd: int, data: bytes) -> None:
-    try:
-        _write_all(fd, data)
-    finally:
-        os.close(fd)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename durable; some systems (Windows) cannot open a folder, and need not."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        with suppress(OSError):
-            os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def create_note(root: Path, rel_path: str, text: str, config: Config | None = None) -> Path:
@@ -752,10 +476,9 @@ def create_note(root: Path, rel_path: str, text: str, config: Config | None = No
         _check_inside(root, target.parent, rel_path)
         target.parent.mkdir(parents=True, exist_ok=True)
         _check_inside(root, target.parent, rel_path)
-        _create_exclusively(target, text.encode("utf-8"), rel_path)
+        create_exclusively(target, text.encode("utf-8"), rel_path)
     except OSError as error:
         raise EditRefused(f"{rel_path}: cannot create: {error.strerror}") from None
-    _fsync_folder(target.parent)
     return target
 
 
@@ -766,95 +489,36 @@ def create_notes(
     progress: Callable[[int], None] | None = None,
 ) -> list[IivError | None]:
     """Create many new notes (path, text), each as `create_note` does: whole or not at all,
-    never overwriting. A batch is written first and synced together, then each note is linked
-    to its name: one wait for the disk per batch instead of two per note. Returns, for each
-    note, None when it was created, else what stopped it; `progress` hears of each batch."""
+    never overwriting, but a batch at a time, synced together (`atomic.create_many_exclusively`).
+    Returns, for each note, None when it was created, else what stopped it; `progress` hears of
+    each batch."""
     config = config or Config()
     outcomes: list[IivError | None] = []
     for start in range(0, len(notes), NOTES_AT_ONCE):
         batch = notes[start : start + NOTES_AT_ONCE]
-        outcomes += _create_batch(root, batch, config)
+        checked = [_checked_new(root, rel, text, config) for rel, text in batch]
+        ready = [item for item in checked if not isinstance(item, IivError)]
+        written = iter(create_many_exclusively(ready))
+        outcomes += [item if isinstance(item, IivError) else next(written) for item in checked]
         if progress:
             progress(len(batch))
     return outcomes
 
 
-@dataclass
-class _Unlinked:
-    """A new note's bytes, written and open, waiting to be synced and linked to its name."""
-
-    target: Path
-    rel_path: str
-    data: bytes
-    fd: int
-    temp: Path | None
-
-
-def _create_batch(
-    root: Path, notes: Sequence[tuple[str, str]], config: Config
-) -> list[IivError | None]:
-    cleaned: set[Path] = set()
-    written = [_write_unlinked(root, rel, text, config, cleaned) for rel, text in notes]
-    ready = [item for item in written if isinstance(item, _Unlinked)]
+def _checked_new(
+    root: Path, rel_path: str, text: str, config: Config
+) -> tuple[Path, bytes, str] | IivError:
+    """Where a new note goes (its folders made), or why it cannot go there."""
     try:
-        with ThreadPoolExecutor(max_workers=8) as pool:  # the file system commits them together
-            list(pool.map(os.fsync, [item.fd for item in ready]))
-        outcomes = [_link(item) if isinstance(item, _Unlinked) else item for item in written]
-    except OSError as error:  # the disk failed the sync: nothing of this batch is linked
-        reason = error.strerror or str(error)
-        outcomes = [EditRefused(f"{rel}: cannot create: {reason}") for rel, _ in notes]
-    finally:
-        for item in ready:
-            _discard(item)
-    for folder in {item.target.parent for item in ready}:
-        _fsync_folder(folder)
-    return outcomes
-
-
-def _write_unlinked(
-    root: Path, rel_path: str, text: str, config: Config, cleaned: set[Path]
-) -> _Unlinked | IivError:
-    try:
-        rel = _new_note_path(rel_path, config)
-        target = root / rel
+        target = root / _new_note_path(rel_path, config)
         _check_inside(root, target.parent, rel_path)
         target.parent.mkdir(parents=True, exist_ok=True)
         _check_inside(root, target.parent, rel_path)
-        if target.parent not in cleaned:
-            _remove_stale_temps(target.parent)
-            cleaned.add(target.parent)
-        data = text.encode("utf-8")
-        fd, temp = _written_temp(target, data, None, sync=False)
     except IivError as error:
         return error
     except OSError as error:
         return EditRefused(f"{rel_path}: cannot create: {error.strerror}")
-    return _Unlinked(target, rel_path, data, fd, temp)
-
-
-def _link(item: _Unlinked) -> IivError | None:
-    try:
-        if item.temp:
-            os.link(item.temp, item.target)
-        else:
-            _link_unnamed(item.fd, item.target)
-    except FileExistsError:
-        return NoteExists(_exists_message(item.rel_path))
-    except OSError:  # no hard links here (FAT, some network drives)
-        try:
-            _write_new(item.target, item.data, item.rel_path)
-        except NoteExists as error:
-            return error
-        except OSError as error:
-            return EditRefused(f"{item.rel_path}: cannot create: {error.strerror}")
-    return None
-
-
-def _discard(item: _Unlinked) -> None:
-    os.close(item.fd)
-    if item.temp:
-        with suppress(OSError):
-            os.unlink(item.temp)
+    return target, text.encode("utf-8"), rel_path
 
 
 def _new_note_path(rel_path: str, config: Config) -> str:
@@ -883,44 +547,6 @@ def _check_inside(root: Path, folder: Path, rel_path: str) -> None:
     real_root = Path(os.path.realpath(root))
     if not Path(os.path.realpath(existing)).is_relative_to(real_root):
         raise EditRefused(f"{rel_path}: that folder leads outside the vault")
-
-
-def _create_exclusively(target: Path, data: bytes, rel_path: str) -> None:
-    """Write the note without a name, then link it to `target`: it appears whole or not at all."""
-    _remove_stale_temps(target.parent)
-    fd, temp = _written_temp(target, data, None)
-    try:
-        if temp:
-            os.link(temp, target)
-        else:
-            _link_unnamed(fd, target)
-    except FileExistsError:
-        raise NoteExists(_exists_message(rel_path)) from None
-    except OSError:  # no hard links here (FAT, some network drives)
-        _write_new(target, data, rel_path)
-    finally:
-        os.close(fd)
-        if temp:
-            with suppress(OSError):
-                os.unlink(temp)
-
-
-def _write_new(target: Path, data: bytes, rel_path: str) -> None:
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    try:
-        fd = os.open(target, flags, 0o666)
-    except FileExistsError:
-        raise NoteExists(_exists_message(rel_path)) from None
-    try:
-        _write_and_close(fd, data)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(target)
-        raise
-
-
-def _exists_message(rel_path: str) -> str:
-    return f"{rel_path} already exists; nothing was written. Choose another name."
 
 
 __all__ = [

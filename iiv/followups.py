@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from iiv.links import find_links
 from iiv.note import Note
-from iiv.vault import Vault
+from iiv.snapshot import Vault
 
 KINDS = ("task", "thank-you", "nudge", "prepare", "keep-in-touch")
 URGENCY = ("thank-you", "nudge", "prepare", "task", "keep-in-touch")  # ties on a date: people first

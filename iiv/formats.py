@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import html
 import re
+import shlex
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from iiv.followups import FollowUp
@@ -100,3 +102,15 @@ def import_result(applied: Applied) -> str:
 
 def plural(count: int, word: str) -> str:
     return word if count == 1 else f"{word}s"
+
+
+def git_hint(path: Path) -> str:
+    """How to put a new vault under git, for `iiv sync` (README: Devices)."""
+    folder = shlex.quote(str(path))
+    return (
+        f"\nTo keep {path} on several devices, put it under git and sync it:\n"
+        f"  git -C {folder} init -b main && iiv sync --vault {folder}\n"
+        f"  git -C {folder} remote add origin URL-OF-AN-EMPTY-PRIVATE-REPOSITORY\n"
+        f"  git -C {folder} push -u origin main\n"
+        "Then on each other device: git clone URL, and iiv sync there (README: Devices)."
+    )

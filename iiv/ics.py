@@ -26,7 +26,7 @@ from iiv.config import Config
 from iiv.followups import FollowUp, due_within, followups
 from iiv.links import WIKILINK_RE, parse_link
 from iiv.note import Note
-from iiv.vault import Vault
+from iiv.snapshot import Vault
 
 PRODID = "-//iiv//informational interviews//EN"
 SHOWN_STATUSES = ("scheduled", "done")  # an interview that was agreed: it belongs in a calendar

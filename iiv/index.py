@@ -18,7 +18,6 @@ of a size at a time; snippets are cut from the stored text without re-running th
 from __future__ import annotations
 
 import gc
-import html
 import json
 import logging
 import math
@@ -43,37 +42,29 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import columns, fields, index, qparser, query
-from whoosh.analysis import (
-    STOP_WORDS,
-    CharsetFilter,
-    IDAnalyzer,
-    StandardAnalyzer,
-    StemmingAnalyzer,
-)
+from whoosh.analysis import Analyzer, IDAnalyzer, Token
 from whoosh.codec import whoosh3
 from whoosh.collectors import TopCollector
 from whoosh.filedb import compound
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile
 from whoosh.index import EmptyIndexError, LockError
-from whoosh.lang.porter import stem
 from whoosh.reading import MultiReader, SegmentReader
 from whoosh.searching import ResultsPage, Searcher
-from whoosh.support.charset import accent_map
 from whoosh.util.filelock import try_for
 from whoosh.writing import SegmentWriter
 
 from iiv.errors import IivError, Stopped
 from iiv.note import DEFAULT_KINDS, Kinds, Note
+from iiv.search.analysis import BODY, TEXT
+from iiv.search.snippets import opening, plain, snippet
 from iiv.vault import FileStat
 
 log = logging.getLogger(__name__)
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 VERSION_FILE = "iiv-index.json"
 LOCK_TIMEOUT = 10.0  # seconds to wait for another writer before saying the index is busy
 MAX_STORED_BODY = 20_000  # characters of body kept for snippets
-SNIPPET_CHARS = 200
-SNIPPET_CONTEXT = 60  # characters shown before a match
 PROGRESS_EVERY = 500
 SEARCH_FIELDS = ("title", "names", "body", "company", "role", "people", "tags")
 INDEX_FILE_RE = re.compile(r"_?MAIN_.*|.*\.tmp|" + re.escape(VERSION_FILE))  # whoosh's and ours
@@ -231,80 +222,72 @@ def _renewed(ix: Any, searcher: Any, toc: Any) -> Any:
     return Searcher(MultiReader(readers, generation=toc.generation), fromindex=ix)
 
 
-# Analysis: one pass per field value, the same terms whoosh's analyzers give
+# Analysis (iiv.search.analysis): one pass per field value when indexing; the same analysis,
+# token by token, for queries
 
 
-WORD_RE = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*")  # whoosh's default tokenizer pattern
-MIN_WORD = 2  # whoosh's StopFilter drops shorter words
-
-
-class _Terms:
-    """Word as written → indexed term (UTF-8 bytes), or None for a stop word; cached.
-
-    The same steps as the field's whoosh analyzer (lowercase, stop words, [stem], fold
-    accents), without creating a token object per word.
-    """
-
-    LIMIT = 500_000
+class _Analyzer(Analyzer):  # type: ignore[misc]
+    """Whoosh's face of iiv's analysis: what queries (and whoosh's own indexing) use."""
 
     def __init__(self, stemmed: bool) -> None:
         self.stemmed = stemmed
-        self._cache: dict[str, bytes | None] = {}
 
-    def __call__(self, word: str) -> bytes | None:
-        try:
-            return self._cache[word]
-        except KeyError:
-            pass
-        text = word.lower()
-        term = None
-        if len(text) >= MIN_WORD and text not in STOP_WORDS:
-            term = (stem(text) if self.stemmed else text).translate(accent_map).encode("utf-8")
-        if len(self._cache) > self.LIMIT:
-            self._cache.clear()
-        self._cache[word] = term
-        return term
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        analysis = BODY if self.stemmed else TEXT
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:  # a wildcard's or a prefix's text: one term
+            spans: Iterable[tuple[str, int, int, int]] = [(analysis.whole(value), 0, 0, len(value))]
+        else:
+            spans = analysis.spans(value)
+        for term, position, start, end in spans:
+            token.text, token.boost, token.stopped = term, 1.0, False
+            if keeporiginal:
+                token.original = value[start:end]
+            if positions:
+                token.pos = start_pos + position
+            if chars:
+                token.startchar, token.endchar = start_char + start, start_char + end
+            yield token
 
-    def positions(self, text: str) -> dict[bytes, list[int]]:
-        """Term → positions, numbered like whoosh's StopFilter (stop words take no position)."""
-        words = WORD_RE.findall(text)
-        cache = self._cache
-        for word in set(words).difference(cache):
-            self(word)
-        terms = [cache[word] for word in words]
-        first = next((n for n, term in enumerate(terms) if term is not None), 0)
-        found: defaultdict[bytes, list[int]] = defaultdict(list)
-        for position, term in enumerate(filter(None, terms), first):
-            found[term].append(position)
-        return found
 
-
-_STEMMED, _FOLDED = _Terms(stemmed=True), _Terms(stemmed=False)
 _ONE_POSITION: dict[int, bytes] = {}
 
 
 class _Text(fields.TEXT):  # type: ignore[misc]
-    """A TEXT field indexed in one pass (`_Terms`); queries use the equivalent whoosh analyzer."""
+    """A TEXT field indexed in one pass (`Analysis.positions`); queries use `_Analyzer`. A query
+    word of several terms (`docs.fennimore.example`, `字节跳动`) is a phrase of them."""
 
     def __init__(self, stemmed: bool = False, **kwargs: Any) -> None:
-        chain = StemmingAnalyzer() if stemmed else StandardAnalyzer()
-        super().__init__(analyzer=chain | CharsetFilter(accent_map), **kwargs)
+        super().__init__(analyzer=_Analyzer(stemmed), **kwargs)
+        self.multitoken_query = "phrase"
         self.stemmed = stemmed
 
     def index(self, value: str, **kwargs: Any) -> list[tuple[bytes, int, float, bytes]]:
         """(term, frequency, weight, encoded positions) for each term, as whoosh's `index`."""
         boost, encode, one = self.format.field_boost, self.format.encode, _ONE_POSITION
-        found = (_STEMMED if self.stemmed else _FOLDED).positions(value)
+        found = (BODY if self.stemmed else TEXT).positions(value)
         postings = []
         for term, positions in found.items():
             count = len(positions)
             if count > 1:
-                postings.append((term, count, count * boost, encode(positions)))
+                postings.append((term.encode(), count, count * boost, encode(positions)))
                 continue
             encoded = one.get(positions[0])
             if encoded is None:
                 encoded = one[positions[0]] = encode(positions)
-            postings.append((term, 1, boost, encoded))
+            postings.append((term.encode(), 1, boost, encoded))
         return postings
 
 
@@ -354,7 +337,7 @@ def _document(note: Note, stat: FileStat) -> dict[str, Any]:
         "date": _midnight(note.date) if note.date else None,
         "due": [_midnight(day) for day in due],
         "body": note.body,
-        "_stored_body": note.body[:MAX_STORED_BODY],
+        "_stored_body": plain(note.body)[:MAX_STORED_BODY],
         "size": stat.size,
         "mtime_ns": stat.mtime_ns,
     }
@@ -1234,7 +1217,7 @@ def _write_segments(folder: str, documents: list[dict[str, Any]]) -> tuple[list[
             for document in batch:
                 body = document.pop("body").decode("utf-8")
                 if body:
-                    document.update(body=body, _stored_body=body[:MAX_STORED_BODY])
+                    document.update(body=body, _stored_body=plain(body)[:MAX_STORED_BODY])
                 writer.add_document(**document)
             segments.append(writer._finalize_segment())
         except BaseException:
@@ -1512,14 +1495,14 @@ def _absent(node: query.Query, reader: Any) -> bool:
     return False
 
 
-def _body_terms(searcher: Any, parsed: query.Query) -> frozenset[bytes]:
+def _body_terms(searcher: Any, parsed: query.Query) -> frozenset[str]:
     """The body terms a query looks for, prefixes and wildcards expanded (what to highlight)."""
     # (whoosh skips leaves after the first unless a field is named)
     found = parsed.existing_terms(searcher.reader(), phrases=True, expand=True, fieldname="body")
-    return frozenset(term for field, term in found if field == "body")
+    return frozenset(term.decode("utf-8") for field, term in found if field == "body")
 
 
-def _hit(hit: Any, terms: frozenset[bytes]) -> Hit:
+def _hit(hit: Any, terms: frozenset[str]) -> Hit:
     stored = hit.fields()
     body = stored.get("body", "")
     return Hit(
@@ -1527,79 +1510,8 @@ def _hit(hit: Any, terms: frozenset[bytes]) -> Hit:
         kind=stored.get("kind", "note"),
         title=stored.get("title", ""),
         score=float(hit.score or 0.0),
-        snippet=(_snippet(body, terms) if terms else "") or _opening(body),
+        snippet=(snippet(body, terms, BODY) if terms else "") or opening(body),
     )
-
-
-def _opening(body: str) -> str:
-    text = " ".join(body.split())
-    if len(text) <= SNIPPET_CHARS:
-        return html.escape(text)
-    cut = text.rfind(" ", 0, SNIPPET_CHARS)
-    return html.escape(text[: cut if cut > 0 else SNIPPET_CHARS]) + "…"
-
-
-Match = tuple[int, int, bytes]  # start, end, term
-
-
-def _snippet(text: str, terms: frozenset[bytes], most: int = 50) -> str:
-    """The stretch of `text` (SNIPPET_CHARS at most) matching the most query terms, as HTML:
-    escaped, matches in <mark>, cut ends shown by "…". Empty when no word matches.
-
-    Stops looking once one match of every term is found, or after `most` matches.
-    """
-    matches: list[Match] = []
-    seen: set[bytes] = set()
-    known = _STEMMED._cache
-    for found in WORD_RE.finditer(text):
-        word = found.group()
-        term = known[word] if word in known else _STEMMED(word)
-        if term in terms:
-            matches.append((found.start(), found.end(), term))
-            seen.add(term)
-            if len(seen) == len(terms) or len(matches) >= most:
-                break
-    if not matches:
-        return ""
-    begin, end, inside = _window(text, matches)
-    return _mark(text, begin, end, inside)
-
-
-def _window(text: str, matches: list[Match]) -> tuple[int, int, list[Match]]:
-    """The window starting a little before some match that holds the most distinct terms."""
-    best: tuple[int, int, list[Match]] = (-1, 0, [])
-    for number, (start, _, _) in enumerate(matches):
-        begin = max(0, start - SNIPPET_CONTEXT)
-        inside = [m for m in matches[number:] if m[1] - begin <= SNIPPET_CHARS]
-        score = len({term for _, _, term in inside})
-        if score > best[0]:
-            best = (score, begin, inside)
-    _, begin, inside = best
-    end = min(len(text), begin + SNIPPET_CHARS)
-    if begin > 0 and text[begin - 1].isalnum():  # do not start in the middle of a word
-        space = text.find(" ", begin, inside[0][0])
-        begin = space + 1 if space >= 0 else inside[0][0]
-    if end < len(text) and text[end].isalnum():
-        space = text.rfind(" ", inside[-1][1], end)
-        end = space if space >= 0 else inside[-1][1]
-    if not re.search(r"\w", text[:begin]):
-        begin = 0
-    if not re.search(r"\w", text[end:]):
-        end = len(text)
-    return begin, end, inside
-
-
-def _mark(text: str, begin: int, end: int, inside: list[Match]) -> str:
-    parts, last = [], begin
-    for start, stop, _ in inside:
-        if stop > end:
-            break
-        parts += [html.escape(text[last:start]), f"<mark>{html.escape(text[start:stop])}</mark>"]
-        last = stop
-    parts.append(html.escape(text[last:end]))
-    before = "…" if begin > 0 else ""
-    after = "…" if end < len(text) else ""
-    return before + "".join(parts).strip() + after
 
 
 def _suggestion(searcher: Any, parsed: query.Query, text: str) -> str | None:
@@ -1648,25 +1560,26 @@ def _candidates(searcher: Any, field: str, word: str) -> Iterator[tuple[str, int
     """
     reader = searcher.reader()
     stemmed = getattr(searcher.schema[field], "stemmed", False)
-    target = _STEMMED(word) if stemmed else word.encode("utf-8")
+    target = BODY.term(word) if stemmed else word
     if not target:
         return
-    for candidate in reader.terms_within(field, target.decode("utf-8"), 2, prefix=1):
+    for candidate in reader.terms_within(field, target, 2, prefix=1):
         frequency = reader.doc_frequency(field, candidate)
         if not stemmed:
             yield candidate, frequency
             continue
-        for spelling in _spellings(searcher, field, candidate.encode("utf-8")):
+        for spelling in _spellings(searcher, field, candidate):
             yield spelling, frequency
 
 
-def _spellings(searcher: Any, field: str, term: bytes, notes: int = 3) -> set[str]:
+def _spellings(searcher: Any, field: str, term: str, notes: int = 3) -> set[str]:
     """How a stemmed term is written in a few of the notes that hold it (lowercase, folded)."""
     found: set[str] = set()
     for hit in searcher.search(query.Term(field, term), limit=notes):
-        for word in WORD_RE.findall(hit.get(field, "")):
-            if _STEMMED(word) == term:
-                found.add(word.lower().translate(accent_map))
+        text = hit.get(field, "")
+        for spanned, _, start, end in BODY.spans(text):
+            if spanned == term:
+                found.add(TEXT.whole(text[start:end]))
     return found
 
 

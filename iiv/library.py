@@ -26,9 +26,9 @@ from iiv.followups import FollowUp, due_within, followups
 from iiv.index import INDEX_VERSION, Index, SearchResult
 from iiv.note import Note
 from iiv.problem import Problem
+from iiv.snapshot import Vault
 from iiv.vault import (
     FileStat,
-    Vault,
     is_ignored,
     read_existing,
     scan,

@@ -18,7 +18,7 @@ from iiv.actions import Step, a_note, either
 from iiv.errors import BadArgument, NoteNotFound
 from iiv.links import loose_fold as loose  # the one rule, shared with contact matching
 from iiv.note import Note
-from iiv.vault import Vault
+from iiv.snapshot import Vault
 
 MAX_CANDIDATES = 10
 MAX_SUGGESTIONS = 3

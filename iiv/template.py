@@ -114,6 +114,31 @@ people: people
 interviews: interviews
 """
 
+GITIGNORE = """\
+# What never travels between devices (written by iiv init; see README: Devices).
+# Obsidian's window layout, rewritten at every click on each device:
+.obsidian/workspace*.json
+# Obsidian's deleted files:
+.trash/
+# Editors' swap, backup and lock files:
+*.swp
+*.swo
+*~
+.#*
+\\#*#
+# iiv's and sync tools' temporary files:
+.*.iiv-*.tmp
+.stversions/
+.syncthing.*.tmp
+~syncthing~*.tmp
+.dropbox.attr
+# Operating systems' litter:
+.DS_Store
+._*
+Thumbs.db
+desktop.ini
+"""
+
 
 @dataclass(frozen=True)
 class NewInterview:
@@ -246,6 +271,7 @@ def init_vault(path: Path, today: date) -> list[str]:
         f"{config.templates}/person.md": PERSON,
         f"{config.templates}/interview.md": INTERVIEW,
         CONFIG_FILE: CONFIG,
+        ".gitignore": GITIGNORE,
         "Welcome.md": render(WELCOME, "Welcome", today.isoformat()),
     }
     for rel, text in files.items():

@@ -189,7 +189,9 @@ def test_new_person_and_interview_never_overwrite(tmp_path: Path) -> None:
 def test_init_creates_a_vault_that_passes_check(tmp_path: Path) -> None:
     code, out = run("init", str(tmp_path / "v"))
     assert code == 0
-    assert sorted(line.rsplit("/v/", 1)[1] for line in out.splitlines()) == [
+    created = [line for line in out.splitlines() if line.startswith("created ")]
+    assert sorted(line.rsplit("/v/", 1)[1] for line in created) == [
+        ".gitignore",
         "Welcome.md",
         "iiv.yaml",
         "interviews/",
@@ -197,6 +199,10 @@ def test_init_creates_a_vault_that_passes_check(tmp_path: Path) -> None:
         "templates/interview.md",
         "templates/person.md",
     ]
+    assert out.endswith(
+        "push -u origin main\n"
+        "Then on each other device: git clone URL, and iiv sync there (README: Devices).\n"
+    )
     assert run("check", "--vault", str(tmp_path / "v"))[0] == 0
     assert (
         run("init", str(tmp_path / "v"))[1]

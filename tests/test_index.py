@@ -374,7 +374,7 @@ def test_snippets_escape_the_note_and_mark_the_match(index: Index) -> None:
 
 def test_a_match_outside_the_body_shows_the_start_of_the_body(index: Index) -> None:
     (hit,) = index.search("countess").hits
-    assert hit.snippet == "# Ada Wrote the first program for the engine."
+    assert hit.snippet == "Ada Wrote the first program for the engine."
 
 
 def test_long_bodies_give_a_short_snippet_around_the_match(index: Index) -> None:

@@ -9,7 +9,8 @@ import pytest
 from iiv.actions import STEPS
 from iiv.errors import BadArgument, NoteNotFound
 from iiv.names import find_conversation, find_note, find_person, loose
-from iiv.vault import Vault, load
+from iiv.snapshot import Vault
+from iiv.vault import load
 from tests.helpers import EXAMPLE, make_vault
 
 

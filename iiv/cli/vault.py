@@ -19,7 +19,8 @@ from iiv.vault import load
 def init(path: Path) -> None:
     """Create a vault: folders, templates, settings and a welcome note.
 
-    Files that exist already are left alone.
+    Files that exist already are left alone. A .gitignore keeps what is particular to one
+    device (Obsidian's workspace, swap files, OS litter) out of git, for iiv sync.
 
     \b
     Example:
@@ -30,6 +31,13 @@ def init(path: Path) -> None:
         click.echo(f"created {path}/{rel}")
     if not created:
         click.echo(f"{path} is already a vault: nothing to create")
+    if created and not in_git(path):
+        click.echo(formats.git_hint(path))
+
+
+def in_git(path: Path) -> bool:
+    """Whether the folder is inside a git repository (a `.git` here or in a folder above)."""
+    return any((folder / ".git").exists() for folder in (path.resolve(), *path.resolve().parents))
 
 
 @click.command()

@@ -19,8 +19,8 @@ from iiv.edit import PropertyValue
 from iiv.errors import BadArgument
 from iiv.links import fold, loose_fold
 from iiv.note import Note
+from iiv.snapshot import Vault
 from iiv.template import unique_file_name
-from iiv.vault import Vault
 
 ACTIONS = ("create", "update", "duplicate", "unreadable")
 NEVER_DISAGREE = ("source",)  # how you found someone: the vault's own story, never a conflict

@@ -18,7 +18,7 @@ from iiv.actions import STEPS
 from iiv.errors import IivError
 from iiv.followups import FollowUp
 from iiv.note import Note, parse_note
-from iiv.vault import Vault
+from iiv.snapshot import Vault
 from iiv.web.partials import NoteLink, person_link
 from iiv.web.render import plain_text
 from iiv.web.urls import note_url

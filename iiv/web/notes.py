@@ -15,7 +15,7 @@ from iiv import edit
 from iiv.errors import IivError
 from iiv.links import Link
 from iiv.note import Note, parse_note
-from iiv.vault import Vault
+from iiv.snapshot import Vault
 from iiv.web.due import Row, rows
 from iiv.web.pages import csrf_token, display_day, library
 from iiv.web.partials import (

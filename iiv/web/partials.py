@@ -8,7 +8,7 @@ from datetime import date
 
 from iiv.links import Link
 from iiv.note import Note
-from iiv.vault import Vault
+from iiv.snapshot import Vault
 from iiv.web.urls import note_url
 
 

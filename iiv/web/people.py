@@ -9,7 +9,7 @@ from flask import url_for
 
 from iiv.links import Link
 from iiv.note import Note
-from iiv.vault import Vault
+from iiv.snapshot import Vault
 from iiv.web.actions import NEW_STATUSES
 from iiv.web.partials import InterviewLine, NoteLink, interview_lines, note_link, person_link
 from iiv.web.urls import company_url

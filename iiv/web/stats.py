@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from iiv.note import Note
-from iiv.vault import Vault
+from iiv.snapshot import Vault
 
 ASKED = ("requested", "declined", "no-reply")
 YES = ("scheduled", "done", "cancelled")

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from iiv.followups import FollowUp
 from iiv.library import Library
 from iiv.note import Note
-from iiv.vault import Vault
+from iiv.snapshot import Vault
 from iiv.web.due import Row, due_label, rows
 from iiv.web.pages import csrf_token, display_day, library
 from iiv.web.partials import InterviewLine, NoteLink, day_label, interview_line, note_link

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from iiv import edit
+from iiv import atomic
 from iiv.edit import complete_task, content_hash, create_note
 from tests.helpers import make_vault
 from tests.reliability.harness import environment, iiv, run, temp_files
@@ -65,7 +65,7 @@ def test_without_unnamed_files_an_edit_uses_a_named_temp_file_and_leaves_none(
 ) -> None:
     # Where /proc is missing iiv cannot link an unnamed file, and takes the named-file path
     # that file systems without O_TMPFILE (FAT, NFS) take.
-    monkeypatch.setattr(edit, "PROC_FD", str(tmp_path / "no-proc"))
+    monkeypatch.setattr(atomic, "PROC_FD", str(tmp_path / "no-proc"))
     root = make_vault(tmp_path, {"notes/todo.md": TASK})
     (root / "notes/todo.md").chmod(0o640)
 

@@ -1,0 +1,146 @@
+"""How text becomes search terms: one analysis for the index and for queries, of any engine.
+
+A word is a run of letters and digits (with the combining marks that belong to them), so
+Markdown, punctuation, underscores and dots only separate words: `**zorblatt**` gives
+zorblatt, `snake_case_vorpal` gives snake, case and vorpal, and
+`https://docs.fennimore.example/guide` gives https, docs, fennimore, example and guide (a
+phrase of those parts finds it). Han, Hiragana, Katakana and Hangul are written without
+spaces between words, so a run of them gives each pair of neighbouring characters (bigrams,
+as Lucene's CJK analyzer does): any two or more consecutive characters find the text, and a
+lone character gives itself.
+
+Each word is then lower-cased, dropped if it is a stop word (they take no position: the words
+around one are neighbours in a phrase), stemmed in stemmed fields (the body), and its accents
+folded ("José" is "jose").
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterator
+from functools import cache
+
+from whoosh.analysis import STOP_WORDS
+from whoosh.lang.porter import stem
+from whoosh.support.charset import accent_map
+
+CJK = (
+    "\u1100-\u11ff"  # Hangul Jamo
+    "\u2e80-\u2fdf"  # CJK and Kangxi radicals
+    "\u3005\u3007\u3021-\u3029\u3038-\u303b"  # ideographic iteration marks and numerals
+    "\u3041-\u309f"  # Hiragana
+    "\u30a0-\u30ff"  # Katakana
+    "\u3130-\u318f"  # Hangul compatibility Jamo
+    "\u31f0-\u31ff"  # Katakana phonetic extensions
+    "\u3400-\u4dbf"  # CJK unified ideographs extension A
+    "\u4e00-\u9fff"  # CJK unified ideographs
+    "\ua960-\ua97f\uac00-\ud7ff"  # Hangul
+    "\uf900-\ufaff"  # CJK compatibility ideographs
+    "\uff66-\uff9f"  # half-width Katakana
+    "\U00020000-\U0003134f"  # CJK unified ideographs extensions B to G
+)
+CJK_RE = re.compile(f"[{CJK}]")
+CACHE_LIMIT = 500_000  # words remembered by each analysis before it starts over
+
+
+@cache
+def word_re() -> re.Pattern[str]:
+    """Runs of letters and digits with their marks, or runs of CJK characters.
+
+    Compiled when first used: listing the combining marks takes about 10 ms.
+    """
+    letters = f"[^\\W_{CJK}]"
+    return re.compile(f"{letters}+(?:[{_marks()}]+{letters}*)*|[{CJK}]+")
+
+
+def _marks() -> str:
+    """The combining marks (Unicode category M) of the Basic Multilingual Plane, as the body
+    of a character class. Python's `\\w` leaves them out, which cuts "हिन्दी" into three
+    words. (Marks beyond it, of historic scripts, would make every word slower to find.)"""
+    text = "".join(map(chr, range(0x300, 0x10000)))
+    category = unicodedata.category
+    return "".join(
+        char for char, kind in zip(text, map(category, text), strict=True) if kind[0] == "M"
+    )
+
+
+class Analysis:
+    """Word as written → term, or None for a stop word; cached, and the text-level helpers.
+
+    `stemmed` fields (the body) are stemmed with Porter's algorithm; every field is lower-cased
+    and folded.
+    """
+
+    def __init__(self, stemmed: bool) -> None:
+        self.stemmed = stemmed
+        self._cache: dict[str, str | None] = {}
+
+    def term(self, word: str) -> str | None:
+        """The term of one word (never a CJK run: see `spans`)."""
+        try:
+            return self._cache[word]
+        except KeyError:
+            pass
+        text = word.lower() if word.isascii() else unicodedata.normalize("NFC", word).lower()
+        term = None
+        if text not in STOP_WORDS:
+            if self.stemmed and not CJK_RE.match(text):
+                text = stem(text)
+            term = sys.intern(text.translate(accent_map))
+        if len(self._cache) > CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[word] = term
+        return term
+
+    def whole(self, text: str) -> str:
+        """A query's wildcard or prefix text as one term: lower-cased, stemmed, folded."""
+        text = text.lower() if text.isascii() else unicodedata.normalize("NFC", text).lower()
+        if self.stemmed and not CJK_RE.search(text):
+            text = stem(text)
+        return text.translate(accent_map)
+
+    def positions(self, text: str) -> dict[str, list[int]]:
+        """Term → its positions in `text`, in one pass: what the index stores.
+
+        The same terms and positions as `spans` gives, faster (no offsets, words cached).
+        """
+        if CJK_RE.search(text):
+            found: defaultdict[str, list[int]] = defaultdict(list)
+            for term, position, _, _ in self.spans(text):
+                found[term].append(position)
+            return found
+        words = word_re().findall(text)
+        cache = self._cache
+        for word in set(words).difference(cache):
+            self.term(word)
+        terms = [cache[word] for word in words]
+        found = defaultdict(list)
+        for position, term in enumerate(filter(None, terms)):
+            found[term].append(position)
+        return found
+
+    def spans(self, text: str) -> Iterator[tuple[str, int, int, int]]:
+        """(term, position, start, end) of each term of `text`, in order.
+
+        Positions count terms only: stop words take none.
+        """
+        position = 0
+        for found in word_re().finditer(text):
+            word, start = found.group(), found.start()
+            if len(word) > 1 and CJK_RE.match(word):
+                for offset in range(len(word) - 1):
+                    pair = word[offset : offset + 2]
+                    yield pair, position, start + offset, start + offset + 2
+                    position += 1
+                continue
+            term = self.term(word)
+            if term is not None:
+                yield term, position, start, found.end()
+                position += 1
+
+
+BODY = Analysis(stemmed=True)
+TEXT = Analysis(stemmed=False)

@@ -1,0 +1,246 @@
+"""Every word a note holds is found: through the index, `iiv search`, `/api/search` and the
+dashboard; and snippets show the note's text, not its Markdown."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from iiv.cli import cli
+from iiv.index import Index
+from iiv.note import parse_note
+from iiv.search.analysis import BODY
+from iiv.search.snippets import plain
+from iiv.vault import FileStat
+from tests.helpers import make_vault
+
+NOTE = "notes/Tools.md"
+TEXT = (
+    "# Tools we looked at\n\n"
+    "The **zorblatt** framework, *quillfeather*, _snargle_ and __wimbrel__.\n\n"
+    "> **Assessment**: worth a second look.\n\n"
+    "In Dataview, `= this.file.plumbagor`; in the page script, window.renderGlimmet(x);\n"
+    "the docs are at https://docs.fennimore.example/guide and the setting is snake_case_vorpal.\n\n"
+    "- [ ] Ask which [[people/Ada Lovelace|Ada]] meant\n\n"
+    "公司是字节跳动\n"
+)
+WORDS = [
+    "zorblatt",
+    "quillfeather",
+    "snargle",
+    "wimbrel",
+    "assessment",
+    "plumbagor",
+    "renderglimmet",
+    "fennimore",
+    "vorpal",
+    "字节",
+]
+SPELLINGS = [
+    "Zorblatt",
+    "**zorblatt**",
+    "this.file.plumbagor",
+    "file.plumbagor",
+    "window.renderGlimmet",
+    "renderGlimmet(x)",
+    "docs.fennimore.example",
+    "https://docs.fennimore.example/guide",
+    "snake_case_vorpal",
+    "case_vorpal",
+    '"docs fennimore"',
+    "字节跳动",
+    "跳动",
+    "公司是字节跳动",
+    "fennim*",
+]
+OTHER = "notes/Other.md"
+OTHER_TEXT = "A file about quillworth.other and snake oil; 字典 and 节日.\n"
+
+
+def entry(path: str, text: str) -> tuple[object, FileStat]:
+    data = text.encode("utf-8")
+    return parse_note(path, data), FileStat(path, len(data), 1_700_000_000_000_000_000)
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Index]:
+    opened = Index.open(tmp_path_factory.mktemp("words") / "index")
+    opened.rebuild([entry(NOTE, TEXT), entry(OTHER, OTHER_TEXT)])  # type: ignore[list-item]
+    yield opened
+    opened.close()
+
+
+def found(index: Index, query: str) -> set[str]:
+    return {hit.path for hit in index.search(query).hits}
+
+
+@pytest.mark.parametrize("word", WORDS + SPELLINGS)
+def test_every_word_is_found_however_markdown_or_punctuation_wraps_it(
+    index: Index, word: str
+) -> None:
+    assert found(index, word) == {NOTE}
+
+
+@pytest.mark.parametrize(
+    ("query", "paths"),
+    [
+        ('"fennimore guide"', set()),  # the parts of a name are a phrase, in order
+        ("docs.fennimore.guide", set()),
+        ("quillworth.other", {OTHER}),
+        ("other", {OTHER}),
+        ("snake", {NOTE, OTHER}),
+        ("字典", {OTHER}),
+        ("字*", {NOTE, OTHER}),
+        ("节跳动", {NOTE}),
+        ("字跳", set()),  # two characters that are not neighbours
+        ("zorblatt AND 字节", {NOTE}),
+        ("zorblatt NOT 字典", {NOTE}),
+    ],
+)
+def test_parts_phrases_and_query_syntax_keep_their_meaning(
+    index: Index, query: str, paths: set[str]
+) -> None:
+    assert found(index, query) == paths
+
+
+def test_a_snippet_shows_the_text_without_its_markdown(index: Index) -> None:
+    (hit,) = index.search("zorblatt").hits
+    assert hit.snippet == (
+        "Tools we looked at The <mark>zorblatt</mark> framework, quillfeather, snargle and "
+        "wimbrel. Assessment: worth a second look. In Dataview, = this.file.plumbagor; in the "
+        "page script, window.renderGlimmet(x); the docs…"
+    )
+    (hit,) = index.search("ada").hits
+    assert "Ask which <mark>Ada</mark> meant" in hit.snippet
+
+
+def test_a_cjk_match_is_marked_once_where_its_pairs_overlap(index: Index) -> None:
+    (hit,) = index.search("字节跳动").hits
+    assert hit.snippet.endswith("Ask which Ada meant 公司是<mark>字节跳动</mark>")
+
+
+def test_plain_text_drops_headings_emphasis_tasks_and_link_brackets() -> None:
+    markdown = (
+        "## Notes ##\n"
+        "> - [x] **Done**: read [the guide](https://example.com/guide) and ![a chart](c.png)\n"
+        "1. See [[Questions I ask#Learning a craft]], [[people/Ada|Ada]] and `code`\n"
+        "~~old~~ ==new== *a* _b_ snake_case 2*3 a => b \\*literal\\* ^block-1\n"
+        "```python\nprint(1)\n```\n"
+        "| a | b |\n|---|---|\n"
+        "%% a comment %% <https://example.org> end ^id1\n"
+        "***\n#tag stays"
+    )
+    assert plain(markdown) == (
+        "Notes Done: read the guide and a chart See Questions I ask > Learning a craft, Ada and "
+        "code old new a b snake_case 2*3 a => b *literal* print(1) | a | b | "
+        "https://example.org end #tag stays"
+    )
+
+
+WRAPPINGS = [
+    "{}",
+    "**{}**",
+    "*{}*",
+    "_{}_",
+    "__{}__",
+    "~~{}~~",
+    "=={}==",
+    "`{}`",
+    "({})",
+    '"{}"',
+    "'{}',",
+    "{}.",
+    "{}:",
+    "[{}](https://example.com)",
+    "[[{}]]",
+    "[[Note|{}]]",
+    "#{}",
+    "before.{}.after",
+    "x_{}_y",
+    "https://{0}.example/{0}",
+    "> {}",
+    "## {}",
+    "- [ ] {}",
+    "1. {}",
+]
+OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
+letters_and_digits = st.characters(categories=["L", "N"], exclude_characters="_")
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(word=st.text(letters_and_digits, min_size=1, max_size=12))
+def test_any_word_of_letters_or_digits_in_any_wrapping_is_found(tmp_path: Path, word: str) -> None:
+    assume(word not in OPERATORS)
+    assume(any(True for _ in BODY.spans(word)))  # a stop word ("the") is not indexed
+    notes = {
+        f"notes/{number}.md": f"Some text, {wrapping.format(word)} and more.\n"
+        for number, wrapping in enumerate(WRAPPINGS)
+    }
+    index = Index.open(tmp_path / "property")
+    # a fresh index each time: hypothesis seeds `random`, and whoosh names segments with it
+    index.rebuild([entry(path, text) for path, text in notes.items()])  # type: ignore[misc]
+    try:
+        assert {hit.path for hit in index.search(word, limit=100).hits} == set(notes)
+    finally:
+        index.close()
+
+
+# The same cases through the command line, the JSON API and the dashboard
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Path:
+    return make_vault(tmp_path, {NOTE: TEXT, OTHER: OTHER_TEXT})
+
+
+@pytest.mark.parametrize("word", WORDS)
+def test_iiv_search_finds_every_word(vault: Path, word: str) -> None:
+    env = {"IIV_INDEX_DIR": str(vault.parent / "cli-index")}
+    result = CliRunner().invoke(cli, ["search", word, "--json", "--vault", str(vault)], env=env)
+    assert result.exit_code == 0
+    assert [hit["path"] for hit in json.loads(result.output)["results"]] == [NOTE]
+
+
+@pytest.mark.parametrize("word", WORDS)
+def test_the_api_and_the_dashboard_find_every_word(client: FlaskClient, word: str) -> None:
+    headers = {"Host": "127.0.0.1:8765"}
+    data = client.get("/api/search", query_string={"q": word}, headers=headers).get_json()
+    assert [hit["path"] for hit in data["results"]] == [NOTE]
+    assert "<mark>" in data["results"][0]["snippet"]
+    page = client.get("/search", query_string={"q": word}, headers=headers)
+    html = page.get_data(as_text=True)
+    assert 'href="/note/notes/Tools.md"' in html and "<mark>" in html
+    assert "**" not in html.split('class="results"')[1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.lists(
+        st.one_of(
+            st.text(st.characters(categories=["L", "N", "P", "Zs", "M"]), max_size=6),
+            st.sampled_from(["*", "_", ".", "\n", "字", "节", "跳", "the ", "José", "e\u0301"]),
+        ),
+        max_size=20,
+    ).map("".join)
+)
+def test_indexing_in_one_pass_gives_what_whoosh_gives_from_the_analyzer(text: str) -> None:
+    """Each text field indexes a value in one pass; whoosh's own `index` runs the field's
+    analyzer token by token (what queries use). Both must give the same postings."""
+    from whoosh import fields
+
+    from iiv.index import SCHEMA
+
+    for name in ("title", "body"):
+        field = SCHEMA[name]
+        assert sorted(field.index(text)) == sorted(fields.FieldType.index(field, text)), name

@@ -1,0 +1,419 @@
+"""`iiv sync` with real git: a bare remote and two clones in tmp_path as two devices."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from iiv.cli import cli
+from iiv.errors import IivError
+from iiv.vault import load
+from tests.devices import Device, git, git_env, remote_and_devices
+
+ADA = """---
+type: person
+name: Ada Lovelace
+company: Analytical Engines
+---
+# Ada Lovelace
+
+Met at the engine society.
+
+## Notes
+First line of notes.
+Second line of notes.
+Third line of notes.
+"""
+
+
+@pytest.fixture
+def devices(tmp_path: Path) -> tuple[Device, Device]:
+    _remote, (laptop, phone) = remote_and_devices(tmp_path, files={"people/Ada Lovelace.md": ADA})
+    return laptop, phone
+
+
+def test_different_notes_edited_on_each_device_converge(devices: tuple[Device, Device]) -> None:
+    laptop, phone = devices
+    laptop.write("people/Grace Hopper.md", "# Grace Hopper\n\nlaptop words\n")
+    phone.write("notes/Questions.md", "# Questions\n\nphone words\n")
+
+    first = laptop.sync()
+    second = phone.sync()
+    third = laptop.sync()
+
+    assert first.summary() == "Committed 1 note, pushed 1 commit to origin/main."
+    assert second.summary() == (
+        "Committed 1 note, received 1 from origin/main, pushed 2 commits to origin/main."
+    )
+    assert third.summary() == "Received 1 from origin/main."
+    assert laptop.files() == phone.files()
+    assert "phone words" in laptop.read("notes/Questions.md")
+    assert laptop.clean() and phone.clean()
+
+
+def test_the_same_note_changed_on_different_lines_is_merged(
+    devices: tuple[Device, Device],
+) -> None:
+    laptop, phone = devices
+    laptop.write("people/Ada Lovelace.md", ADA.replace("First line", "Laptop's first line"))
+    phone.write("people/Ada Lovelace.md", ADA.replace("Third line", "Phone's third line"))
+
+    laptop.sync()
+    report = phone.sync()
+    laptop.sync()
+
+    text = phone.read("people/Ada Lovelace.md")
+    assert "Laptop's first line" in text and "Phone's third line" in text
+    assert report.conflicts == ()
+    assert laptop.files() == phone.files()
+
+
+def test_the_same_line_changed_on_both_keeps_both_whole_notes(
+    devices: tuple[Device, Device],
+) -> None:
+    laptop, phone = devices
+    laptop.write("people/Ada Lovelace.md", ADA.replace("Second line", "Laptop's second line"))
+    phone.write("people/Ada Lovelace.md", ADA.replace("Second line", "Phone's second line"))
+
+    laptop.sync()
+    report = phone.sync()
+
+    assert len(report.conflicts) == 1
+    conflict = report.conflicts[0]
+    assert conflict.path == "people/Ada Lovelace.md"
+    assert conflict.kind == "both-changed"
+    assert conflict.other == "laptop"
+    assert conflict.copy is not None
+    assert conflict.copy.startswith("people/Ada Lovelace.sync-conflict-")
+    assert conflict.copy.endswith("-laptop.md")
+    assert phone.read("people/Ada Lovelace.md") == ADA.replace("Second line", "Phone's second line")
+    assert phone.read(conflict.copy) == ADA.replace("Second line", "Laptop's second line")
+    assert phone.clean()
+    assert report.lines()[1] == (
+        "conflict: people/Ada Lovelace.md: changed on both sides; this machine's version is "
+        f"kept, the version from laptop is in {conflict.copy}"
+    )
+    problems = load(phone.root).problems
+    assert problems[0].path == conflict.copy
+    assert problems[0].message == (
+        "sync conflict copy of 'Ada Lovelace.md': merge it into the original, then delete it"
+    )
+    laptop.sync()
+    assert laptop.files() == phone.files()
+
+
+def test_a_note_deleted_on_one_device_and_edited_on_the_other_keeps_the_edit(
+    devices: tuple[Device, Device],
+) -> None:
+    laptop, phone = devices
+    (laptop.root / "people/Ada Lovelace.md").unlink()
+    phone.write("people/Ada Lovelace.md", ADA + "\nAn edit made on the phone.\n")
+
+    laptop.sync()
+    report = phone.sync()
+    laptop.sync()
+
+    assert [c.describe() for c in report.conflicts] == [
+        "people/Ada Lovelace.md: deleted on laptop, edited here; the edit is kept"
+    ]
+    assert "An edit made on the phone." in laptop.read("people/Ada Lovelace.md")
+    assert laptop.files() == phone.files()
+
+
+def test_an_edit_arriving_for_a_note_deleted_here_is_kept(devices: tuple[Device, Device]) -> None:
+    laptop, phone = devices
+    laptop.write("people/Ada Lovelace.md", ADA + "\nAn edit made on the laptop.\n")
+    (phone.root / "people/Ada Lovelace.md").unlink()
+
+    laptop.sync()
+    report = phone.sync()
+
+    assert [c.describe() for c in report.conflicts] == [
+        "people/Ada Lovelace.md: deleted here, edited on laptop; the edit is kept"
+    ]
+    assert "An edit made on the laptop." in phone.read("people/Ada Lovelace.md")
+
+
+def test_a_note_added_under_the_same_name_on_both_keeps_both(
+    devices: tuple[Device, Device],
+) -> None:
+    laptop, phone = devices
+    laptop.write("people/Grace Hopper.md", "# Grace Hopper\n\nWritten on the laptop.\n")
+    phone.write("people/Grace Hopper.md", "# Grace Hopper\n\nWritten on the phone.\n")
+
+    laptop.sync()
+    report = phone.sync()
+    laptop.sync()
+
+    (conflict,) = report.conflicts
+    assert conflict.kind == "both-added"
+    assert conflict.copy is not None
+    assert phone.read("people/Grace Hopper.md").endswith("Written on the phone.\n")
+    assert phone.read(conflict.copy).endswith("Written on the laptop.\n")
+    assert laptop.files() == phone.files()
+
+
+def test_without_a_remote_a_sync_only_commits(tmp_path: Path) -> None:
+    env = git_env(tmp_path)
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    git(vault, "init", "--quiet", "--initial-branch=main", env=env)
+    device = Device("desk", vault, tmp_path / "state", env)
+    device.write("Welcome.md", "# Welcome\n")
+
+    report = device.sync()
+
+    assert report.summary() == "Committed 1 note (no remote: a history of the vault only)."
+    assert device.git("log", "--format=%s") == "iiv sync on desk: Welcome.md"
+    assert device.sync().summary() == (
+        "Nothing to commit (no remote: iiv sync keeps a history of the vault only)."
+    )
+
+
+def test_a_commit_names_the_notes_and_the_machine(devices: tuple[Device, Device]) -> None:
+    laptop, _phone = devices
+    for name in ("A", "B", "C", "D"):
+        laptop.write(f"notes/{name}.md", f"# {name}\n")
+    (laptop.root / "people/Ada Lovelace.md").unlink()
+
+    laptop.sync()
+
+    assert laptop.git("log", "-1", "--format=%B") == (
+        "iiv sync on laptop: A.md, B.md, C.md and 2 more\n\n"
+        "added notes/A.md\nadded notes/B.md\nadded notes/C.md\nadded notes/D.md\n"
+        "deleted people/Ada Lovelace.md\n\nMachine: laptop"
+    )
+
+
+def test_a_vault_in_a_folder_of_a_larger_repository_commits_only_the_vault(
+    tmp_path: Path,
+) -> None:
+    env = git_env(tmp_path)
+    top = tmp_path / "home"
+    top.mkdir()
+    git(top, "init", "--quiet", "--initial-branch=main", env=env)
+    (top / "code.py").write_text("print('staged')\n")
+    (top / "other.txt").write_text("not staged\n")
+    git(top, "add", "code.py", env=env)
+    device = Device("desk", top / "notes" / "vault", tmp_path / "state", env)
+    device.write("Welcome.md", "# Welcome\n")
+    device.write(".gitignore", "*.tmp\n")
+    device.write("scratch.tmp", "ignored\n")
+
+    report = device.sync()
+
+    assert report.committed == (".gitignore", "Welcome.md")
+    assert git(top, "show", "--name-only", "--format=", "HEAD", env=env).splitlines() == [
+        "notes/vault/.gitignore",
+        "notes/vault/Welcome.md",
+    ]
+    assert git(top, "status", "--porcelain", env=env).splitlines() == [
+        "A  code.py",
+        "?? other.txt",
+    ]
+
+
+def test_a_sync_without_a_git_identity_signs_as_the_login_at_the_machine(
+    tmp_path: Path,
+) -> None:
+    env = git_env(tmp_path, identity=False)
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    git(vault, "init", "--quiet", "--initial-branch=main", env=env)
+    device = Device("desk", vault, tmp_path / "state", env)
+    device.write("Welcome.md", "# Welcome\n")
+
+    device.sync()
+
+    import getpass
+
+    login = getpass.getuser()
+    assert device.git("log", "-1", "--format=%an <%ae>") == f"{login} <{login}@desk>"
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (
+            lambda d: d.git("checkout", "--quiet", "--detach"),
+            "HEAD is detached (no branch is checked out): check out your branch, e.g. "
+            "git -C {top} switch main, then iiv sync",
+        ),
+        (
+            lambda d: (d.git_dir() / "MERGE_HEAD").write_text(d.git("rev-parse", "HEAD")),
+            "the repository is in the middle of a merge: finish it with git commit, or undo "
+            "it with git merge --abort; then iiv sync",
+        ),
+    ],
+)
+def test_a_sync_refuses_when_git_is_busy(
+    devices: tuple[Device, Device], setup: object, message: str
+) -> None:
+    laptop, _phone = devices
+    setup(laptop)  # type: ignore[operator]
+    with pytest.raises(IivError) as raised:
+        laptop.sync()
+    assert str(raised.value) == message.format(top=laptop.root)
+
+
+# The command
+
+
+def run_sync(device: Device, *args: str) -> tuple[int, str, str]:
+    env = {**device.env, "IIV_MACHINE": device.name, "XDG_CACHE_HOME": str(device.state)}
+    runner = CliRunner()
+    result = runner.invoke(cli, ["sync", "--vault", str(device.root), *args], env=env)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_iiv_sync_prints_a_summary_and_each_conflict(devices: tuple[Device, Device]) -> None:
+    laptop, phone = devices
+    laptop.write("people/Ada Lovelace.md", ADA.replace("Second line", "Laptop's line"))
+    phone.write("people/Ada Lovelace.md", ADA.replace("Second line", "Phone's line"))
+    assert run_sync(laptop)[:2] == (0, "Committed 1 note, pushed 1 commit to origin/main.\n")
+
+    code, out, err = run_sync(phone)
+
+    copy = next(p for p in phone.files() if "sync-conflict" in p)
+    assert (code, err) == (0, "")
+    assert out == (
+        "Committed 1 note, received 1 from origin/main, pushed 2 commits to origin/main.\n"
+        "conflict: people/Ada Lovelace.md: changed on both sides; this machine's version is "
+        f"kept, the version from laptop is in {copy}\n"
+    )
+
+
+def test_iiv_sync_json(devices: tuple[Device, Device]) -> None:
+    laptop, _phone = devices
+    laptop.write("notes/Idea.md", "# Idea\n")
+
+    code, out, _err = run_sync(laptop, "--json")
+
+    data = json.loads(out)
+    assert code == 0
+    assert {k: v for k, v in data.items() if k != "when"} == {
+        "machine": "laptop",
+        "remote": "origin/main",
+        "committed": ["notes/Idea.md"],
+        "received": [],
+        "pushed": 1,
+        "waiting": 0,
+        "conflicts": [],
+        "warnings": [],
+    }
+
+
+def test_an_unreachable_remote_leaves_a_local_commit_to_push_next_time(
+    devices: tuple[Device, Device], tmp_path: Path
+) -> None:
+    laptop, phone = devices
+    remote = laptop.git("remote", "get-url", "origin")
+    laptop.git("remote", "set-url", "origin", str(tmp_path / "gone.git"))
+    laptop.write("notes/Offline.md", "# Written offline\n")
+
+    code, out, err = run_sync(laptop)
+
+    assert code == 0
+    assert out == "Committed 1 note, 1 commit waiting to be pushed.\n"
+    assert err.startswith("warning: could not reach origin (")
+    assert err.endswith("): the changes are committed here and will push on the next sync\n")
+    assert laptop.clean()
+    laptop.git("remote", "set-url", "origin", remote)
+    assert run_sync(laptop)[:2] == (0, "Pushed 1 commit to origin/main.\n")
+    phone.sync()
+    assert phone.read("notes/Offline.md") == "# Written offline\n"
+
+
+def test_a_branch_without_upstream_is_refused_with_the_push_to_run(tmp_path: Path) -> None:
+    env = git_env(tmp_path)
+    git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", "remote.git", env=env)
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    git(vault, "init", "--quiet", "--initial-branch=main", env=env)
+    git(vault, "remote", "add", "origin", str(tmp_path / "remote.git"), env=env)
+    device = Device("desk", vault, tmp_path / "state", env)
+    device.write("Welcome.md", "# Welcome\n")
+
+    code, out, err = run_sync(device)
+
+    assert (code, out) == (1, "")
+    assert err == (
+        "Error: the branch main has no upstream to sync with: run "
+        f"git -C {vault} push -u origin main once, then iiv sync\n"
+    )
+    assert device.git("log", "--format=%s") == "iiv sync on desk: Welcome.md"
+    device.git("push", "--quiet", "-u", "origin", "main")
+    assert run_sync(device)[:2] == (0, "Nothing to sync: the vault is the same as origin/main.\n")
+
+
+def test_iiv_sync_outside_a_repository_says_how_to_start(tmp_path: Path) -> None:
+    device = Device("desk", tmp_path / "vault", tmp_path / "state", git_env(tmp_path))
+    device.write("Welcome.md", "# Welcome\n")
+
+    code, _out, err = run_sync(device)
+
+    assert code == 1
+    assert err == (
+        f"Error: {device.root} is not in a git repository: to keep it in git, run "
+        f"git -C {device.root} init, then iiv sync (README: Devices)\n"
+    )
+
+
+def test_a_note_saved_while_the_sync_brings_changes_in_is_committed_and_merged(
+    devices: tuple[Device, Device], tmp_path: Path
+) -> None:
+    laptop, phone = devices
+    laptop.write("people/Ada Lovelace.md", ADA.replace("First line", "Laptop's first line"))
+    laptop.sync()
+    phone.write("notes/Phone.md", "# Phone\n")
+    # The fetch runs this instead of git-upload-pack: the user saves the note at that moment.
+    note = phone.root / "people/Ada Lovelace.md"
+    script = tmp_path / "upload-pack"
+    marker = tmp_path / "saved"
+    save = f"echo 'Saved during the sync.' >> '{note}'"
+    script.write_text(
+        f"#!/bin/sh\n[ -e '{marker}' ] || {{ touch '{marker}'; {save}; }}\n"
+        'exec git-upload-pack "$@"\n'
+    )
+    script.chmod(0o755)
+    phone.git("config", "remote.origin.uploadpack", str(script))
+
+    report = phone.sync()
+
+    text = phone.read("people/Ada Lovelace.md")
+    assert "Laptop's first line" in text and "Saved during the sync." in text
+    assert report.conflicts == ()
+    assert phone.clean()
+    assert "people/Ada Lovelace.md" in report.committed
+
+
+def test_a_remote_that_moves_before_the_push_is_merged_again(
+    devices: tuple[Device, Device], tmp_path: Path
+) -> None:
+    laptop, phone = devices
+    # A third device pushes while the phone syncs, just before the phone's push.
+    desk = Device("desk", tmp_path / "desk", tmp_path / "desk-state", phone.env)
+    git(tmp_path, "clone", "--quiet", str(tmp_path / "remote.git"), str(desk.root), env=phone.env)
+    desk.write("notes/Desk.md", "# Written on the desk\n")
+    hook = phone.git_dir() / "hooks" / "pre-push"
+    hook.parent.mkdir(exist_ok=True)
+    marker = tmp_path / "pushed"
+    hook.write_text(
+        f"#!/bin/sh\n[ -e '{marker}' ] && exit 0\ntouch '{marker}'\n"
+        f"unset GIT_DIR\ncd '{desk.root}'\n"  # a hook runs with the phone's GIT_DIR
+        "git add -A && git commit -qm desk && git push -q origin main\n"
+    )
+    hook.chmod(0o755)
+    phone.write("notes/Phone.md", "# Written on the phone\n")
+
+    report = phone.sync()
+
+    assert report.summary() == (
+        "Committed 1 note, received 1 from origin/main, pushed 2 commits to origin/main."
+    )
+    laptop.sync()
+    assert laptop.read("notes/Desk.md") == "# Written on the desk\n"
+    assert laptop.read("notes/Phone.md") == "# Written on the phone\n"
