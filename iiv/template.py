@@ -112,6 +112,10 @@ monthly_goal: 2
 templates: templates
 people: people
 interviews: interviews
+# Minutes an interview with a time lasts in the calendar (iiv calendar):
+interview_minutes: 60
+# The time zone of interview times, as an IANA name (default: this computer's):
+# timezone: Europe/London
 """
 
 GITIGNORE = """\

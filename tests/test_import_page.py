@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -155,5 +156,27 @@ def test_import_page_in_chromium(chromium: Browser, served: Server, tmp_path: Pa
         page.get_by_role("link", name="people/Ada Lovelace.md").click()
         expect(page.locator("h1").first).to_contain_text("Ada Lovelace")
         assert (served.library.root / "people" / "Ada Lovelace.md").exists()
+    finally:
+        context.close()
+
+
+def test_calendar_page_in_chromium(chromium: Browser, served: Server) -> None:
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(served.url + "calendar")
+        link = page.get_by_role("link", name="Subscribe in your calendar app")
+        expect(link).to_have_attribute(
+            "href", re.compile(r"^webcal://127\.0\.0\.1:\d+/calendar\.ics\?token=[\w-]{40,}$")
+        )
+        if os.environ.get("IIV_SCREENSHOTS") == "1":
+            page.screenshot(
+                path=str(ROOT / "docs" / "screenshots" / "calendar.png"), full_page=True
+            )
+        old = page.locator("#feed-http").input_value()
+        page.get_by_role("button", name="Make a new calendar address").click()
+        expect(page.get_by_role("status")).to_contain_text("A new address was made.")
+        assert page.locator("#feed-http").input_value() != old
     finally:
         context.close()

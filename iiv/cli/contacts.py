@@ -15,6 +15,7 @@ from iiv.contacts import read_contacts
 from iiv.contacts.apply import Applied, apply_plan
 from iiv.contacts.plan import Plan, plan_import
 from iiv.contacts.vcard import write_vcards
+from iiv.snapshot import Vault
 from iiv.vault import load
 
 
@@ -54,7 +55,7 @@ def _read(path: Path) -> bytes:
     return path.expanduser().read_bytes()
 
 
-def _apply(root: Path, vault: Any, plan: Plan) -> Applied:
+def _apply(root: Path, vault: Vault, plan: Plan) -> Applied:
     with progress("Writing notes") as update:
         done = 0
 

