@@ -36,6 +36,7 @@ class Details:
     goal: str | None = None
     line: int | None = None  # the task's line, for `complete` and `snooze`
     days: int | None = None  # for `snooze`: how many days later
+    answered: date | None = None  # for `schedule` and `declined`: when a request's answer came
 
 
 @dataclass(frozen=True)
@@ -188,8 +189,21 @@ def _request(note: Note, details: Details) -> tuple[Edit, ...]:
     return (*_set(note, "status", "requested"), *_set(note, "requested", _day(details, "request")))
 
 
+def _answered(note: Note, details: Details) -> tuple[Edit, ...]:
+    """When the answer to a request came, for the reply-time numbers: recorded once, by the
+    step that records the answer, and only when the form or command gives the day."""
+    if note.status != "requested" or note.answered is not None or details.answered is None:
+        return ()
+    return (SetProperty("answered", details.answered.isoformat()),)
+
+
+def _declined(note: Note, details: Details) -> tuple[Edit, ...]:
+    return (*_set(note, "status", "declined"), *_answered(note, details))
+
+
 def _schedule(note: Note, details: Details) -> tuple[Edit, ...]:
     return (
+        *_answered(note, details),
         *_set(note, "status", "scheduled"),
         *_set(note, "date", _meeting(details, "schedule")),
         *_set(note, "medium", details.medium or None),
@@ -221,6 +235,10 @@ def _done(note: Note, details: Details) -> tuple[Edit, ...]:
 
 def _nudged(note: Note, details: Details) -> tuple[Edit, ...]:
     return _set(note, "nudged", _day(details, "nudged"))
+
+
+def _reported_back(note: Note, details: Details) -> tuple[Edit, ...]:
+    return _set(note, "reported_back", _day(details, "reported-back"))
 
 
 def _thanked(note: Note, details: Details) -> tuple[Edit, ...]:
@@ -272,7 +290,8 @@ STEPS = {
             "schedule",
             "They said yes",
             "{who} scheduled for {when}",
-            "status: scheduled, date: DATE[ HH:MM], and medium and location if given",
+            "status: scheduled, date: DATE[ HH:MM], medium and location if given, and"
+            " answered: today for a request",
             "interview",
             (*ASKABLE, "requested", "scheduled", "cancelled"),
             _schedule,
@@ -290,10 +309,10 @@ STEPS = {
             "declined",
             "Declined",
             "{who} declined",
-            "status: declined",
+            "status: declined (and answered: today, for a request)",
             "interview",
             (*ASKABLE, "requested"),
-            _status("declined"),
+            _declined,
         ),
         Step(
             "no-reply",
@@ -331,6 +350,15 @@ STEPS = {
             ("done",),
             _thanked,
             _not_thanked,
+        ),
+        Step(
+            "reported-back",
+            "Reported back",
+            "Reported back on the conversation with {who}",
+            "reported_back: DATE",
+            "interview",
+            ("done",),
+            _reported_back,
         ),
         Step(
             "contacted",

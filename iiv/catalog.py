@@ -21,7 +21,7 @@ from iiv.vault import FileStat
 
 log = logging.getLogger(__name__)
 OPEN_ATTEMPTS = 100  # 5 s of waiting for other iiv processes creating the catalog
-CATALOG_VERSION = f"2/{__version__}"  # the pickled Note's shape follows the code's version
+CATALOG_VERSION = f"3/{__version__}"  # the pickled Note's shape follows the code's version
 NOTES_COLUMNS = "(path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, note BLOB)"
 
 

@@ -10,10 +10,22 @@ from datetime import date, timedelta
 from iiv.links import find_links
 from iiv.note import Note
 from iiv.snapshot import Vault
+from iiv.targets import Employers
 
-KINDS = ("task", "thank-you", "nudge", "prepare", "keep-in-touch")
-URGENCY = ("thank-you", "nudge", "prepare", "task", "keep-in-touch")  # ties on a date: people first
+LABELS = {  # every kind of follow-up, as the dashboard names it
+    "task": "Task",
+    "thank-you": "Thank-you",
+    "nudge": "Nudge",
+    "next-contact": "Next contact",
+    "prepare": "Prepare",
+    "report-back": "Report back",
+    "keep-in-touch": "Keep in touch",
+}
+KINDS = tuple(LABELS)
+# ties on a date: people first
+URGENCY = ("thank-you", "nudge", "next-contact", "prepare", "report-back", "task", "keep-in-touch")
 OPEN_INTERVIEW = ("requested", "scheduled")
+REPORT_BACK_HORIZON = 90  # days: older conversations are history, not a report-back to send
 
 
 @dataclass(frozen=True)
@@ -47,7 +59,9 @@ def followups(vault: Vault, today: date) -> list[FollowUp]:
         *_tasks(vault, today),
         *_thank_yous(vault, today),
         *_nudges(vault, today),
+        *_next_contacts(vault, today),
         *_preparations(vault, today),
+        *_report_backs(vault, today),
         *_keep_in_touch(vault, today),
     ]
     return sorted(items, key=lambda f: (f.due, URGENCY.index(f.kind), f.path, f.line))
@@ -153,21 +167,100 @@ def _nudges(vault: Vault, today: date) -> Iterator[FollowUp]:
         people = _people(vault, note)
         who = people[0] or "them"
         if note.nudged is not None:
-            give_up = _shift(note.nudged, config.give_up_after)
+            give_up = config.workweek.after(note.nudged, config.give_up_after)
             action = (
                 f"No reply from {who} since you nudged on {note.nudged}: mark the request no-reply"
             )
             yield _item(note, "nudged", action, give_up, "nudge", today, people, "no-reply")
             continue
         assert note.requested is not None
-        nudge = _shift(note.requested, config.nudge_after)
-        give_up = _shift(nudge, config.give_up_after)
+        nudge = config.workweek.after(note.requested, config.nudge_after)
+        give_up = config.workweek.after(nudge, config.give_up_after)
         if today >= give_up:
             action = f"No reply from {who} since {note.requested}: mark the request no-reply"
             yield _item(note, "requested", action, give_up, "nudge", today, people, "no-reply")
         else:
             action = f"Nudge {who} politely: no reply since you asked on {note.requested}"
             yield _item(note, "requested", action, nudge, "nudge", today, people, "nudged")
+
+
+def _next_contacts(vault: Vault, today: date) -> Iterator[FollowUp]:
+    """The method's 3B step: no answer after `next_contact_after` (3 business days), try the
+    next person at the same employer, one at a time; until the nudge falls due, or another
+    request there has gone out since."""
+    config = vault.config
+    wait = config.next_contact_after
+    if wait is None:
+        return
+    employers = Employers(vault)
+    for note in vault.interviews:
+        if note.status != "requested" or note.requested is None or note.nudged is not None:
+            continue
+        person = vault.person(note.people[0]) if note.people else None
+        employer = employers.of(person) if person else None
+        if person is None or employer is None:
+            continue
+        if today >= config.workweek.after(note.requested, config.nudge_after):
+            continue
+        if employers.asked_since(employer, note.requested, note.path):
+            continue
+        due = config.workweek.after(note.requested, wait)
+        yield _next_contact(vault, employers, note, person, employer, due, today)
+
+
+def _next_contact(
+    vault: Vault,
+    employers: Employers,
+    request: Note,
+    person: Note,
+    employer: str,
+    due: date,
+    today: date,
+) -> FollowUp:
+    """ "Try the next contact at COMPANY: NAME", on the next prospect's note (whose "Request
+    sent" then completes it), else "find another contact at COMPANY" on the request."""
+    company = employers.name(employer)
+    since = f"no reply from {person.title} since {request.requested}"
+    prospect = employers.next_prospect(employer, exclude=person.path)
+    if prospect is None:
+        action = f"Find another contact at {company}: {since}"
+        me = (person.title, person.path)
+        return _item(request, "requested", action, due, "next-contact", today, me, None)
+    who = (
+        _people(vault, prospect)
+        if prospect.kind == "interview"
+        else (prospect.title, prospect.path)
+    )
+    action = f"Try the next contact at {company}, {who[0]}: {since}"
+    if prospect.kind == "interview":
+        return _item(prospect, "status", action, due, "next-contact", today, who, "request")
+    return _item(prospect, "company", action, due, "next-contact", today, who, None)
+
+
+def _report_backs(vault: Vault, today: date) -> Iterator[FollowUp]:
+    """Close the referral loop: after a conversation with someone introduced by X, tell X how
+    it went, unless `reported_back` is recorded or X has been in touch since."""
+    wait = vault.config.report_back_after
+    if wait is None:
+        return
+    last_done, _ = _contact_history(vault)
+    horizon = _shift(today, -REPORT_BACK_HORIZON)
+    for note in vault.interviews:
+        if note.status != "done" or note.date is None or note.reported_back is not None:
+            continue
+        if note.date < horizon:
+            continue
+        person = vault.person(note.people[0]) if note.people else None
+        introducer = vault.person(person.introduced_by) if person and person.introduced_by else None
+        if person is None or introducer is None or introducer is person:
+            continue
+        contacts = [d for d in (introducer.last_contact, last_done.get(introducer.path)) if d]
+        if contacts and max(contacts) > note.date:
+            continue
+        due = vault.config.workweek.after(note.date, wait)
+        action = f"Tell {introducer.title} how the conversation with {person.title} went"
+        them = (introducer.title, introducer.path)
+        yield _item(note, "status", action, due, "report-back", today, them, "reported-back")
 
 
 def _preparations(vault: Vault, today: date) -> Iterator[FollowUp]:

@@ -19,6 +19,9 @@ if TYPE_CHECKING:  # the index loads Whoosh, which `iiv due` must not pay for
     from iiv.contacts.apply import Applied
     from iiv.contacts.plan import Plan
     from iiv.index import SearchResult
+    from iiv.messages import Draft
+    from iiv.practice import Introduction, Rate, Report
+    from iiv.targets import Target
 
 SNIPPET_CHARS = 200
 
@@ -100,8 +103,93 @@ def import_result(applied: Applied) -> str:
     return "\n".join(lines)
 
 
+def targets_table(ranked: list[Target], batch: int, advised: int) -> str:
+    """The LAMP list as a table: rank, A, M, P, employer, people and open requests."""
+    if not ranked:
+        return "No employers yet: add a company note (type: company) or a person with a company:."
+    lines = [
+        f"{len(ranked)} {plural(len(ranked), 'employer')}, ranked by Motivation, Posting and"
+        f" Advocacy; the top {batch} are this batch."
+        + (f" The method suggests {advised} or more." if len(ranked) < advised else ""),
+        "",
+        "   #  A  M  P  Employer",
+    ]
+    for target in ranked:
+        lines.append(f"{_target_row(target):<40}{_target_notes(target)}".rstrip())
+    return "\n".join(lines)
+
+
+def _target_row(target: Target) -> str:
+    mark = "*" if target.batch else " "
+    a = "Y" if target.advocacy else "N"
+    m = "-" if target.motivation is None else str(target.motivation)
+    p = "-" if target.posting is None else str(target.posting)
+    return f"{mark}{target.rank:>3}  {a}  {m}  {p}  {target.name}"
+
+
+def _target_notes(target: Target) -> str:
+    parts = []
+    if target.people:
+        parts.append(f"{len(target.people)} {plural(len(target.people), 'person')}")
+    if target.open_requests:
+        count = len(target.open_requests)
+        parts.append(f"{count} open {plural(count, 'request')}")
+    return "  " + ", ".join(parts) if parts else ""
+
+
+def draft(message: Draft) -> str:
+    """A draft as an e-mail reads, then the checks: `✔ short: 52 words: under 75...`."""
+    lines = [f"To: {message.to or '(no email: add email: to their note)'}"]
+    lines += [f"Subject: {message.subject}", "", message.body.rstrip("\n"), ""]
+    passed = sum(1 for check in message.checks if check.ok)
+    lines.append(f"Checks ({passed} of {len(message.checks)} pass):")
+    lines += [f"  {'✔' if c.ok else '✘'} {c.name}: {c.why}" for c in message.checks]
+    return "\n".join(lines)
+
+
+def practice(report: Report) -> str:
+    """The practice's numbers as text: rates, reply speed, funnel, months, groups, tree."""
+    s, speed = report.stats, report.speed
+    rate = "no requests yet" if report.reply_rate is None else f"reply rate {report.reply_rate}%"
+    lines = [
+        f"Requests: {s.requests} sent, {s.answers} answered ({rate}; the method calls 20–40%"
+        f" normal), {s.accepted} yes",
+        f"Reply speed: {speed.boosters} Boosters (within 3 business days), {speed.obligates}"
+        f" Obligates (later), {speed.curmudgeons} Curmudgeons (never), {speed.waiting} waiting"
+        + (f", {speed.unknown} answered on a day not recorded" if speed.unknown else ""),
+        "Funnel: " + " → ".join(f"{count} {stage}" for stage, count in report.funnel),
+        f"This month: {s.done_this_month} of {s.monthly_goal} conversations;"
+        f" streak: {s.streak} {plural(s.streak, 'month')}",
+        "",
+        "Month     requests  conversations",
+        *(f"{m.month}  {m.requests:>8}  {m.conversations:>13}" for m in report.months),
+    ]
+    for title, rates in (
+        ("By source", report.by_source),
+        ("By medium", report.by_medium),
+        ("By employer", report.by_company),
+    ):
+        lines += ["", f"{title}:", *(_rate_line(rate) for rate in rates)]
+    lines += ["", "Introductions:", *_tree_lines(report.introductions, 1)]
+    return "\n".join(lines)
+
+
+def _rate_line(rate: Rate) -> str:
+    return f"  {rate.answers}/{rate.requests} ({rate.rate}%)  {rate.name}"
+
+
+def _tree_lines(nodes: tuple[Introduction, ...], depth: int) -> list[str]:
+    lines: list[str] = []
+    for node in nodes:
+        lines.append("  " * depth + node.name)
+        lines += _tree_lines(node.introduced, depth + 1)
+    return lines or ["  (nobody yet)"]
+
+
 def plural(count: int, word: str) -> str:
-    return word if count == 1 else f"{word}s"
+    if count == 1:
+        return word
+    return "people" if word == "person" else f"{word}s"
 
 
 def git_hint(path: Path) -> str:

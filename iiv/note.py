@@ -42,6 +42,7 @@ DROPBOX_RE = re.compile(r" \([^()]*conflicted copy[^()]*\)", re.IGNORECASE)
 # company and location come first: they may come from kepano's `org` and `loc` instead
 TEXT_FIELDS = ("company", "location", "role", "email", "phone", "linkedin", "source")
 INTERVIEW_TEXT = ("medium", "goal")
+SCORES = {"motivation": (0, 3), "posting": (1, 3)}  # a company's LAMP scores: (lowest, highest)
 UNITS = {"day": 1, "week": 7, "month": 30, "year": 365}
 DURATION_RE = re.compile(r"(\d+)\s*(?:(day|week|month|year)s?|(d|w|m|y))?", re.IGNORECASE)
 TAG_SEPARATORS_RE = re.compile(r"[,\s]+")
@@ -271,6 +272,9 @@ class Note:
     introduced_by: Link | None = None
     keep_in_touch: int | None = None
     last_contact: date | None = None
+    # company (a plain note with `type: company`): the LAMP list's scores
+    motivation: int | None = None
+    posting: int | None = None
     # interview
     people: tuple[Link, ...] = ()
     date: date | None = None
@@ -281,6 +285,8 @@ class Note:
     requested: _Day | None = None  # not `date`: inside Note, that is the field above
     thanked: _Day | None = None
     nudged: _Day | None = None  # when the one polite follow-up to a request was sent
+    reported_back: _Day | None = None  # when you told whoever introduced them how it went
+    answered: _Day | None = None  # when the answer to the request came (yes or no)
     # everywhere
     tasks: tuple[Task, ...] = ()
     links: tuple[Link, ...] = ()
@@ -291,6 +297,11 @@ class Note:
     @property
     def stem(self) -> str:
         return PurePosixPath(self.path).stem
+
+    @property
+    def is_company(self) -> bool:
+        """A plain note with `type: company`: one employer of the LAMP list."""
+        return self.kind == "note" and _company_type(self.meta.get("type"))
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -354,9 +365,16 @@ def parse_note(path: str, data: bytes, kinds: Kinds = DEFAULT_KINDS) -> Note:
         )
         problems.append(Problem(path, None, message, "conflict-copy"))
     stem = _stem(path)
-    title = values.text("name" if kind == "person" else "title") or stem
+    company = kind == "note" and _company_type(meta.get("type"))
+    title = values.text("name" if kind == "person" or company else "title") or stem
     fields_ = (
-        values.person() if kind == "person" else values.interview() if kind == "interview" else {}
+        values.person()
+        if kind == "person"
+        else values.interview()
+        if kind == "interview"
+        else values.company()
+        if company
+        else {}
     )
     return Note(
         path=path,
@@ -782,6 +800,19 @@ class _Properties:
         values["last_contact"] = self.day("last_contact")
         return values
 
+    def company(self) -> dict[str, Any]:
+        return {key: self.score(key, *SCORES[key]) for key in SCORES}
+
+    def score(self, key: str, low: int, high: int) -> int | None:
+        value = self.text(key)
+        if value is None:
+            return None
+        digits = value.strip()
+        if digits.isascii() and digits.isdigit() and len(digits) < 4 and low <= int(digits) <= high:
+            return int(digits)
+        self.problem(key, f"expected a whole number from {low} to {high}, got {value!r}")
+        return None
+
     def interview(self) -> dict[str, Any]:
         values: dict[str, Any] = {key: self.text(key) for key in INTERVIEW_TEXT}
         values["company"] = self.first_text("company", "org")
@@ -792,6 +823,8 @@ class _Properties:
         values["requested"] = self.day("requested")
         values["thanked"] = self.day("thanked")
         values["nudged"] = self.day("nudged")
+        values["reported_back"] = self.day("reported_back")
+        values["answered"] = self.day("answered")
         return values
 
     def when(self, key: str) -> tuple[date | None, str | None]:
@@ -829,6 +862,10 @@ class _Properties:
             self.problem(key, f"{value.strip()} is more than {MAX_DURATION_DAYS // 365} years")
             return None
         return days
+
+
+def _company_type(value: object) -> bool:
+    return isinstance(value, str) and value.strip().lower() == "company"
 
 
 def _texts(value: Any) -> list[str]:

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from iiv.contacts.apply import Applied
     from iiv.contacts.plan import Plan
+    from iiv.snapshot import Vault
+    from iiv.targets import Target
 
 
 class Jsonable(Protocol):
@@ -54,3 +56,37 @@ def import_plan(plan: Plan, applied: Applied | None) -> dict[str, Any]:
         data.update(created=list(applied.created), updated=list(applied.updated))
         data["failed"] = list(applied.failed)
     return data
+
+
+def targets(vault: Vault, ranked: Iterable[Target]) -> dict[str, Any]:
+    """`{"items": [...]}`: the LAMP list, best first, with each employer's people and requests."""
+    return {"items": [_target(vault, target) for target in ranked]}
+
+
+def _target(vault: Vault, target: Target) -> dict[str, Any]:
+    notes = vault.notes
+    return {
+        "rank": target.rank,
+        "company": target.name,
+        "note": target.note,
+        "motivation": target.motivation,
+        "posting": target.posting,
+        "advocacy": target.advocacy,
+        "batch": target.batch,
+        "people": [
+            {"path": path, "name": notes[path].title, "role": notes[path].role}
+            for path in target.people
+        ],
+        "open_requests": [
+            {
+                "path": path,
+                "requested": _iso(notes[path].requested),
+                "people": [vault.person_name(link) for link in notes[path].people],
+            }
+            for path in target.open_requests
+        ],
+    }
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None

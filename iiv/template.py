@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pathvalidate import sanitize_filename
 
+from iiv import messages
 from iiv.config import CONFIG_FILE, Config
 from iiv.edit import PropertyValue, create_note, with_properties, with_property
 from iiv.errors import BadArgument, NoteExists
@@ -79,6 +80,25 @@ tags: []
 - [ ] Send a thank-you note
 """
 
+COMPANY = """\
+---
+type: company
+name: "{{title}}"
+aliases: []
+motivation:
+posting:
+tags: []
+---
+# {{title}}
+
+What they make, why they appeal to you, who you know there.
+
+- **Motivation** (0 to 3): how much you want to work there, by gut feel.
+- **Posting** (1 to 3): 3 if they advertise roles like yours, 2 if related ones, 1 if none.
+"""
+
+BUILT_IN = {"person": PERSON, "interview": INTERVIEW, "company": COMPANY}
+
 WELCOME = """\
 # Welcome to your interview vault
 
@@ -100,14 +120,18 @@ CONFIG = """\
 # iiv settings for this vault. Every line is optional; these are the defaults.
 # Days after a done interview before the thank-you is due:
 thank_you_after: 1
-# Days after a request with no answer before a polite nudge:
-nudge_after: 7
+# Waits are days (7) or business days (7b: Monday to Friday, less the holidays below).
+# After a request with no answer, the one polite nudge:
+nudge_after: 7b
 # Days after the nudge before iiv suggests marking the request no-reply:
 give_up_after: 7
 # Days before a scheduled interview to prepare:
 prepare_before: 1
 # Interviews a month you aim for:
 monthly_goal: 2
+# Days that are not business days, and optionally a country's public holidays (GB, US-CA):
+holidays: []
+# public_holidays: GB
 # Folders (inside the vault):
 templates: templates
 people: people
@@ -171,7 +195,13 @@ def template_text(root: Path, config: Config, kind: str) -> str:
     own = read_template(root, config, kind)
     if own is not None:
         return own
-    return PERSON if kind == "person" else INTERVIEW
+    return BUILT_IN[kind]
+
+
+def message_template(root: Path, config: Config, kind: str) -> str:
+    """The vault's `templates/messages/KIND.md` if it may be read, else the built-in one."""
+    own = read_template(root, config, f"messages/{kind}")
+    return own if own is not None else messages.BUILT_IN[kind]
 
 
 def safe_file_name(title: str, limit: int = MAX_NAME_BYTES) -> str:
@@ -219,6 +249,18 @@ def new_person(root: Path, config: Config, name: str, company: str | None, today
     values = {"company": company} if company else {}
     template = template_text(root, config, "person")
     create_note(root, rel, person_text(template, name, values, today))
+    return rel
+
+
+def new_company(root: Path, config: Config, name: str, values: dict[str, str], today: date) -> str:
+    """A company note (`companies/NAME.md`) with `values` set; never overwrites one."""
+    title = safe_file_name(name)
+    rel = f"{config.companies}/{title}.md"
+    data = render(template_text(root, config, "company"), title, today.isoformat()).encode("utf-8")
+    data = with_property(data, "name", name)
+    for key, value in values.items():
+        data = with_property(data, key, value)
+    create_note(root, rel, data.decode("utf-8"), config)
     return rel
 
 
@@ -274,6 +316,8 @@ def init_vault(path: Path, today: date) -> list[str]:
     files = {
         f"{config.templates}/person.md": PERSON,
         f"{config.templates}/interview.md": INTERVIEW,
+        f"{config.templates}/company.md": COMPANY,
+        **{f"{config.templates}/messages/{k}.md": t for k, t in messages.BUILT_IN.items()},
         CONFIG_FILE: CONFIG,
         ".gitignore": GITIGNORE,
         "Welcome.md": render(WELCOME, "Welcome", today.isoformat()),

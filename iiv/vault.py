@@ -16,12 +16,13 @@ from typing import NamedTuple
 
 from iiv.config import Config, load_config
 from iiv.errors import NoteNotFound, VaultNotFound
+from iiv.messages import KINDS as MESSAGE_KINDS
 from iiv.note import DEFAULT_KINDS, MAX_NOTE_BYTES, Kinds, Note, parse_note
 from iiv.problem import Problem
 from iiv.snapshot import Vault
 
 NOTE_SUFFIX = ".md"
-TEMPLATES = ("person", "interview")
+TEMPLATES = ("person", "interview", "company", *(f"messages/{kind}" for kind in MESSAGE_KINDS))
 # A templates folder at any depth, by its name: `Templates`, `template`, `_templates`,
 # `99 Templates`, `📝 Templates`.
 TEMPLATE_FOLDER_RE = re.compile(r"[\W\d_]*templates?", re.IGNORECASE)

@@ -52,7 +52,7 @@ def test_status_has_the_documented_shape(server: Server) -> None:
         "watching",
         "index_version",
     }
-    assert data["notes"] == data["indexed"] == 38
+    assert data["notes"] == data["indexed"] == 46
     assert data["problems"] == 0 and data["pending"] == 0 and data["watching"] is True
 
 
@@ -63,7 +63,9 @@ def test_due_has_the_documented_shape(server: Server) -> None:
         "task",
         "thank-you",
         "nudge",
+        "next-contact",
         "prepare",
+        "report-back",
         "keep-in-touch",
     }
     for item in data["items"]:

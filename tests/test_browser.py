@@ -131,7 +131,7 @@ def test_screenshots_of_every_page(
 def test_dashboard_shows_the_week_most_urgent_first(tab: Tab) -> None:
     page = tab.open("/" + DAY)
     expect(page.locator(".page-head .lead")).to_have_text(
-        "7 overdue, 1 due today, 5 later this week."
+        "8 overdue, 2 due today, 6 later this week."
     )
     first = page.locator(".row").first
     expect(first).to_contain_text("Get back in touch with Farah Haddad")

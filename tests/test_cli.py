@@ -79,7 +79,15 @@ def test_example_vault_shows_every_kind_on_2026_12_01() -> None:
     code, out = run("due", "--vault", str(EXAMPLE), "--today", "2026-12-01", "--json")
     assert code == 0
     kinds = {item["kind"] for item in json.loads(out)["items"]}
-    assert kinds == {"task", "thank-you", "nudge", "prepare", "keep-in-touch"}
+    assert kinds == {
+        "task",
+        "thank-you",
+        "nudge",
+        "next-contact",
+        "prepare",
+        "report-back",
+        "keep-in-touch",
+    }
 
 
 def test_example_vault_passes_check() -> None:
@@ -196,7 +204,13 @@ def test_init_creates_a_vault_that_passes_check(tmp_path: Path) -> None:
         "iiv.yaml",
         "interviews/",
         "people/",
+        "templates/company.md",
         "templates/interview.md",
+        "templates/messages/nudge.md",
+        "templates/messages/referral.md",
+        "templates/messages/report-back.md",
+        "templates/messages/request.md",
+        "templates/messages/thank-you.md",
         "templates/person.md",
     ]
     assert out.endswith(

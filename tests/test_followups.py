@@ -85,7 +85,9 @@ def test_open_thank_you_task_with_a_date_replaces_the_rule(tmp_path: Path) -> No
     assert [i[0] for i in items(root, date(2026, 12, 1))] == ["task"]
 
 
-def test_nudge_after_a_week_then_suggest_no_reply_after_another(tmp_path: Path) -> None:
+def test_nudge_after_seven_business_days_then_suggest_no_reply_a_week_later(
+    tmp_path: Path,
+) -> None:
     root = make_vault(
         tmp_path,
         {
@@ -93,19 +95,20 @@ def test_nudge_after_a_week_then_suggest_no_reply_after_another(tmp_path: Path) 
             "interviews/a.md": interview("status: requested\nrequested: 2026-11-20\n"),
         },
     )
+    # asked on Friday 20 November: 7 business days later is Tuesday 1 December
     assert items(root, date(2026, 11, 26)) == [
         (
             "nudge",
-            "2026-11-27",
+            "2026-12-01",
             "Nudge Ada Lovelace politely: no reply since you asked on 2026-11-20",
             "Ada Lovelace",
             5,
         )
     ]
-    assert items(root, date(2026, 12, 4)) == [
+    assert items(root, date(2026, 12, 8)) == [
         (
             "nudge",
-            "2026-12-04",
+            "2026-12-08",
             "No reply from Ada Lovelace since 2026-11-20: mark the request no-reply",
             "Ada Lovelace",
             5,
@@ -176,6 +179,22 @@ def test_intervals_come_from_the_vault_config(tmp_path: Path) -> None:
         ("thank-you", "2026-11-22"),
         ("nudge", "2026-11-23"),
     ]
+
+
+def test_business_day_waits_skip_the_vaults_holidays(tmp_path: Path) -> None:
+    root = make_vault(
+        tmp_path,
+        {
+            "iiv.yaml": "nudge_after: 3 business days\ngive_up_after: 2b\n"
+            "holidays: [2026-12-24, 2026-12-25]\n",
+            "people/Ada Lovelace.md": ADA.replace("keep_in_touch: 90\n", ""),
+            "interviews/a.md": interview("status: requested\nrequested: 2026-12-22\n"),
+        },
+    )
+    # Tue 22 Dec: Wed 23, (Thu 24, Fri 25 holidays, a weekend), Mon 28, Tue 29 is the third
+    assert [(k, d) for k, d, *_ in items(root, date(2026, 12, 22))] == [("nudge", "2026-12-29")]
+    # then two more: Wed 30, Thu 31
+    assert [(k, d) for k, d, *_ in items(root, date(2026, 12, 31))] == [("nudge", "2026-12-31")]
 
 
 def test_prepare_the_day_before_a_scheduled_interview(tmp_path: Path) -> None:
@@ -304,3 +323,132 @@ def test_most_urgent_first(tmp_path: Path) -> None:
         ("task", "2026-11-29"),
         ("task", "2026-12-03"),
     ]
+
+
+NORTHWIND = {
+    "people/Kenji.md": "---\ntype: person\nname: Kenji\ncompany: Northwind\n---\n",
+    "people/Chiara.md": "---\ntype: person\nname: Chiara\ncompany: northwind\n---\n",
+    "people/Amara.md": "---\ntype: person\nname: Amara\ncompany: Northwind\n---\n",
+}
+
+
+def ask(person: str, front: str) -> str:
+    return f'---\ntype: interview\nperson: "[[{person}]]"\n{front}---\n'
+
+
+def test_three_business_days_without_an_answer_name_the_next_prospect(tmp_path: Path) -> None:
+    root = make_vault(
+        tmp_path,
+        {
+            **NORTHWIND,
+            "interviews/ask kenji.md": ask("Kenji", "status: requested\nrequested: 2026-11-20\n"),
+            "interviews/ask chiara.md": ask("Chiara", "status: prospect\n"),
+        },
+    )
+    # Friday 20 November: the 3B step on Wednesday 25, the nudge (7B) on Tuesday 1 December
+    assert items(root, date(2026, 11, 24)) == [
+        (
+            "next-contact",
+            "2026-11-25",
+            "Try the next contact at Northwind, Chiara: no reply from Kenji since 2026-11-20",
+            "Chiara",
+            4,
+        ),
+        (
+            "nudge",
+            "2026-12-01",
+            "Nudge Kenji politely: no reply since you asked on 2026-11-20",
+            "Kenji",
+            5,
+        ),
+    ]
+    [step] = [f.step for f in followups(load(root), date(2026, 11, 24)) if f.kind == "next-contact"]
+    assert step == "request"  # "Request sent" on Chiara's note completes it
+    assert [f.kind for f in followups(load(root), date(2026, 12, 1))] == ["nudge"]
+
+
+def test_a_person_never_asked_is_the_next_contact_else_find_another(tmp_path: Path) -> None:
+    files = {
+        **NORTHWIND,
+        "interviews/ask kenji.md": ask("Kenji", "status: requested\nrequested: 2026-11-20\n"),
+        "interviews/ask chiara.md": ask("Chiara", "status: declined\nrequested: 2026-10-01\n"),
+    }
+    root = make_vault(tmp_path, files)
+    [item] = [f for f in followups(load(root), date(2026, 11, 26)) if f.kind == "next-contact"]
+    assert (item.path, item.action) == (
+        "people/Amara.md",
+        "Try the next contact at Northwind, Amara: no reply from Kenji since 2026-11-20",
+    )
+    (root / "interviews/ask amara.md").write_text(
+        ask("Amara", "status: declined\nrequested: 2026-10-02\n"), encoding="utf-8"
+    )
+    [item] = [f for f in followups(load(root), date(2026, 11, 26)) if f.kind == "next-contact"]
+    assert (item.path, item.action) == (
+        "interviews/ask kenji.md",
+        "Find another contact at Northwind: no reply from Kenji since 2026-11-20",
+    )
+
+
+def test_the_next_contact_step_ends_once_another_request_went_out(tmp_path: Path) -> None:
+    root = make_vault(
+        tmp_path,
+        {
+            **NORTHWIND,
+            "interviews/ask kenji.md": ask("Kenji", "status: requested\nrequested: 2026-11-20\n"),
+            "interviews/ask chiara.md": ask("Chiara", "status: requested\nrequested: 2026-11-25\n"),
+        },
+    )
+    steps = [
+        f.action for f in followups(load(root), date(2026, 11, 26)) if f.kind == "next-contact"
+    ]
+    assert steps == [
+        "Try the next contact at Northwind, Amara: no reply from Chiara since 2026-11-25"
+    ]
+
+
+def test_next_contact_after_off_turns_the_step_off(tmp_path: Path) -> None:
+    root = make_vault(
+        tmp_path,
+        {
+            **NORTHWIND,
+            "iiv.yaml": "next_contact_after: off\n",
+            "interviews/ask kenji.md": ask("Kenji", "status: requested\nrequested: 2026-11-20\n"),
+        },
+    )
+    assert [f.kind for f in followups(load(root), date(2026, 11, 26))] == ["nudge"]
+
+
+INTRODUCED = {
+    "people/Ada.md": "---\ntype: person\nname: Ada\n---\n",
+    "people/Bob.md": '---\ntype: person\nname: Bob\nintroduced_by: "[[Ada]]"\n---\n',
+}
+
+
+def test_after_a_conversation_tell_whoever_introduced_them(tmp_path: Path) -> None:
+    root = make_vault(
+        tmp_path,
+        {**INTRODUCED, "interviews/ask bob.md": ask("Bob", "status: done\ndate: 2026-11-27\n")},
+    )
+    report = [i for i in items(root, date(2026, 12, 1)) if i[0] == "report-back"]
+    assert report == [
+        ("report-back", "2026-11-29", "Tell Ada how the conversation with Bob went", "Ada", 4)
+    ]
+    [item] = [f for f in followups(load(root), date(2026, 12, 1)) if f.kind == "report-back"]
+    assert (item.step, item.person_path) == ("reported-back", "people/Ada.md")
+
+
+def test_no_report_back_once_recorded_or_in_touch_since_or_long_ago(tmp_path: Path) -> None:
+    root = make_vault(
+        tmp_path,
+        {
+            "people/Ada.md": "---\ntype: person\nname: Ada\nlast_contact: 2026-11-28\n---\n",
+            "people/Bob.md": INTRODUCED["people/Bob.md"],
+            "interviews/a.md": ask("Bob", "status: done\ndate: 2026-11-20\nthanked: 2026-11-20\n"),
+            "interviews/b.md": ask(
+                "Bob",
+                "status: done\ndate: 2026-11-29\nthanked: 2026-11-29\nreported_back: 2026-11-30\n",
+            ),
+            "interviews/c.md": ask("Bob", "status: done\ndate: 2026-06-01\nthanked: 2026-06-01\n"),
+        },
+    )
+    assert items(root, date(2026, 12, 1)) == []

@@ -58,7 +58,15 @@ def test_a_restart_serves_the_due_list_from_the_catalog(tmp_path: Path) -> None:
     Library.open(root, tmp_path / "index").sync()
     library = Library.open(root, tmp_path / "index")  # no sync: catalog only
     kinds = {item.kind for item in library.due(date(2026, 12, 1), 7)}
-    assert kinds == {"task", "thank-you", "nudge", "prepare", "keep-in-touch"}
+    assert kinds == {
+        "task",
+        "thank-you",
+        "nudge",
+        "next-contact",
+        "prepare",
+        "report-back",
+        "keep-in-touch",
+    }
 
 
 def test_the_index_lives_outside_the_vault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

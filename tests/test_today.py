@@ -11,10 +11,10 @@ import pytest
 from flask.testing import FlaskClient
 
 from iiv.library import Library
+from iiv.practice import practice_stats, practice_totals
 from iiv.vault import load
 from iiv.web import create_app
 from iiv.web.security import WebSettings
-from iiv.web.stats import practice_stats, practice_totals
 from tests.helpers import EXAMPLE, make_vault
 
 HOST = "127.0.0.1:8765"

@@ -410,7 +410,7 @@ def test_vault_problems_list_conflicts_first_then_by_path_and_line(tmp_path: Pat
         " merge it into the original, then delete it",
         "z.md:3: git conflict markers: resolve the merge",
         "a.md:3: keep_in_touch: expected a number of days, got 'often'",
-        "iiv.yaml:1: nudge_after: expected a whole number (0 or more), got 'soon'",
+        "iiv.yaml:1: nudge_after: expected days (7) or business days (7b), got 'soon'",
     ]
 
 

@@ -17,12 +17,12 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from iiv.library import Library
+from iiv.practice import practice_stats, streak
 from iiv.vault import load
 from iiv.web import create_app
 from iiv.web.render import BodyContext, TaskForm, render_body
 from iiv.web.search import with_filter
 from iiv.web.security import WebSettings
-from iiv.web.stats import practice_stats, streak
 from iiv.web.urls import note_url, obsidian_url, safe_next
 from tests.helpers import copy_example, make_vault
 
@@ -202,7 +202,7 @@ def test_a_note_asked_for_as_another_kind_redirects_to_its_own_page(reader: Flas
 
 def test_today_lists_what_is_due_with_people_and_notes(reader: FlaskClient) -> None:
     html = text(get(reader, "/?today=2026-12-01"))
-    assert "7 overdue, 1 due today, 5 later this week." in html
+    assert "8 overdue, 2 due today, 6 later this week." in html
     assert "Showing what is due as of 2026-12-01." in html
     farah = html.index("Get back in touch with Farah Haddad: last contact 2026-08-10")
     grace = html.index("Send Grace Liang the meetup recording once it is published")
@@ -233,7 +233,7 @@ def test_today_shows_upcoming_interviews_and_the_practice_at_a_glance(reader: Fl
     assert "Thu 3 Dec 2026, 15:30" in html
     assert '<span class="stat-number">0</span> of 2 interviews done' in html
     assert '<span class="stat-number">4</span> months in a row with an interview' in html
-    assert '<span class="stat-number">16</span> · 13 answered' in html
+    assert '<span class="stat-number">17</span> · 13 answered' in html
     assert '<span class="stat-number">92%</span> · 12 yes of 13 answers' in html
 
 
@@ -298,7 +298,7 @@ def test_search_shows_highlighted_results_filters_and_pages(reader: FlaskClient)
     assert "<mark>tutorial</mark>" in html
     assert 'href="/search?q=tutorial+kind:person"' in html
     interviews = text(get(reader, "/search?q=kind:interview"))
-    assert "22 notes match" in interviews and "page 1 of 2" in interviews
+    assert "24 notes match" in interviews and "page 1 of 2" in interviews
     assert 'href="/search?q=kind:interview&amp;page=2" rel="next"' in interviews
     filtered = text(
         get(reader, "/search?q=tutorial+tag:devrel&status=&tag=&company=Northwind+Robotics")
@@ -725,7 +725,7 @@ class _ClientContext:
 
 def test_practice_stats_of_the_example_vault() -> None:
     stats = practice_stats(load(copy_example_root()), date(2026, 12, 1))
-    assert (stats.requests, stats.answers, stats.accepted, stats.acceptance) == (16, 13, 12, 92)
+    assert (stats.requests, stats.answers, stats.accepted, stats.acceptance) == (17, 13, 12, 92)
     assert (stats.done_this_month, stats.monthly_goal, stats.streak) == (0, 2, 4)
     november = practice_stats(load(copy_example_root()), date(2026, 11, 30))
     assert (november.done_this_month, november.streak) == (1, 4)

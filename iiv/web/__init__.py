@@ -6,7 +6,20 @@ from flask import Flask
 from werkzeug.routing import PathConverter
 
 from iiv.library import Library
-from iiv.web import actions, api, calendar, imports, notes, pages, search, security, today
+from iiv.web import (
+    actions,
+    api,
+    calendar,
+    drafts,
+    imports,
+    notes,
+    pages,
+    practice,
+    search,
+    security,
+    targets,
+    today,
+)
 from iiv.web.security import WebSettings
 
 
@@ -34,6 +47,18 @@ def create_app(library: Library, settings: WebSettings | None = None) -> Flask:
     app.extensions["iiv_settings"] = settings
     security.install(app, settings)
     app.register_blueprint(api.bp)
-    for blueprint in (pages.bp, today.bp, search.bp, notes.bp, actions.bp, calendar.bp, imports.bp):
+    blueprints = (
+        pages.bp,
+        today.bp,
+        search.bp,
+        notes.bp,
+        actions.bp,
+        targets.bp,
+        drafts.bp,
+        practice.bp,
+        calendar.bp,
+        imports.bp,
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     return app

@@ -82,6 +82,7 @@ def _details(name: str) -> Details:
         medium=_form_text("medium"),
         location=_form_text("location"),
         goal=_form_text("goal"),
+        answered=date.today() if name in ("schedule", "declined") else None,
     )
 
 

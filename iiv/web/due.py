@@ -16,20 +16,14 @@ from flask import url_for
 from iiv import edit
 from iiv.actions import STEPS
 from iiv.errors import IivError
-from iiv.followups import FollowUp
+from iiv.followups import LABELS, FollowUp
+from iiv.messages import suggested_kind
 from iiv.note import Note, parse_note
 from iiv.snapshot import Vault
 from iiv.web.partials import NoteLink, person_link
 from iiv.web.render import plain_text
-from iiv.web.urls import note_url
+from iiv.web.urls import draft_url, note_url
 
-KIND_LABELS = {
-    "task": "Task",
-    "thank-you": "Thank-you",
-    "nudge": "Nudge",
-    "prepare": "Prepare",
-    "keep-in-touch": "Keep in touch",
-}
 SNOOZE_DAYS = (1, 3, 7)
 Fields = tuple[tuple[str, str], ...]
 
@@ -67,6 +61,7 @@ class Row:
     on_page: bool  # listed on the note's own page: no need for an Open button
     done: Button | None
     snooze: Snooze | None
+    draft: str | None = None  # the page with a draft of the message this follow-up calls for
 
 
 def due_label(due: date, today: date) -> str:
@@ -132,7 +127,7 @@ def _row(item: FollowUp, vault: Vault, today: date, form: _Form, on_page: str | 
     done, snooze = _buttons(item, action, form) if form.disk else (None, None)
     return Row(
         kind=item.kind,
-        kind_label=KIND_LABELS[item.kind],
+        kind_label=LABELS.get(item.kind, item.kind),
         action=action,
         people=_people(item, vault, note),
         due=item.due.isoformat(),
@@ -144,7 +139,26 @@ def _row(item: FollowUp, vault: Vault, today: date, form: _Form, on_page: str | 
         on_page=item.path == on_page,
         done=done,
         snooze=snooze,
+        draft=_draft(item, form.disk[0] if form.disk else note, vault),
     )
+
+
+DRAFTS = {"thank-you": "thank-you", "report-back": "report-back"}
+
+
+def _draft(item: FollowUp, note: Note | None, vault: Vault) -> str | None:
+    """A draft of the message a follow-up calls for: a thank-you, a nudge (not once it is time
+    to give up), a report-back, the request to the next contact at an employer."""
+    if note is None:
+        return None
+    if item.kind == "nudge":
+        return draft_url("nudge", item.path) if item.step == "nudged" else None
+    if item.kind == "next-contact":
+        asking = note.kind == "person" or note.status in (None, "prospect")
+        kind = suggested_kind(vault, note) if asking else None
+        return draft_url(kind, item.path) if kind else None
+    kind = DRAFTS.get(item.kind)
+    return draft_url(kind, item.path) if kind else None
 
 
 def _people(item: FollowUp, vault: Vault, note: Note | None) -> tuple[NoteLink, ...]:

@@ -11,13 +11,12 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
-from iiv import edit
-from iiv.errors import IivError
 from iiv.links import Link
-from iiv.note import Note, parse_note
+from iiv.note import Note
 from iiv.snapshot import Vault
+from iiv.web.drafts import draft_links
 from iiv.web.due import Row, rows
-from iiv.web.pages import csrf_token, display_day, library
+from iiv.web.pages import csrf_token, display_day, library, read_note
 from iiv.web.partials import (
     InterviewLine,
     NoteLink,
@@ -76,7 +75,8 @@ def interview(path: str) -> str | Response:
         (label, str(getattr(note, key))) for key, label in INTERVIEW_FIELDS if getattr(note, key)
     ]
     page = _note_page(note, digest, vault, fields=fields)
-    return render_template("interview.html", page=page)
+    drafts = draft_links(vault, note) if note.people else []
+    return render_template("interview.html", page=page, drafts=drafts)
 
 
 @bp.get("/note/<path:path>")
@@ -122,12 +122,7 @@ def _load(path: str, kind: str) -> tuple[Note, str]:
 
     A note of another kind is redirected to its own page.
     """
-    lib = library()
-    try:
-        data, digest = edit.read(lib.root, path, lib.config)
-    except IivError:
-        abort(404)
-    note = parse_note(path, data, lib.config.kinds)
+    note, digest = read_note(path)
     if note.kind != kind:
         query = request.query_string.decode("latin-1")
         target = note_url(path, note.kind) + (f"?{query}" if query else "")

@@ -13,6 +13,7 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     get_flashed_messages,
     jsonify,
@@ -22,9 +23,11 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException
 
+from iiv import edit
 from iiv.dates import BadDate, parse_date
 from iiv.errors import BadArgument, EditConflict, IivError, NoteNotFound
 from iiv.library import Library
+from iiv.note import Note, parse_note
 from iiv.problem import CODES_FIRST
 from iiv.vault import is_ignored
 from iiv.web.security import WebSettings
@@ -61,6 +64,20 @@ def parse_today(text: str) -> date:
     if day < date.min + LOOK_AHEAD:
         raise BadDate(f"{text.strip()} is too far in the past")
     return day
+
+
+def read_note(path: str, kinds: tuple[str, ...] | None = None) -> tuple[Note, str]:
+    """The note at `path` as on disk now, with its body, and its hash; 404 unless it is a note
+    in the vault (and, given `kinds`, of one of them)."""
+    lib = library()
+    try:
+        data, digest = edit.read(lib.root, path, lib.config)
+    except IivError:
+        abort(404)
+    note = parse_note(path, data, lib.config.kinds)
+    if kinds is not None and note.kind not in kinds:
+        abort(404)
+    return note, digest
 
 
 @dataclass(frozen=True)

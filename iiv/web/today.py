@@ -16,11 +16,11 @@ from markupsafe import Markup
 from iiv.followups import FollowUp
 from iiv.library import Library
 from iiv.note import Note
+from iiv.practice import PracticeStats, PracticeTotals, practice_totals
 from iiv.snapshot import Vault
 from iiv.web.due import Row, due_label, rows
 from iiv.web.pages import csrf_token, display_day, library
 from iiv.web.partials import InterviewLine, NoteLink, day_label, interview_line, note_link
-from iiv.web.stats import PracticeStats, PracticeTotals, practice_totals
 from iiv.web.urls import here
 
 bp = Blueprint("today", __name__)

@@ -63,6 +63,7 @@ SAMPLES = {
     "notes.interview": {"path": "interviews/2026-09-29 Grace Liang.md"},
     "notes.note": {"path": "Welcome.md"},
     "notes.company": {"name": "Northwind Robotics"},
+    "drafts.draft_page": {"kind": "thank-you", "path": "interviews/2026-11-28 Lucía Fernández.md"},
 }
 EXTRA_URLS = ["/no/such/page", "/static/app.js", "/static/nothing.css", "/api/nothing"]
 # For each state-changing endpoint: the page and the button whose form a click would send.
@@ -75,6 +76,7 @@ FORMS = {
     "calendar.regenerate": ("/calendar", "Make a new calendar address"),
     "imports.preview": ("/import", "Show what would happen"),
     "imports.apply": ("/import", None),  # its form appears after a dry run: sent as it would be
+    "targets.score": ("/targets", "Save the scores of Carvalho Chairs"),
 }
 CROSS_SITE = {"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}
 # (why, headers, whether the real token is sent, content type); each must be refused with 403.
@@ -331,6 +333,19 @@ HOSTILE_VALUES = (
     + [("imports.preview", "kind", value) for value in ("nope", "", "__class__", None)]
     + [("imports.apply", "upload", value) for value in ("", "x" * 5000, "../..", None)]
     + [
+        ("targets.score", field, value)
+        for field, value in (
+            ("motivation", "4"),
+            ("motivation", "²"),
+            ("motivation", "9" * 5000),
+            ("posting", "0"),
+            ("posting", "-1"),
+            ("company", "No such employer"),
+            ("company", None),
+            ("hash", "x" * 64),
+        )
+    ]
+    + [
         ("actions.create_interview", field, value)
         for field, value in (
             ("date", "9999-99-99"),
@@ -459,7 +474,7 @@ def traversals(site: Site) -> list[str]:
     ]
 
 
-PREFIXES = ["/note/", "/person/", "/interview/", "/company/", "/static/"]
+PREFIXES = ["/note/", "/person/", "/interview/", "/company/", "/static/", "/draft/request/"]
 
 
 def test_traversal_attempts_read_nothing_outside_the_vault(site: Site) -> None:

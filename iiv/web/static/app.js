@@ -1,5 +1,6 @@
 // iiv: small enhancements. Every page works without this file.
 // - "/" jumps to the search box.
+// - "Copy" buttons copy a draft's text.
 // - When the vault changes on disk, the page's <main> is fetched again and swapped in,
 //   unless the focus is inside it (then it waits until the focus leaves).
 (function () {
@@ -47,6 +48,7 @@
         var next = fresh.getElementById("main");
         if (!main || !next) return;
         main.innerHTML = next.innerHTML;
+        showCopyButtons();
         if (fresh.title) document.title = fresh.title;
         stale = false;
       })
@@ -69,6 +71,25 @@
       })
       .catch(function () { /* offline for a moment: keep polling */ });
   }
+
+  // Copy buttons (a draft's body): shown only where the clipboard can be written.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-copy]") : null;
+    if (!button) return;
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    if (!source || !navigator.clipboard) return;
+    navigator.clipboard.writeText(source.value || source.textContent || "").then(function () {
+      button.textContent = "Copied";
+    });
+  });
+
+  function showCopyButtons() {
+    if (!navigator.clipboard) return;
+    var buttons = document.querySelectorAll("[data-copy][hidden]");
+    for (var i = 0; i < buttons.length; i++) buttons[i].hidden = false;
+  }
+
+  showCopyButtons();
 
   window.setInterval(poll, POLL_MS);
   document.addEventListener("visibilitychange", function () {
