@@ -19,6 +19,7 @@ from iiv.config import parse_config
 from iiv.followups import followups
 from iiv.ics import FeedOptions, build_calendar, dashboard_page, plain, time_zone
 from iiv.vault import load
+from iiv.workdays import Wait
 from tests.helpers import LocalClient, make_vault
 
 TODAY = date(2026, 12, 1)
@@ -61,8 +62,8 @@ def test_followups_are_floating_all_day_events(example_vault: Path) -> None:
     event = events(feed(example_vault))[
         "Nudge Chiara Bianchi politely: no reply since you asked on 2026-11-20"
     ]
-    assert event["DTSTART"].dt == date(2026, 11, 27)  # a date: no time, no zone
-    assert event["DTEND"].dt == date(2026, 11, 28)
+    assert event["DTSTART"].dt == date(2026, 12, 1)  # a date: no time, no zone
+    assert event["DTEND"].dt == date(2026, 12, 2)
     assert str(event["TRANSP"]) == "TRANSPARENT"
     assert str(event["DESCRIPTION"]) == (
         "With: Chiara Bianchi\nNote: interviews/2026-11-20 Chiara Bianchi.md\n"
@@ -91,7 +92,7 @@ def test_without_a_timezone_setting_the_machines_is_used(example_vault: Path) ->
 
 def test_a_bad_timezone_is_a_listed_problem() -> None:
     config, problems = parse_config("nudge_after: 3\ntimezone: Mars/Olympus_Mons\n")
-    assert config.timezone is None and config.nudge_after == 3
+    assert config.timezone is None and config.nudge_after == Wait(3)
     assert [str(p) for p in problems] == [
         "iiv.yaml:2: timezone: 'Mars/Olympus_Mons' is not an IANA time zone name "
         "(like Europe/London or UTC)"

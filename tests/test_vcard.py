@@ -195,7 +195,7 @@ def test_export_is_vcard_3_0_that_reads_back() -> None:
     text = write_vcards(people)
     assert text.startswith("BEGIN:VCARD\r\nVERSION:3.0\r\n")
     cards = list(vobject.readComponents(text))
-    assert len(cards) == len(people) == 12
+    assert len(cards) == len(people) >= 12
     assert {card.version.value for card in cards} == {"3.0"}
     assert all(card.n.value.family and card.fn.value for card in cards)
     back = read_vcards(text)
