@@ -33,6 +33,7 @@ from iiv.atomic import (
 from iiv.config import Config
 from iiv.errors import BadArgument, EditConflict, EditRefused, IivError, NoteNotFound
 from iiv.note import BOM, KEY_RE, UTF16_BOMS, Note, parse_note
+from iiv.sections import find_section
 from iiv.tasks import complete_line, is_task_line, snooze_line
 from iiv.vault import is_ignored, note_file
 
@@ -131,6 +132,39 @@ def _edit_task(data: bytes, line: int, change: Callable[[str], list[str]]) -> by
             raise EditRefused("that line is in a code block or the front-matter, not a task")
         raise EditRefused("there is no task on that line")
     return replace_line(data, line, change(content))
+
+
+def with_lines_in_section(data: bytes, title: str, new_lines: list[str]) -> bytes:
+    """The file with `new_lines` added at the end of its `## title` section (after the
+    section's last line that is not blank), or, without one, a new section at the end.
+    Every other line is kept as it was."""
+    if any(LINE_END_RE.search(line) for line in new_lines):
+        raise ValueError("new_lines must be lines without line breaks")
+    if not new_lines:
+        return data
+    text = _split(data)
+    note = parse_note("note.md", data)
+    start = note.body_line - 1  # the body's first line, as an index
+    body = [content for content, _ in text.lines[start:]]
+    section = find_section(body, title)
+    ending = text.dominant_ending()
+    if section is None:
+        if text.lines and text.lines[-1][1] == "":
+            text.lines[-1] = (text.lines[-1][0], ending)
+        gap = [("", ending)] if text.lines and text.lines[-1][0].strip() else []
+        text.lines += [*gap, (f"## {title}", ending), *((line, ending) for line in new_lines)]
+        return text.to_bytes()
+    last = section.heading
+    for index in range(section.heading + 1, section.end):
+        if body[index].strip():
+            last = index
+    at = start + last + 1
+    if at == len(text.lines) and text.lines[-1][1] == "":
+        text.lines[-1] = (text.lines[-1][0], ending)
+        text.lines += [(line, ending) for line in new_lines[:-1]] + [(new_lines[-1], "")]
+        return text.to_bytes()
+    text.lines[at:at] = [(line, text.added_ending(at)) for line in new_lines]
+    return text.to_bytes()
 
 
 def with_property(data: bytes, key: str, value: PropertyValue) -> bytes:
@@ -561,6 +595,7 @@ __all__ = [
     "set_properties",
     "set_property",
     "snooze_task",
+    "with_lines_in_section",
     "with_properties",
     "with_property",
     "with_task_completed",

@@ -18,6 +18,7 @@ from iiv.followups import FollowUp
 if TYPE_CHECKING:  # the index loads Whoosh, which `iiv due` must not pay for
     from iiv.contacts.apply import Applied
     from iiv.contacts.plan import Plan
+    from iiv.debrief import Recorded
     from iiv.index import SearchResult
     from iiv.messages import Draft
     from iiv.practice import Introduction, Rate, Report
@@ -184,6 +185,19 @@ def _tree_lines(nodes: tuple[Introduction, ...], depth: int) -> list[str]:
         lines.append("  " * depth + node.name)
         lines += _tree_lines(node.introduced, depth + 1)
     return lines or ["  (nobody yet)"]
+
+
+def debrief(done: Recorded, thank_you: date | None) -> str:
+    """What a debrief wrote, and when the thank-you is due."""
+    lines = []
+    if done.interview is not None:
+        changed = ", ".join(str(line) for line in done.interview.lines)
+        lines.append(f"added to {done.interview.path}: lines {changed}")
+    lines += [f"created {made.path}" for made in done.created]
+    lines += [f"{name}: already in the vault, nothing created" for name in done.known]
+    if thank_you is not None:
+        lines.append(f"The thank-you is due {thank_you}: iiv draft thank-you NOTE drafts it.")
+    return "\n".join(lines)
 
 
 def plural(count: int, word: str) -> str:

@@ -82,13 +82,13 @@ def environment(base: Mapping[str, str]) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Git:
-    """Runs `git -C cwd ...`; `on_start` learns the pid of each process started (the journal)."""
+    """Runs `git -C cwd ...`; `on_start` learns each process started: its pid and command."""
 
     cwd: Path
     env: Mapping[str, str]
     timeout: float = LOCAL_TIMEOUT
     network_timeout: float = NETWORK_TIMEOUT
-    on_start: Callable[[int], None] | None = None
+    on_start: Callable[[int, str], None] | None = None
 
     def run(
         self,
@@ -113,15 +113,26 @@ class Git:
         except FileNotFoundError:
             raise GitError("git is not installed: iiv sync runs the git command") from None
         if self.on_start is not None:
-            self.on_start(proc.pid)
-        out, err = _communicate(proc, input, timeout, args[0])
+            self.on_start(proc.pid, _name(args))
+        out, err = _communicate(proc, input, timeout, _name(args))
         result = Result(proc.returncode, out, err.decode("utf-8", "replace"))
         if check and result.code != 0:
-            raise GitError(f"git {args[0]}: {complaint(result.err)}")
+            raise GitError(f"git {_name(args)}: {complaint(result.err)}")
         return result
 
     def text(self, *args: str, **options: object) -> str:
         return self.run(*args, **options).text  # type: ignore[arg-type]
+
+
+def _name(args: tuple[str, ...]) -> str:
+    """The git command among its arguments: `commit` in `-c user.name=x commit ...`."""
+    words = iter(args)
+    for word in words:
+        if word == "-c":
+            next(words, None)
+        else:
+            return word
+    return "git"
 
 
 def _communicate(

@@ -143,9 +143,10 @@ class Journal:
         self._record = {"pid": os.getpid(), "started": time.time()}
         self._write()
 
-    def started(self, pid: int) -> None:
+    def started(self, pid: int, command: str) -> None:
         if self._record:
-            self._record.update(git=pid, git_start=_start_time(pid))
+            calls = self._record.get("calls", 0) + 1
+            self._record.update(git=pid, git_start=_start_time(pid), command=command, calls=calls)
             self._write()
 
     def end(self) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
 FENCE_RE = re.compile(r"^[ \t>]*(```|~~~)")
 ITEM_RE = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+(?!\[[^\]]\])(.+)$")
+TASK_RE = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+\[[^\]]\]")
 
 
 @dataclass(frozen=True)
@@ -50,12 +51,21 @@ def section_lines(body: str, title: str) -> list[str]:
 
 
 def items(body: str, title: str) -> list[str]:
-    """The list items (not tasks) of a section, as text: `- Write in public` → `Write in public`."""
-    found = []
+    """The list items (not tasks) of a section, as text: `- Write in public` → `Write in public`.
+
+    An item's indented continuation lines are joined to it; nested items are items too.
+    """
+    found: list[str] = []
+    open_item = False
     for line in section_lines(body, title):
         match = ITEM_RE.match(line)
         if match:
             found.append(match.group(1).strip())
+            open_item = True
+        elif open_item and line[:1] in (" ", "\t") and line.strip() and not TASK_RE.match(line):
+            found[-1] = f"{found[-1]} {line.strip()}"
+        else:
+            open_item = False
     return found
 
 

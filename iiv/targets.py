@@ -97,7 +97,8 @@ class Employers:
         self._vault = vault
         self._aliases = _aliases(vault)
         self._people = _people_by_employer(vault)
-        self._names = {k: note.title for k, note in _company_notes(vault).items()}
+        self._notes = _company_notes(vault)
+        self._names = {k: note.title for k, note in self._notes.items()}
         self._asks: dict[str, list[tuple[date, str]]] = {}
         self._prospects: dict[str, list[Note]] = {}
         self._met: set[str] = set()  # people with any interview
@@ -128,6 +129,14 @@ class Employers:
         if employer in self._names:
             return self._names[employer]
         return _spelling(self._people.get(employer, [])) if employer in self._people else employer
+
+    def note(self, employer: str) -> Note | None:
+        """The employer's company note, if it has one."""
+        return self._notes.get(employer)
+
+    def people(self, employer: str) -> list[Note]:
+        """Everyone there, by name."""
+        return sorted(self._people.get(employer, []), key=lambda p: (key(p.title), p.path))
 
     def asked_since(self, employer: str, day: date, other_than: str) -> bool:
         """Whether a request other than `other_than` went out there on or after `day`."""

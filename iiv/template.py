@@ -244,9 +244,18 @@ def person_text(template: str, name: str, values: Mapping[str, PropertyValue], t
     return with_properties(data, {**exact, **values}).decode("utf-8")
 
 
-def new_person(root: Path, config: Config, name: str, company: str | None, today: date) -> str:
+def new_person(
+    root: Path,
+    config: Config,
+    name: str,
+    company: str | None,
+    today: date,
+    extra: Mapping[str, str] | None = None,
+) -> str:
+    """A person note from the template, with `company` and any `extra` properties set."""
     rel = f"{config.people}/{safe_file_name(name)}.md"
-    values = {"company": company} if company else {}
+    values: dict[str, PropertyValue] = {"company": company} if company else {}
+    values.update(extra or {})
     template = template_text(root, config, "person")
     create_note(root, rel, person_text(template, name, values, today))
     return rel

@@ -117,6 +117,10 @@ def test_screenshots_of_every_page(
         "person": note_path("person", "people/Amara Okafor.md") + DAY,
         "interview": note_path("interview", KENJI_VISIT) + DAY,
         "problems": "/problems",
+        "targets": "/targets",
+        "practice": "/practice" + DAY,
+        "draft": f"/draft/request/{quote('interviews/2026-11-25 Noor Aziz.md')}" + DAY,
+        "brief": f"/brief/{quote(KENJI_VISIT)}",
     }
     for name, path in shots.items():
         page = tab.open(path)

@@ -178,3 +178,31 @@ def test_a_score_out_of_range_is_refused_and_nothing_is_written(
     assert response.status_code == 400
     assert "motivation: expected a whole number from 0 to 3, got &#39;7&#39;" in text(response)
     assert not (vault / "companies/Carvalho Chairs.md").exists()
+
+
+def test_today_points_out_two_requests_waiting_at_one_employer(tmp_path: Path) -> None:
+    from iiv.library import Library
+    from iiv.web import create_app
+    from iiv.web.security import WebSettings
+
+    root = make_vault(
+        tmp_path,
+        {
+            "people/Ada.md": PERSON.format(company="Northwind"),
+            "people/Bob.md": PERSON.format(company="Northwind"),
+            "interviews/ask ada.md": '---\ntype: interview\nperson: "[[Ada]]"\n'
+            "status: requested\nrequested: 2026-11-20\n---\n",
+            "interviews/ask bob.md": '---\ntype: interview\nperson: "[[Bob]]"\n'
+            "status: requested\nrequested: 2026-11-23\n---\n",
+        },
+    )
+    library = Library.open(root, tmp_path / "index")
+    try:
+        library.sync()
+        client = create_app(library, WebSettings(port=8765)).test_client()
+        page = text(get(client, "/?today=2026-12-01"))
+    finally:
+        library.close()
+    assert "2 requests are waiting at Northwind at once: " in page
+    assert page.index("ask ada</a>") < page.index("ask bob</a>")
+    assert "The method asks one person at a time at each employer" in page

@@ -9,8 +9,19 @@ from pathlib import Path
 import click
 
 from iiv import formats, shapes
-from iiv.cli.base import day_type, json_option, print_json, vault_option, vault_relative
-from iiv.errors import NoteNotFound
+from iiv.brief import brief, to_markdown
+from iiv.cache import index_folder
+from iiv.cli.base import (
+    day_type,
+    index_dir_option,
+    json_option,
+    print_json,
+    vault_option,
+    vault_relative,
+)
+from iiv.debrief import parse, record, thank_you_due
+from iiv.errors import BadArgument, NoteNotFound
+from iiv.journal import Journal
 from iiv.messages import KINDS, draft
 from iiv.note import Note
 from iiv.practice import report
@@ -100,4 +111,65 @@ def stats_command(today: date, as_json: bool, vault_path: Path) -> None:
     click.echo(formats.practice(numbers))
 
 
-COMMANDS = (targets_command, draft_command, stats_command)
+@click.command("brief")
+@click.argument("note_path", metavar="NOTE")
+@vault_option
+def brief_command(note_path: str, vault_path: Path) -> None:
+    """Print a brief for a conversation, as Markdown: who they are, what was said before,
+    promises open, their employer, and questions (yours, then TIARA suggestions).
+
+    \b
+    Example:
+      iiv brief "interviews/2026-12-03 Kenji Watanabe and Amara Okafor.md"
+      iiv brief "interviews/2026-12-03 Kenji Watanabe and Amara Okafor.md" > brief.md
+    """
+    vault = load(vault_path)
+    note = note_in(vault, note_path)
+    if note.kind != "interview":
+        raise BadArgument(f"{note.path}: a brief is for an interview note (type: interview)")
+    click.echo(to_markdown(brief(vault, note, lambda path: vault.notes[path].body)), nl=False)
+
+
+@click.command("debrief")
+@click.argument("note_path", metavar="NOTE")
+@index_dir_option
+@vault_option
+def debrief_command(note_path: str, index_dir: Path | None, vault_path: Path) -> None:
+    """Record what a done conversation gave you, asking in the terminal: takeaways (added
+    under ## Takeaways), people they suggested (each a prospect person note and interview),
+    and what you promised (tasks with dates under ## Follow-ups).
+
+    \b
+    Example:
+      iiv debrief "interviews/2026-11-28 Lucía Fernández.md"
+    """
+    vault = load(vault_path)
+    note = note_in(vault, note_path)
+    if note.kind != "interview" or note.status != "done":
+        raise BadArgument(f"{note.path}: debrief a conversation once it is done (status: done)")
+    click.echo(f"Debrief of {note.title}: one item a line, an empty line to go on.")
+    takeaways, people, promises = (_ask(question) for question in DEBRIEF_QUESTIONS)
+    found = parse(takeaways, people, promises, date.today())
+    journal = Journal(index_folder(vault.root, index_dir))
+    done = record(vault, note.path, note.digest, found, journal, date.today())
+    click.echo(formats.debrief(done, thank_you_due(note, vault.config)))
+
+
+DEBRIEF_QUESTIONS = (
+    "Takeaways",
+    "People they suggested (Name, Company)",
+    "What you promised (a date at the end if you like: Send the article 2026-12-05)",
+)
+
+
+def _ask(question: str) -> str:
+    click.echo(f"{question}:")
+    lines: list[str] = []
+    while True:
+        line = click.prompt(" ", default="", show_default=False, prompt_suffix="- ")
+        if not line.strip():
+            return "\n".join(lines)
+        lines.append(line)
+
+
+COMMANDS = (targets_command, draft_command, stats_command, brief_command, debrief_command)

@@ -9,7 +9,9 @@ from iiv.library import Library
 from iiv.web import (
     actions,
     api,
+    brief,
     calendar,
+    debrief,
     drafts,
     imports,
     notes,
@@ -58,6 +60,8 @@ def create_app(library: Library, settings: WebSettings | None = None) -> Flask:
         practice.bp,
         calendar.bp,
         imports.bp,
+        brief.bp,
+        debrief.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

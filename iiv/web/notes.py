@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from iiv.links import Link
 from iiv.note import Note
 from iiv.snapshot import Vault
+from iiv.web.debrief import debrief_form
 from iiv.web.drafts import draft_links
 from iiv.web.due import Row, rows
 from iiv.web.pages import csrf_token, display_day, library, read_note
@@ -76,7 +77,8 @@ def interview(path: str) -> str | Response:
     ]
     page = _note_page(note, digest, vault, fields=fields)
     drafts = draft_links(vault, note) if note.people else []
-    return render_template("interview.html", page=page, drafts=drafts)
+    form = debrief_form(note, digest)
+    return render_template("interview.html", page=page, drafts=drafts, debrief=form)
 
 
 @bp.get("/note/<path:path>")

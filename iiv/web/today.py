@@ -18,6 +18,7 @@ from iiv.library import Library
 from iiv.note import Note
 from iiv.practice import PracticeStats, PracticeTotals, practice_totals
 from iiv.snapshot import Vault
+from iiv.targets import parallel_requests
 from iiv.web.due import Row, due_label, rows
 from iiv.web.pages import csrf_token, display_day, library
 from iiv.web.partials import InterviewLine, NoteLink, day_label, interview_line, note_link
@@ -48,6 +49,14 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class Parallel:
+    """Two or more requests waiting at one employer: the method asks one person at a time."""
+
+    company: str
+    requests: list[InterviewLine]
+
+
+@dataclass(frozen=True)
 class TodayPage:
     day: str
     day_label: str
@@ -59,6 +68,7 @@ class TodayPage:
     contacts: list[Contact]
     stats: PracticeStats
     month: str
+    parallel: list[Parallel]
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,7 @@ def today() -> str:
         contacts=_contacts(lib.due(day, KEEP_IN_TOUCH_DAYS), vault, day),
         stats=derived.totals.on(day, vault.config.monthly_goal),
         month=f"{day:%B}",
+        parallel=derived.parallel,
     )
     return render_template("today.html", page=page)
 
@@ -195,6 +206,7 @@ class _Derived:
 
     totals: PracticeTotals
     scheduled: list[Note]  # scheduled interviews with a date, by (date, time, path)
+    parallel: list[Parallel]  # employers with two requests waiting at once
 
 
 class _SnapshotCache:
@@ -219,7 +231,11 @@ class _SnapshotCache:
 def _derive(vault: Vault) -> _Derived:
     scheduled = [n for n in vault.interviews if n.status == "scheduled" and n.date]
     scheduled.sort(key=lambda n: (_interview_day(n), n.time or "", n.path))
-    return _Derived(practice_totals(vault), scheduled)
+    parallel = [
+        Parallel(company, [interview_line(vault, vault.notes[path]) for path in paths])
+        for company, paths in sorted(parallel_requests(vault).items())
+    ]
+    return _Derived(practice_totals(vault), scheduled, parallel)
 
 
 def _interview_day(note: Note) -> date:

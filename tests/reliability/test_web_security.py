@@ -64,6 +64,7 @@ SAMPLES = {
     "notes.note": {"path": "Welcome.md"},
     "notes.company": {"name": "Northwind Robotics"},
     "drafts.draft_page": {"kind": "thank-you", "path": "interviews/2026-11-28 Lucía Fernández.md"},
+    "brief.brief_page": {"path": "interviews/2026-12-03 Kenji Watanabe and Amara Okafor.md"},
 }
 EXTRA_URLS = ["/no/such/page", "/static/app.js", "/static/nothing.css", "/api/nothing"]
 # For each state-changing endpoint: the page and the button whose form a click would send.
@@ -77,6 +78,10 @@ FORMS = {
     "imports.preview": ("/import", "Show what would happen"),
     "imports.apply": ("/import", None),  # its form appears after a dry run: sent as it would be
     "targets.score": ("/targets", "Save the scores of Carvalho Chairs"),
+    "debrief.save": (
+        "/interview/interviews/2026-11-28%20Luc%C3%ADa%20Fern%C3%A1ndez.md",
+        "Save the debrief of 2026-11-28 Lucía Fernández",
+    ),
 }
 CROSS_SITE = {"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}
 # (why, headers, whether the real token is sent, content type); each must be refused with 403.
@@ -333,6 +338,16 @@ HOSTILE_VALUES = (
     + [("imports.preview", "kind", value) for value in ("nope", "", "__class__", None)]
     + [("imports.apply", "upload", value) for value in ("", "x" * 5000, "../..", None)]
     + [
+        ("debrief.save", field, value)
+        for field, value in (
+            ("takeaways", "x" * 20_000),
+            ("promises", "Send it 2026-02-30"),
+            ("people", ", Nobody"),
+            ("path", "../outside/secret.md"),
+            ("path", None),
+        )
+    ]
+    + [
         ("targets.score", field, value)
         for field, value in (
             ("motivation", "4"),
@@ -474,7 +489,15 @@ def traversals(site: Site) -> list[str]:
     ]
 
 
-PREFIXES = ["/note/", "/person/", "/interview/", "/company/", "/static/", "/draft/request/"]
+PREFIXES = [
+    "/note/",
+    "/person/",
+    "/interview/",
+    "/company/",
+    "/static/",
+    "/draft/request/",
+    "/brief/",
+]
 
 
 def test_traversal_attempts_read_nothing_outside_the_vault(site: Site) -> None:
