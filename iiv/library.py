@@ -1,19 +1,20 @@
 """The library: a vault kept in sync with its catalog and full-text index, outside the vault.
 
-One thread writes (`sync`, `rebuild`); any number read (`snapshot`, `search`, `due`, `status`).
-Readers get immutable snapshots, so a page never sees half a batch.
+It plans each sync: which files changed since the catalog last saw them (a diff of path, size
+and mtime), which to read, what to tell the note store (`iiv.store`, which holds the notes and
+publishes the snapshots readers get) and the full-text index (`iiv.index`). One thread writes
+(`sync`, `rebuild`, `compact`), holding the index's writer lock across processes when opened
+with `open_for_writing`; any number read (`snapshot`, `search`, `due`, `state`).
 """
 
 from __future__ import annotations
 
 import fcntl
-import gc
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -22,11 +23,12 @@ from typing import Any
 from iiv.cache import index_folder as index_folder  # where it was first defined
 from iiv.catalog import Catalog
 from iiv.config import Config, load_config
-from iiv.followups import FollowUp, due_within, followups
+from iiv.followups import FollowUp
 from iiv.index import INDEX_VERSION, Index, SearchResult
 from iiv.note import Note
 from iiv.problem import Problem
 from iiv.snapshot import Vault
+from iiv.store import NoteStore, collector_paused
 from iiv.vault import (
     FileStat,
     is_ignored,
@@ -50,6 +52,26 @@ class SyncStats:
     @property
     def changed(self) -> int:
         return self.added + self.modified + self.removed
+
+
+@dataclass(frozen=True)
+class LibraryState:
+    """What `/api/status` tells of a library (`iiv.shapes.status`)."""
+
+    notes: int
+    indexed: int  # notes in the full-text index
+    problems: int
+    last_sync: datetime | None
+    index_version: int
+    generation: int  # how many snapshots were published: it moves when anything changed
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What the thread writing a library reports of itself (the worker of `iiv serve`)."""
+
+    pending: int = 0  # changes seen and not yet applied
+    watching: bool = False
 
 
 class WriterLock:
@@ -80,31 +102,28 @@ class WriterLock:
 
 
 class Library:
-    def __init__(self, root: Path, config: Config, problems: list[Problem], folder: Path) -> None:
+    def __init__(
+        self,
+        root: Path,
+        config: Config,
+        problems: list[Problem],
+        folder: Path,
+        lock: WriterLock | None = None,
+    ) -> None:
         self.root, self.config, self.folder = root, config, folder
+        self._writer_lock = lock  # held until `close`
         self._config_problems = problems
         self._walk_problems: list[Problem] = []
         self.catalog = Catalog(folder / "catalog.sqlite")
+        self.store = NoteStore(root, config, self.catalog, tuple(problems))
         self.index = Index.open(folder / "whoosh")
         self._write = threading.Lock()
-        self._changed = threading.Condition()
-        self.generation = 0
         self.last_sync: datetime | None = None
-        self.pending = 0
-        self.watching = False
         self._indexed = 0 if self.index.needs_rebuild else self.index.count()
         # The index holds exactly the catalog's notes: a start need not read its list of notes.
         self._consistent = not self.index.needs_rebuild and (
             self.catalog.index_stamp() == self.index.stamp()
         )
-        self._due_cache: tuple[Vault, date, list[FollowUp]] | None = None
-        self._reorder, self._touched = True, dict[str, Note]()
-        # What the catalog knows of each note file; its notes are loaded when first needed, so
-        # that a start where nothing changed (`iiv index`) unpickles none.
-        self._stats = self.catalog.stats()
-        self._loaded: dict[str, tuple[FileStat, Note]] | None = None
-        self._snapshot: Vault | None = None
-        self._notes_lock = threading.RLock()  # guards the three above against lazy loading
         # The settings that change how a note reads (its kind): when they differ from those
         # the catalog's notes were read with, the first sync reads every note again.
         self._reading = repr(config.kinds)
@@ -112,9 +131,46 @@ class Library:
 
     @classmethod
     def open(cls, vault_path: str | Path, index_dir: str | Path | None = None) -> Library:
+        """The library of a vault, to read, or to write in this process alone."""
         root = vault_root(vault_path)
         config, problems = load_config(root)
         return cls(root, config, problems, index_folder(root, index_dir))
+
+    @classmethod
+    def open_for_writing(
+        cls,
+        vault_path: str | Path,
+        index_dir: str | Path | None = None,
+        wait: float = 0.0,
+        waiting: Callable[[], None] | None = None,
+    ) -> Library | None:
+        """The library with its index's writer lock held until `close`, or None when another
+        iiv holds the lock for longer than `wait` seconds (`waiting` is called if it must wait).
+
+        The lock is taken first: a library opened before it may describe an index since
+        replaced by the other writer.
+        """
+        root = vault_root(vault_path)
+        folder = index_folder(root, index_dir)
+        lock = WriterLock(folder)
+        if not lock.acquire(timeout=0):
+            if wait <= 0:
+                return None
+            if waiting:
+                waiting()
+            if not lock.acquire(timeout=wait):
+                return None
+        try:
+            config, problems = load_config(root)
+            return cls(root, config, problems, folder, lock)
+        except BaseException:
+            lock.release()
+            raise
+
+    @property
+    def writing(self) -> bool:
+        """Whether this library holds its index's writer lock."""
+        return self._writer_lock is not None
 
     def stop(self) -> None:
         """Make a rebuild running in another thread give up soon (raising Stopped)."""
@@ -123,17 +179,13 @@ class Library:
     def close(self) -> None:
         self.index.close()
         self.catalog.close()
+        if self._writer_lock is not None:
+            self._writer_lock.release()
 
     # Reading: safe from any thread.
 
     def snapshot(self) -> Vault:
-        snapshot = self._snapshot
-        if snapshot is None:  # the first one
-            with self._notes_lock:
-                if self._snapshot is None:
-                    self._snapshot = self._make_snapshot()
-                snapshot = self._snapshot
-        return snapshot
+        return self.store.snapshot()
 
     @property
     def indexed(self) -> int:
@@ -144,31 +196,23 @@ class Library:
         return self.index.search(query, limit=limit, page=page)
 
     def due(self, today: date, within: int) -> list[FollowUp]:
-        snapshot = self.snapshot()  # the due list is kept for one snapshot and one day
-        cached = self._due_cache
-        if cached is None or cached[0] is not snapshot or cached[1] != today:
-            cached = (snapshot, today, followups(snapshot, today))
-            self._due_cache = cached
-        return due_within(cached[2], today, within)
+        return self.store.due(today, within)
 
-    def status(self) -> dict[str, Any]:
+    @property
+    def generation(self) -> int:
+        """How many snapshots were published: it moves whenever anything changed."""
+        return self.store.generation
+
+    def state(self) -> LibraryState:
         snapshot = self.snapshot()
-        return {
-            "notes": len(snapshot.notes),
-            "indexed": self._indexed,
-            "problems": len(snapshot.problems),
-            "pending": self.pending,
-            "last_sync": self.last_sync.isoformat(timespec="seconds") if self.last_sync else None,
-            "watching": self.watching,
-            "index_version": INDEX_VERSION,
-            "generation": self.generation,
-        }
-
-    def wait_for_change(self, generation: int, timeout: float) -> int:
-        """Block until the generation moves past `generation` or the timeout passes."""
-        with self._changed:
-            self._changed.wait_for(lambda: self.generation != generation, timeout=timeout)
-            return self.generation
+        return LibraryState(
+            notes=len(snapshot.notes),
+            indexed=self._indexed,
+            problems=len(snapshot.problems),
+            last_sync=self.last_sync,
+            index_version=INDEX_VERSION,
+            generation=self.generation,
+        )
 
     # Writing: one thread at a time.
 
@@ -187,9 +231,7 @@ class Library:
     def rebuild(self, progress: Progress | None = None) -> SyncStats:
         """Start over: forget the catalog and the index, and read every note again."""
         with self._write:
-            self.catalog.clear()
-            with self._notes_lock:
-                self._loaded, self._stats, self._reorder = {}, {}, True
+            self.store.clear()
             return self._sync(None, progress, rebuild=True)
 
     def _sync(
@@ -197,9 +239,7 @@ class Library:
     ) -> SyncStats:
         if self._reread:
             log.info("the settings that say which notes are people and interviews changed")
-            self.catalog.clear()
-            with self._notes_lock:
-                self._loaded, self._stats, self._reorder = {}, {}, True
+            self.store.clear()
         rebuild = rebuild or self.index.needs_rebuild or self._reread
         if paths is None or rebuild:
             if self.last_sync is None:
@@ -207,7 +247,7 @@ class Library:
             walk_problems = self._walk_problems
             current, walked = scan(self.root, self.config)
             self._walk_problems = walked + template_problems(self.root, self.config)
-            known = dict(self._stats)
+            known = dict(self.store.stats)
             if rebuild:
                 stats = self._rebuild(current, known, progress)
             else:
@@ -241,7 +281,7 @@ class Library:
         log.info("building the full-text index (%s)", self.index.reason or "new index")
         counted = (lambda done: progress(done, len(files))) if progress else None
         self._consistent = False
-        with _collector_paused():
+        with collector_paused():
             try:
                 self._indexed = self.index.rebuild_from_files(
                     self.root, files, arrived, counted, self.config.kinds
@@ -256,7 +296,7 @@ class Library:
     def _index_stats(self) -> dict[str, tuple[int, int]]:
         """Path → (size, mtime_ns) of every note in the index, from the catalog when they agree."""
         if self._consistent:
-            return {path: (stat.size, stat.mtime_ns) for path, stat in self._stats.items()}
+            return {path: (stat.size, stat.mtime_ns) for path, stat in self.store.stats.items()}
         return self.index.indexed()
 
     def _caught_up(self) -> None:
@@ -280,13 +320,13 @@ class Library:
                 stat = _stat(target, rel)
                 if stat:
                     current[rel] = stat
-            if rel in self._stats:
-                known[rel] = self._stats[rel]
+            if rel in self.store.stats:
+                known[rel] = self.store.stats[rel]
             elif rel not in current:
                 folders.append(rel + "/")
         if folders:
             prefixes = tuple(folders)
-            known.update({p: s for p, s in self._stats.items() if p.startswith(prefixes)})
+            known.update({p: s for p, s in self.store.stats.items() if p.startswith(prefixes)})
         return current, known
 
     def _scan_folder(self, rel: str) -> dict[str, FileStat]:
@@ -338,13 +378,13 @@ class Library:
         removed += [p for p, note in notes.items() if note is None and p in known]
         fresh = {p: (current[p], n) for p, n in notes.items() if n is not None}
         kept = [(fresh[p][0], fresh[p][1].without_body()) for p in changed if p in fresh]
-        self._remember(kept, removed)
+        self.store.remember(kept, removed)
         if publish:
             self._publish()  # before the catalog: serving the change comes first
         if later is None:
-            self.catalog.apply(kept, removed)
+            self.store.save(kept, removed)
         else:
-            later.append(lambda: self.catalog.apply(kept, removed))
+            later.append(lambda: self.store.save(kept, removed))
         added = sum(1 for p in changed if p not in known and p in fresh)
         modified = sum(1 for p in changed if p in known and p in fresh)
         return SyncStats(added, modified, len(removed)), removed, fresh
@@ -367,7 +407,7 @@ class Library:
         indexed: dict[str, tuple[int, int]] | None,
     ) -> bool:
         """Apply the changes to the full-text index; True if there were any."""
-        stale = [p for p in (indexed or {}) if p not in self._stats]
+        stale = [p for p in (indexed or {}) if p not in self.store.stats]
         pairs = [(fresh[p][1], fresh[p][0]) for p in to_index if p in fresh]
         if not (pairs or removed or stale):
             return False
@@ -375,82 +415,8 @@ class Library:
         self._indexed = self.index.count()
         return True
 
-    def _entries(self) -> dict[str, tuple[FileStat, Note]]:
-        """Every note's stat and note (bodies left out), loaded from the catalog when first
-        needed. A row that cannot be read is forgotten, so that the next full sync reads its
-        file again. The caller holds `_notes_lock`."""
-        if self._loaded is None:
-            with _collector_paused():
-                self._loaded = self.catalog.load()
-            if len(self._loaded) != len(self._stats):  # rebound, not changed: the writer
-                loaded = self._loaded  # thread may be reading the old one
-                self._stats = {p: s for p, s in self._stats.items() if p in loaded}
-        return self._loaded
-
-    def _remember(self, kept: list[tuple[FileStat, Note]], removed: list[str]) -> None:
-        """Update the entries; the next snapshot copies the last one when no path came or went."""
-        if not (kept or removed):
-            return
-        with self._notes_lock:
-            entries = self._entries()
-            for path in removed:
-                self._stats.pop(path, None)
-                self._reorder |= entries.pop(path, None) is not None
-            for stat, note in kept:
-                self._reorder |= stat.path not in entries
-                entries[stat.path] = (stat, note)
-                self._stats[stat.path] = stat
-                self._touched[stat.path] = note
-
     def _publish(self) -> None:
-        with self._notes_lock:
-            self._snapshot = self._make_snapshot()
-        with self._changed:
-            self.generation += 1
-            self._changed.notify_all()
-
-    def _make_snapshot(self) -> Vault:
-        """The next snapshot (the caller holds `_notes_lock`)."""
-        previous = self._snapshot
-        touched, reordered = self._touched, self._reorder or previous is None
-        if reordered:
-            notes = {path: note for path, (_, note) in sorted(self._entries().items())}
-        else:
-            notes = dict(previous.notes)  # type: ignore[union-attr]
-            notes.update(touched)
-        self._reorder, self._touched = False, {}
-        problems = tuple(self._config_problems + self._walk_problems)
-        vault = Vault(self.root, self.config, notes, problems)
-        if previous is not None and not reordered and _same_names(previous, touched):
-            # Links resolve as before: keep the resolver (a quarter second at 10,000 notes).
-            vault.__dict__["resolver"] = previous.__dict__["resolver"]
-        return vault
-
-
-def _same_names(previous: Vault, touched: dict[str, Note]) -> bool:
-    """Whether the touched notes keep the names links resolve by, in a resolved snapshot."""
-    if "resolver" not in previous.__dict__:
-        return False
-    for path, note in touched.items():
-        old = previous.notes.get(path)
-        if old is None or (old.names, old.conflict_of) != (note.names, note.conflict_of):
-            return False
-    return True
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """While thousands of notes arrive at once: the cyclic garbage collector would scan them
-    again and again as they pile up (a third of the time to load them), and they hold no
-    cycles. Then exempt them from its scans for good (`gc.freeze`)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
+        self.store.publish(tuple(self._config_problems + self._walk_problems))
 
 
 def _stat(path: Path, rel: str) -> FileStat | None:

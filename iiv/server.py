@@ -5,18 +5,18 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import waitress
+from waitress import wasyncore
 from waitress.server import BaseWSGIServer, MultiSocketServer
 
 from iiv.addresses import lan_address, remote_host_names, url_host
 from iiv.errors import BadArgument, IivError
-from iiv.library import Library, WriterLock
+from iiv.library import Library
 from iiv.web import create_app
 from iiv.web.security import LOOPBACK_HOSTS, WebSettings, load_secret
 from iiv.worker import Worker
@@ -52,20 +52,25 @@ class Server:
                 f"refusing to listen on {options.host}: anyone who can reach it could read your "
                 "notes. Use --allow-remote (an access token is then required)."
             )
-        self.library = Library.open(options.vault, options.index_dir)
-        self.lock = WriterLock(self.library.folder)
-        if not _acquire(self.lock):
-            self.library.close()
+        # An `iiv index`, or the quick sync of an `iiv search`, lets go of the index's writer
+        # lock when done: wait for them a while rather than refuse to start.
+        library = Library.open_for_writing(
+            options.vault, options.index_dir, wait=LOCK_WAIT, waiting=_say_waiting
+        )
+        if library is None:
             raise IivError(
                 "another iiv serve (or iiv index) is writing this vault's index; "
                 "stop it first, or use the one that runs"
             )
+        self.library = library
         self.library.snapshot()  # every note from the catalog, before the first sync starts
         self.worker = Worker(
             self.library, watch=options.watch, reconcile_every=options.reconcile_every
         )
+        self._sockets: dict[int, Any] = {}  # waitress' channels: its own, and its clients'
         self.wsgi = waitress.create_server(
             _placeholder,
+            map=self._sockets,
             host=options.host,
             port=options.port,
             threads=8,
@@ -81,7 +86,7 @@ class Server:
             extra_hosts=remote_host_names(options.host) if remote else (),
             token=options.token if options.allow_remote else None,
         )
-        self.app = create_app(self.library, self.settings)
+        self.app = create_app(self.library, self.settings, self.worker.activity)
         self.wsgi.application = self.app
         shown = url_host(lan_address(options.host)) if remote else _url_host(options.host)
         self.url = f"http://{shown}:{self.port}/"
@@ -101,9 +106,6 @@ class Server:
             raise KeyboardInterrupt
 
         signal.signal(signal.SIGTERM, stop)
-        # Stopping, waitress leaves the sockets of keep-alive clients to the garbage collector,
-        # which warns about each: harmless, but printed with a traceback under `-W error`.
-        warnings.filterwarnings("ignore", r"unclosed <socket\.socket", ResourceWarning)
         try:
             self.wsgi.run()
         except KeyboardInterrupt:
@@ -113,22 +115,25 @@ class Server:
 
     def close(self) -> None:
         server: BaseWSGIServer = self.wsgi
-        server.close()
         server.task_dispatcher.shutdown(timeout=5)
-        if self._thread:
+        if self._thread is not None and self._thread.is_alive():
+            # Closed from another thread, a socket would vanish under the loop's select().
+            server.trigger.pull_trigger(self._close_sockets)
             self._thread.join(timeout=5)
+        else:
+            self._close_sockets()
         self.worker.stop()
         self.library.close()
-        self.lock.release()
+
+    def _close_sockets(self) -> None:
+        """Close the listening socket, the loop's trigger and the keep-alive clients' sockets,
+        which waitress would leave to the garbage collector (with a ResourceWarning each); the
+        loop stops once none is left."""
+        wasyncore.close_all(self._sockets)
 
 
-def _acquire(lock: WriterLock) -> bool:
-    """The index's writer lock. An `iiv index`, or the quick sync of an `iiv search`, lets go
-    of it when done: wait for them a while rather than refuse to start."""
-    if lock.acquire(timeout=0):
-        return True
+def _say_waiting() -> None:
     log.warning("waiting for another iiv writing this vault's index...")
-    return lock.acquire(timeout=LOCK_WAIT)
 
 
 def _url_host(host: str) -> str:

@@ -1,7 +1,7 @@
 """The JSON shapes that the command line and the API share, each built in one place.
 
 The README documents them as a contract: `iiv due --json` and `GET /api/due` print the same
-object, as do `iiv check --json` and `GET /api/problems`.
+object, as do `iiv check --json` and `GET /api/problems`; `GET /api/status` is built here too.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from iiv.contacts.apply import Applied
     from iiv.contacts.plan import Plan
+    from iiv.library import Activity, LibraryState
     from iiv.snapshot import Vault
     from iiv.targets import Target
 
@@ -56,6 +57,21 @@ def import_plan(plan: Plan, applied: Applied | None) -> dict[str, Any]:
         data.update(created=list(applied.created), updated=list(applied.updated))
         data["failed"] = list(applied.failed)
     return data
+
+
+def status(library: LibraryState, activity: Activity) -> dict[str, Any]:
+    """`GET /api/status`: the library's counts, and what its writing thread is doing."""
+    last_sync = library.last_sync.isoformat(timespec="seconds") if library.last_sync else None
+    return {
+        "notes": library.notes,
+        "indexed": library.indexed,
+        "problems": library.problems,
+        "pending": activity.pending,
+        "last_sync": last_sync,
+        "watching": activity.watching,
+        "index_version": library.index_version,
+        "generation": library.generation,
+    }
 
 
 def targets(vault: Vault, ranked: Iterable[Target]) -> dict[str, Any]:

@@ -26,10 +26,32 @@ class Vault:
     config: Config
     notes: Mapping[str, Note]
     extra_problems: tuple[Problem, ...] = field(default=())
+    # A resolver built for another snapshot whose notes have the same names (see `successor`).
+    reused_resolver: Resolver | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def resolver(self) -> Resolver:
+        if self.reused_resolver is not None:
+            return self.reused_resolver
         return Resolver(Named(n.path, n.names) for n in self.notes.values() if not n.conflict_of)
+
+    def successor(
+        self, notes: Mapping[str, Note], touched: Mapping[str, Note], problems: tuple[Problem, ...]
+    ) -> Vault:
+        """The next snapshot: `notes` are this one's with the `touched` ones replaced (none came
+        or went). When those keep the names links resolve by, links resolve as here, and this
+        one's resolver is kept (a quarter second at 10,000 notes), if it was built."""
+        resolver = self.__dict__.get("resolver", self.reused_resolver)
+        if resolver is not None and not self._same_names(touched):
+            resolver = None
+        return Vault(self.root, self.config, notes, problems, resolver)
+
+    def _same_names(self, touched: Mapping[str, Note]) -> bool:
+        for path, note in touched.items():
+            old = self.notes.get(path)
+            if old is None or (old.names, old.conflict_of) != (note.names, note.conflict_of):
+                return False
+        return True
 
     @cached_property
     def people(self) -> list[Note]:

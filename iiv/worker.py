@@ -14,7 +14,7 @@ import threading
 import time
 
 from iiv.errors import Stopped
-from iiv.library import Library
+from iiv.library import Activity, Library
 from iiv.watch import Watcher
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,8 @@ class Worker:
         self._untidy_since = 0.0  # when the first of them was
         self.watcher = Watcher(library.root, self.record, self.alarm) if watch else None
         self._paths: set[str] = set()
+        self._pending = 0  # changes seen and not yet applied; a full sync counts one
+        self._watching = False
         self._streaming = False  # saves come faster than they are applied: batch them
         self._full = True  # the first job: a full sync
         self._wake = threading.Condition()
@@ -51,7 +53,7 @@ class Worker:
     def start(self) -> None:
         if self.watcher:
             self.watcher.start()
-            self.library.watching = True
+            self._watching = True
         self._thread.start()
 
     def stop(self) -> None:
@@ -61,13 +63,21 @@ class Worker:
         self.library.stop()  # a first full build can take a minute: give it up
         if self.watcher:
             self.watcher.stop()
-        self.library.watching = False
+        self._watching = False
         self._thread.join(timeout=30)
+
+    @property
+    def pending(self) -> int:
+        """How many changes were seen and not yet applied: 0 once every one is."""
+        return self._pending
+
+    def activity(self) -> Activity:
+        return Activity(pending=self._pending, watching=self._watching)
 
     def record(self, path: str) -> None:
         with self._wake:
             self._paths.add(path)
-            self.library.pending = len(self._paths)
+            self._pending = len(self._paths)
             self._wake.notify_all()
 
     def alarm(self, reason: str) -> None:
@@ -109,7 +119,7 @@ class Worker:
                 time.sleep(1.0)
             finally:
                 with self._wake:
-                    self.library.pending = len(self._paths)
+                    self._pending = len(self._paths)
 
     def _applied(self, changed: bool) -> None:
         if changed and not self._untidy:
@@ -139,7 +149,7 @@ class Worker:
                 self._settle()
             batch, full = self._paths, self._full
             self._paths, self._full = set(), False
-            self.library.pending = len(batch) + (1 if full else 0)
+            self._pending = len(batch) + (1 if full else 0)
             return batch, full
 
     def _settle(self) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from iiv.library import Library
 from iiv.vault import load, scan
+from iiv.worker import Worker
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
@@ -43,9 +44,10 @@ def _comparable(note: object) -> object:
     return replace(note, body="")  # type: ignore[type-var]
 
 
-def assert_consistent(library: Library, timeout: float = 15.0) -> None:
+def assert_consistent(worker: Worker, timeout: float = 15.0) -> None:
+    """Wait until the worker applied every change it saw, and the library is consistent."""
     wait_until(
-        lambda: library.pending == 0 and consistent(library),
+        lambda: worker.pending == 0 and consistent(worker.library),
         timeout,
         "the index to equal a fresh read of the vault",
     )

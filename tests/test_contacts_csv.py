@@ -216,3 +216,10 @@ def test_google_older_layout() -> None:
 def test_a_linkedin_file_is_not_a_google_file() -> None:
     with pytest.raises(BadFile, match="no Google Contacts header"):
         read_contacts("google", (LINKEDIN_NOTES + LINKEDIN_HEADER).encode(), "Connections.csv")
+
+
+def test_a_field_too_long_for_csv_is_one_unreadable_row() -> None:
+    text = LINKEDIN_HEADER + f'Ada,Lovelace,,,"{"x" * 200_000}",,\n' + "Grace,Hopper,,,,,\n"
+    contacts, unreadable = linkedin(text)
+    assert [c.name for c in contacts] == ["Grace Hopper"]
+    assert unreadable == (Unreadable(2, "unreadable CSV: field larger than field limit (131072)"),)

@@ -26,7 +26,7 @@ def test_first_sync_adds_every_note_and_second_changes_nothing(tmp_path: Path) -
     assert library.sync() == SyncStats(added=2, modified=0, removed=0)
     assert library.sync() == SyncStats()
     assert found(library, "mathematician") == {"people/Ada.md"}
-    assert library.status()["notes"] == 2 and library.status()["indexed"] == 2
+    assert library.state().notes == 2 and library.state().indexed == 2
 
 
 def test_sync_reports_modified_and_removed(tmp_path: Path) -> None:

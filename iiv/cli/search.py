@@ -22,11 +22,9 @@ from iiv.cli.base import (
     vault_option,
 )
 from iiv.errors import IivError
-from iiv.vault import vault_root
 
 if TYPE_CHECKING:
     from iiv.index import SearchResult
-    from iiv.library import WriterLock
 
 BUILD_WAIT = 300.0  # seconds `iiv search` waits for another iiv building the index
 
@@ -43,19 +41,17 @@ def index(rebuild: bool, index_dir: Path | None, vault_path: Path) -> None:
       iiv index
       iiv index --rebuild
     """
-    from iiv.library import Library, WriterLock, index_folder
+    from iiv.library import Library
 
     log_to_stderr()
-    # The lock first: a library opened before it may describe an index since replaced.
-    lock = WriterLock(index_folder(vault_root(vault_path), index_dir))
-    if not _acquire(lock):
+    library = Library.open_for_writing(vault_path, index_dir, wait=5, waiting=_say_waiting)
+    if library is None:
         click.echo(
             "another iiv (iiv serve, or an iiv index still running) is keeping this "
             "vault's index up to date: nothing to do"
             + (" (stop it to rebuild)" if rebuild else ".")
         )
         return
-    library = Library.open(vault_path, index_dir)
     try:
         started = time.monotonic()
         with progress("Reading notes") as update:
@@ -66,15 +62,11 @@ def index(rebuild: bool, index_dir: Path | None, vault_path: Path) -> None:
             f"{stats.modified} modified, {stats.removed} removed ({took:.1f} s)"
         )
     finally:
-        lock.release()
         library.close()
 
 
-def _acquire(lock: WriterLock) -> bool:
-    if lock.acquire(timeout=0):
-        return True
+def _say_waiting() -> None:
     click.echo("waiting for another iiv writing this index...", err=True)
-    return lock.acquire(timeout=5)
 
 
 @click.command()
@@ -128,27 +120,22 @@ def _search_once(
     vault_path: Path, index_dir: Path | None, query: str, limit: int, page: int
 ) -> SearchResult | None:
     """The results, or None while another iiv is building or replacing the index."""
-    from iiv.library import Library, WriterLock, index_folder
+    from iiv.library import Library
 
-    # The lock first: a library opened before it may describe an index since replaced.
-    lock = WriterLock(index_folder(vault_root(vault_path), index_dir))
-    writer = lock.acquire(timeout=0)  # else iiv serve (or index) keeps the index fresh
+    # Else iiv serve (or iiv index) writes the index, and keeps it fresh.
+    library = Library.open_for_writing(vault_path, index_dir) or Library.open(vault_path, index_dir)
     try:
-        library = Library.open(vault_path, index_dir)
-        try:
-            if writer:
-                library.sync()
-            elif library.index.needs_rebuild:
-                return None
-            return library.search(query, limit=limit, page=page)
-        except IivError:
-            if writer:
-                raise
-            return None  # the writer replaced the index while it was read: open it again
-        finally:
-            library.close()
+        if library.writing:
+            library.sync()
+        elif library.index.needs_rebuild:
+            return None
+        return library.search(query, limit=limit, page=page)
+    except IivError:
+        if library.writing:
+            raise
+        return None  # the writer replaced the index while it was read: open it again
     finally:
-        lock.release()
+        library.close()
 
 
 COMMANDS = (index, search)

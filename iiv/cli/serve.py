@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import secrets
+import warnings
 from pathlib import Path
 
 import click
@@ -48,6 +50,10 @@ def serve(
     """
     from iiv.server import ServeOptions, Server
 
+    # Choices for the whole process belong here, not in the library. watchdog warns when a
+    # folder created during its recursive walk is registered twice: harmless (the watch is
+    # replaced), and under `-W error` the warning would stop its thread.
+    warnings.filterwarnings("ignore", message="Callback with id", category=RuntimeWarning)
     log_to_stderr()
     token = secrets.token_urlsafe(24) if allow_remote else None
     options = ServeOptions(
@@ -59,7 +65,15 @@ def serve(
         allow_remote=allow_remote,
         token=token,
     )
-    server = Server(options)
+    # The notes loaded at start hold no cycles: the cyclic garbage collector would scan all of
+    # them once they are in, and again at each full collection (0.2 to 0.5 s at 10,000 notes).
+    # It stays off while they load, and then leaves them out of its scans for good.
+    gc.disable()
+    try:
+        server = Server(options)
+    finally:
+        gc.freeze()
+        gc.enable()
     url = server.url + (f"?token={token}" if token else "")
     click.echo(f"iiv is serving {server.library.root} at {url}  (Ctrl+C to stop)")
     if server.settings.extra_hosts:

@@ -15,7 +15,6 @@ from iiv.contacts.contact import Unreadable
 from iiv.errors import BadFile
 
 HEADER_WITHIN = 20  # records read while looking for the header
-MAX_FIELD = 1_000_000  # characters in one field: csv's default limit is 131,072
 
 
 @dataclass(frozen=True)
@@ -56,8 +55,9 @@ def _add_row(
 
 def _records(text: str) -> Iterator[tuple[int, list[str] | str]]:
     """Each record with the line it starts on; a record csv cannot read, as the reason why."""
+    # csv's limit on one field (131,072 characters) stays: a longer one is a row csv reports,
+    # and no contact has a field that long (raising it would change it for the whole process).
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
-    csv.field_size_limit(MAX_FIELD)
     start = 1
     while True:
         try:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask
-from werkzeug.routing import PathConverter
+from collections.abc import Callable
 
-from iiv.library import Library
+from flask import Flask
+
+from iiv.library import Activity, Library
 from iiv.web import (
     actions,
     api,
@@ -13,33 +14,32 @@ from iiv.web import (
     calendar,
     debrief,
     drafts,
+    frame,
     imports,
     notes,
-    pages,
     practice,
+    problems,
     search,
     security,
     targets,
     today,
 )
 from iiv.web.security import WebSettings
+from iiv.web.urls import NotePath
 
 
-class NotePath(PathConverter):
-    """A vault path in a URL: like `path`, but a newline, which a file name may hold, matches."""
-
-    regex = "[^/][\\s\\S]*?"
-
-
-def create_app(library: Library, settings: WebSettings | None = None) -> Flask:
+def create_app(
+    library: Library,
+    settings: WebSettings | None = None,
+    activity: Callable[[], Activity] = Activity,  # the writing thread's report: idle if none
+) -> Flask:
     settings = settings or WebSettings()
     app = Flask(__name__)
-    app.url_map.converters["path"] = NotePath  # for the blueprints' routes, added below
+    app.url_map.converters["note"] = NotePath  # for the blueprints' routes, added below
     app.config.update(
         SECRET_KEY=settings.secret_key,
         DEBUG=False,
         TESTING=False,
-        JSON_SORT_KEYS=False,
         MAX_CONTENT_LENGTH=1_000_000,
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_HTTPONLY=True,
@@ -47,10 +47,12 @@ def create_app(library: Library, settings: WebSettings | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["iiv"] = library
     app.extensions["iiv_settings"] = settings
+    app.extensions["iiv_activity"] = activity
     security.install(app, settings)
+    frame.install(app)
     app.register_blueprint(api.bp)
     blueprints = (
-        pages.bp,
+        problems.bp,
         today.bp,
         search.bp,
         notes.bp,

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from iiv import shapes
 from iiv.dates import BadDate
 from iiv.errors import BadArgument
-from iiv.library import Library
-from iiv.web.pages import parse_today
+from iiv.web.pages import activity, library, parse_today
 from iiv.web.search import checked_query
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-
-
-def library() -> Library:
-    lib: Library = current_app.extensions["iiv"]
-    return lib
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -35,7 +29,7 @@ def _error(message: str) -> tuple[Response, int]:
 
 @bp.get("/status")
 def status() -> Response:
-    return jsonify(library().status())
+    return jsonify(shapes.status(library().state(), activity()))
 
 
 @bp.get("/search")

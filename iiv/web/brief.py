@@ -19,7 +19,7 @@ from iiv.web.urls import note_url
 bp = Blueprint("brief", __name__)
 
 
-@bp.get("/brief/<path:path>")
+@bp.get("/brief/<note:path>")
 def brief_page(path: str) -> str:
     lib = library()
     note, _digest = read_note(path, ("interview",))

@@ -63,7 +63,7 @@ def draft_links(vault: Vault, note: Note, current: str | None = None) -> list[Dr
     ]
 
 
-@bp.get("/draft/<kind>/<path:path>")
+@bp.get("/draft/<kind>/<note:path>")
 def draft_page(kind: str, path: str) -> str:
     if kind not in KINDS:
         abort(404)

@@ -58,7 +58,7 @@ class NotePage:
     when: str | None
 
 
-@bp.get("/person/<path:path>")
+@bp.get("/person/<note:path>")
 def person(path: str) -> str | Response:
     note, digest = _load(path, "person")
     vault = library().snapshot()
@@ -68,7 +68,7 @@ def person(path: str) -> str | Response:
     return render_template("person.html", page=page, person=extra)
 
 
-@bp.get("/interview/<path:path>")
+@bp.get("/interview/<note:path>")
 def interview(path: str) -> str | Response:
     note, digest = _load(path, "interview")
     vault = library().snapshot()
@@ -81,7 +81,7 @@ def interview(path: str) -> str | Response:
     return render_template("interview.html", page=page, drafts=drafts, debrief=form)
 
 
-@bp.get("/note/<path:path>")
+@bp.get("/note/<note:path>")
 def note(path: str) -> str | Response:
     note, digest = _load(path, "note")
     fields = [(key, _shown(value)) for key, value in note.meta.items() if key != "tags"]
@@ -97,7 +97,7 @@ class CompanyPage:
     note: NoteLink | None  # a note named after the company
 
 
-@bp.get("/company/<path:name>")
+@bp.get("/company/<note:name>")
 def company(name: str) -> str:
     vault = library().snapshot()
     wanted = name.casefold().strip()

@@ -5,8 +5,16 @@ from __future__ import annotations
 from urllib.parse import quote, urlencode
 
 from flask import request, url_for
+from werkzeug.routing import PathConverter
 
 PAGE_ENDPOINTS = {"person": "notes.person", "interview": "notes.interview"}
+
+
+class NotePath(PathConverter):
+    """`<note:path>`: a vault path in a URL, like `<path:...>`, but a newline, which a file name
+    may hold, matches too."""
+
+    regex = "[^/][\\s\\S]*?"
 
 
 def note_url(path: str, kind: str) -> str:

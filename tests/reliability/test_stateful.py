@@ -149,7 +149,7 @@ class WatchedVault(RuleBasedStateMachine):
     @rule()
     def settle_and_compare(self) -> None:
         wait_until(
-            lambda: self.library.pending == 0 and consistent(self.library),
+            lambda: self.worker.pending == 0 and consistent(self.library),
             20,
             "the index to equal the files",
         )

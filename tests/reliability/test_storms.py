@@ -138,14 +138,14 @@ def test_dropped_events_converge_within_one_reconcile_interval(
     failures: list[str] = []
     with figures("dropped events") as record:
         for number in range(count(fast=2, long=30)):
-            poll(lambda: library.pending == 0 and consistent(library), 30, "a settled start")
+            poll(lambda: work.pending == 0 and consistent(library), 30, "a settled start")
             work.watcher.stop()  # from here on, nothing the watcher would see is recorded
             _change_quietly(root, random, number)
             started = time.monotonic()
             try:
                 # One interval, plus the reconcile's own work (and this machine's load).
                 poll(
-                    lambda: library.pending == 0 and consistent(library),
+                    lambda: work.pending == 0 and consistent(library),
                     RECONCILE + 5.0,
                     "the reconcile",
                 )
