@@ -101,9 +101,11 @@ def test_an_upload_needs_csrf_and_a_same_origin(client: FlaskClient) -> None:
 
 def test_an_upload_over_10_mb_is_refused(client: FlaskClient, vault: Path) -> None:
     before = snapshot(vault)
-    big = b"x" * 10_000_001
-    form = {"csrf_token": csrf(client), "kind": "vcard", "file": (io.BytesIO(big), "big.vcf")}
-    response = client.post("/import", data=form, headers=ORIGIN)
+    # Raw bytes (in memory) rather than a form the test client would spool to a temp file.
+    body = b'--x\r\nContent-Disposition: form-data; name="file"; filename="big.vcf"\r\n\r\n'
+    body += b"x" * 10_000_001 + b"\r\n--x--\r\n"
+    kind = "multipart/form-data; boundary=x"
+    response = client.post("/import", data=body, content_type=kind, headers=ORIGIN)
     assert response.status_code == 413
     assert "larger than this page accepts (10 MB)" in response.get_data(as_text=True)
     assert snapshot(vault) == before
