@@ -145,7 +145,7 @@ class Client:
 class Server:
     """`iiv serve` on a free port, as a subprocess; use as a context manager."""
 
-    def __init__(self, vault: Path, index_dir: Path, log: Path) -> None:
+    def __init__(self, vault: Path, index_dir: Path, log: Path, engine: str | None = None) -> None:
         self.port = free_port()
         self.log = log
         self.started = time.perf_counter()
@@ -166,7 +166,7 @@ class Server:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                env=iiv_env(),
+                env={**iiv_env(), **({"IIV_SEARCH_ENGINE": engine} if engine else {})},
             )
         self.client = Client(self.port)
         self.child_peaks: dict[int, float] = {}

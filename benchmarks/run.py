@@ -31,6 +31,7 @@ from benchmarks.process import (
 
 Progress = Callable[[str], None]
 DUE_POLL = 0.02  # seconds between polls for the due list of a cold start (a figure of seconds)
+AFTER_SAVE = ("two common words", "phrase")  # searched right after each save, in turn
 INDEX_POLL = 0.05  # seconds between polls for a complete index (a figure of 10 s or more)
 
 
@@ -67,6 +68,8 @@ class SizeResult:
     due_ms: list[float] = field(default_factory=list)
     today_ms: list[float] = field(default_factory=list)
     due_after_change_ms: list[float] = field(default_factory=list)
+    search_after_change_ms: list[float] = field(default_factory=list)  # a common query
+    search_stock: dict[str, dict[str, Any]] = field(default_factory=dict)  # Whoosh's own way
     burst_s: list[float] = field(default_factory=list)
     serve_peak_mb: float = 0.0
     serve_peak_before_today_mb: float = 0.0
@@ -97,6 +100,9 @@ def measure(notes: int, options: Options, progress: Progress) -> SizeResult:
         result.today_ms = _timed_gets("/", manifest, server.client, options.requests)
         say(f"Today page median {_median(result.today_ms):.1f} ms")
         result.serve_peak_mb = server.peak_rss_mb()
+    with Server(root, index_dir, scratch / "stock.log", engine="whoosh-stock") as stock:
+        stock.wait_settled(manifest.notes, timeout=_budget(notes))
+        _stock_searches(manifest, stock.client, result, options, say)
     say(
         f"iiv serve peak RSS {result.serve_peak_mb:.0f} MB "
         f"({result.serve_peak_before_today_mb:.0f} MB before the Today page)"
@@ -276,6 +282,22 @@ def _searches(
         )
 
 
+def _stock_searches(
+    manifest: Manifest, client: Client, result: SizeResult, options: Options, say: Progress
+) -> None:
+    """The same queries on the same index, through Whoosh's own writer and reader only
+    (`IIV_SEARCH_ENGINE=whoosh-stock`): what iiv's fast paths are measured against."""
+    for label, query in manifest.queries().items():
+        client.get("/api/search", q=query)
+        times, total = [], 0
+        for _ in range(options.searches):
+            started = time.perf_counter()
+            total = client.get("/api/search", q=query, limit=20).json()["total"]
+            times.append((time.perf_counter() - started) * 1000)
+        result.search_stock[label] = {"query": query, "total": total, "ms": times}
+        say(f"stock Whoosh: search {label!r}: median {_median(times):.1f} ms")
+
+
 def _rg(root: Path, options: list[str], patterns: list[str], times: int) -> tuple[list[float], int]:
     """Wall times of `rg` listing the files that match (none when rg is not installed)."""
     if shutil.which("rg") is None:
@@ -328,6 +350,10 @@ def _freshness(
             started = time.perf_counter()
             server.client.get("/api/due", today=manifest.today)
             result.due_after_change_ms.append((time.perf_counter() - started) * 1000)
+            common = AFTER_SAVE[number % len(AFTER_SAVE)]
+            started = time.perf_counter()
+            server.client.get("/api/search", q=manifest.queries()[common], limit=20)
+            result.search_after_change_ms.append((time.perf_counter() - started) * 1000)
         _save_and_find(root / rel, original, word, server, present=False)
     say(
         f"save → searchable: median {_median(result.fresh_ms):.0f} ms over "
@@ -399,12 +425,12 @@ def _checkout(root: Path, branch: str, notes: int, with_word: int, server: Serve
 def _verify(root: Path, index_dir: Path) -> None:
     """The index holds exactly the vault's notes, at their current size and mtime."""
     from iiv.config import load_config
-    from iiv.index import Index
+    from iiv.search import open_engine
     from iiv.vault import scan
 
     config, _ = load_config(root)
     files, _ = scan(root, config)
-    index = Index.open(index_dir / "whoosh")
+    index = open_engine(index_dir)
     try:
         indexed = index.indexed()
     finally:

@@ -1,7 +1,8 @@
 """Where iiv keeps what is not the user's: one folder per vault, outside the vault.
 
-It holds the full-text index and catalog (`library`), the undo journal (`journal`) and the
-dashboard's secret; all of it can be deleted, and iiv rebuilds what it needs.
+It holds the full-text index and catalog (`library`), the undo journal (`journal`), the
+dashboard's secret, and the state, lock and journal of `iiv sync` (`gitsync`); all of it can
+be deleted, and iiv rebuilds what it needs.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from functools import cache, cached_property
@@ -26,6 +27,10 @@ GIVE_UP = Wait(7)
 REPORT_BACK = Wait(2)
 MAX_HOLIDAYS = 1000
 MAX_ME = 200  # characters of `me:`
+# The full-text engines (`iiv.search.ENGINES` has the same names), with the package each needs
+# beyond iiv's own dependencies: tantivy comes with the `fast` extra.
+SEARCH_ENGINES: dict[str, str | None] = {"whoosh": None, "whoosh-stock": None, "tantivy": "tantivy"}
+EXTRA = {"tantivy": "fast"}  # pip install "iiv[fast]"
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,7 @@ class Config:
     # kepano's layout: notes whose `categories` hold one of these are people or interviews
     person_categories: tuple[str, ...] = ("People",)
     interview_categories: tuple[str, ...] = ("Meetings",)
+    search_engine: str = "whoosh"  # one of SEARCH_ENGINES, installed
 
     @property
     def kinds(self) -> Kinds:
@@ -62,14 +68,14 @@ class Config:
 
 MINUTES = {"interview_minutes"}
 NUMBERS = {f.name for f in fields(Config) if f.type == "int"} - MINUTES
-FOLDERS = {f.name for f in fields(Config) if f.type == "str"}
+FOLDERS = {f.name for f in fields(Config) if f.type == "str"} - {"search_engine"}
 WAITS = {f.name for f in fields(Config) if f.type in ("Wait", "Wait | None")}
 OPTIONAL_WAITS = {f.name for f in fields(Config) if f.type == "Wait | None"}
 NAMES = {f.name for f in fields(Config) if f.type == "tuple[str, ...]"}
 TEXTS = {"me"}
 ZONES = {"timezone"}
 KNOWN = NUMBERS | FOLDERS | NAMES | WAITS | TEXTS | MINUTES | ZONES
-KNOWN |= {"holidays", "public_holidays"}
+KNOWN |= {"holidays", "public_holidays", "search_engine"}
 
 
 class _Loader(yaml.SafeLoader):
@@ -85,6 +91,11 @@ _Loader.yaml_implicit_resolvers = {
 
 def parse_config(text: str) -> tuple[Config, list[Problem]]:
     """The text of iiv.yaml → settings, and a problem for each value that cannot be used."""
+    config, problems = _parse_config(text)
+    return config, [replace(problem, code="settings") for problem in problems]
+
+
+def _parse_config(text: str) -> tuple[Config, list[Problem]]:
     try:
         data = yaml.load(text, Loader=_Loader)
     except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError):
@@ -150,6 +161,9 @@ def _check(key: str, value: object) -> str | None:
             return None
         known = "a country code the holidays library knows (GB, US-CA)"
         return f"{key}: expected {known}, got {value!r}"
+    if key == "search_engine":
+        problem = engine_problem(value.strip() if isinstance(value, str) else repr(value))
+        return f"{key}: {problem}; searching with {Config.search_engine}" if problem else None
     known = ", ".join(sorted(KNOWN))
     return f"{key}: unknown setting (known: {known})"
 
@@ -209,9 +223,29 @@ def _setting(key: str, value: object) -> object:
         return str(value).strip().strip("/")
     if key in WAITS:
         return None if key in OPTIONAL_WAITS and is_off(value) else parse_wait(value)
-    if key in TEXTS or key == "public_holidays":
+    if key in TEXTS or key in ("public_holidays", "search_engine"):
         return str(value).strip()
     return value
+
+
+def engine_problem(name: str) -> str | None:
+    """Why the full-text engine `name` cannot be used here (unknown, or its package is not
+    installed), or None."""
+    if name not in SEARCH_ENGINES:
+        known = ", ".join(SEARCH_ENGINES)
+        return f"unknown search engine {name!r}; choose one of: {known}"
+    package = SEARCH_ENGINES[name]
+    if package is None or _installed(package):
+        return None
+    return f'{name} needs the {package} package: pip install "iiv[{EXTRA[name]}]"'
+
+
+def _installed(package: str) -> bool:
+    """Whether `package` can be imported, without importing it."""
+    try:
+        return importlib.util.find_spec(package) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def _holidays(value: object) -> tuple[frozenset[date], list[tuple[str, str]]]:
@@ -257,5 +291,6 @@ def load_config(root: Path) -> tuple[Config, list[Problem]]:
     except FileNotFoundError:
         return Config(), []
     except (OSError, UnicodeDecodeError) as error:
-        return Config(), [Problem(CONFIG_FILE, None, f"cannot read: {error}; using defaults")]
+        message = f"cannot read: {error}; using defaults"
+        return Config(), [Problem(CONFIG_FILE, None, message, "settings")]
     return parse_config(text)

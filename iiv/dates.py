@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 
 DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 DATETIME_RE = re.compile(
@@ -43,7 +43,3 @@ def _real_date(year: str, month: str, day: str, *, text: str) -> date:
         return date(int(year), int(month), int(day))
     except ValueError:
         raise BadDate(f"{text.strip()} is not a real date") from None
-
-
-def as_date(value: date | datetime) -> date:
-    return value.date() if isinstance(value, datetime) else value

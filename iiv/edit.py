@@ -32,7 +32,8 @@ from iiv.atomic import (
 )
 from iiv.config import Config
 from iiv.errors import BadArgument, EditConflict, EditRefused, IivError, NoteNotFound
-from iiv.note import BOM, KEY_RE, UTF16_BOMS, Note, parse_note
+from iiv.frontmatter import KEY_RE
+from iiv.note import BOM, UTF16_BOMS, Note, parse_note
 from iiv.sections import find_section
 from iiv.tasks import complete_line, is_task_line, snooze_line
 from iiv.vault import is_ignored, note_file

@@ -27,10 +27,6 @@ class EditRefused(IivError):
     """The requested edit does not apply to the file as it is (no task on that line, ...)."""
 
 
-class BadConfig(IivError):
-    """The vault's iiv.yaml cannot be used."""
-
-
 class BadArgument(IivError):
     """A command-line or form value cannot be understood."""
 

@@ -25,6 +25,7 @@ KINDS = tuple(LABELS)
 # ties on a date: people first
 URGENCY = ("thank-you", "nudge", "next-contact", "prepare", "report-back", "task", "keep-in-touch")
 OPEN_INTERVIEW = ("requested", "scheduled")
+SHARED = ("next-contact", "report-back", "keep-in-touch")  # made from many notes at once
 REPORT_BACK_HORIZON = 90  # days: older conversations are history, not a report-back to send
 
 
@@ -55,16 +56,125 @@ class FollowUp:
 
 def followups(vault: Vault, today: date) -> list[FollowUp]:
     """Every follow-up in the vault, whatever its date, most urgent first."""
-    items = [
-        *_tasks(vault, today),
-        *_thank_yous(vault, today),
-        *_nudges(vault, today),
+    return due_list(vault, today).items
+
+
+@dataclass(frozen=True)
+class DueList:
+    """Every follow-up of a snapshot on a day, and what it was made from, so that the list
+    of the next snapshot is made again only for the notes that changed (see `due_list`)."""
+
+    vault: Vault
+    today: date
+    by_note: dict[str, tuple[Note, tuple[FollowUp, ...]]]  # each note's own follow-ups
+    shared: tuple[FollowUp, ...]  # those that depend on many notes (people and interviews)
+    items: list[FollowUp]  # all of them, most urgent first
+
+
+def due_list(vault: Vault, today: date, previous: DueList | None = None) -> DueList:
+    """Every follow-up in the vault, most urgent first; with the list of an earlier snapshot
+    of the same vault, made again only where notes changed.
+
+    A note's tasks, thank-you, nudge and preparation depend on it and on the names of the
+    people it links to: when no name changed (the snapshot kept its link resolver), only the
+    changed notes' are made again. Next contacts, report-backs and keep-in-touch depend on
+    the properties of every person, interview and company note (`_facts`): they are made
+    again when one of those changed, not when a note's text did.
+    """
+    if previous is None or not _comparable(previous, vault, today):
+        by_note = {path: (note, _own(vault, note, today)) for path, note in vault.notes.items()}
+        return _listed(vault, today, by_note, _shared(vault, today))
+    known = previous.by_note
+    changed = [p for p, note in vault.notes.items() if (known.get(p) or (None,))[0] is not note]
+    gone = [path for path in known if path not in vault.notes]
+    if not changed and not gone:
+        return DueList(vault, today, known, previous.shared, previous.items)
+    by_note = dict(known)
+    for path in gone:
+        del by_note[path]
+    for path in changed:
+        note = vault.notes[path]
+        by_note[path] = (note, _own(vault, note, today))
+    facts = [(_facts(vault.notes[p]), _facts(known[p][0]) if p in known else None) for p in changed]
+    if any(new != old for new, old in facts) or any(_facts(known[p][0]) for p in gone):
+        return _listed(vault, today, by_note, _shared(vault, today))
+    redone = {*changed, *gone}
+    items = [item for item in previous.items if item.path not in redone or item.kind in SHARED]
+    items += [item for path in changed for item in by_note[path][1]]
+    items.sort(key=_urgency)
+    return DueList(vault, today, by_note, previous.shared, items)
+
+
+def _comparable(previous: DueList, vault: Vault, today: date) -> bool:
+    old = previous.vault
+    return (
+        previous.today == today
+        and (old.root, old.config) == (vault.root, vault.config)
+        and old.resolver is vault.resolver
+    )
+
+
+def _facts(note: Note) -> tuple[object, ...] | None:
+    """What next contacts, report-backs and keep-in-touch read of a note (besides the names
+    links resolve by); None for a note they do not read."""
+    if note.kind not in ("person", "interview") and not note.is_company:
+        return None
+    return (
+        note.kind,
+        note.is_company,
+        note.conflict_of,
+        note.title,
+        note.aliases,
+        note.company,
+        note.keep_in_touch,
+        note.last_contact,
+        note.introduced_by,
+        note.people,
+        note.status,
+        note.date,
+        note.requested,
+        note.nudged,
+        note.reported_back,
+        tuple(sorted(note.key_lines.items())),
+    )
+
+
+def _own(vault: Vault, note: Note, today: date) -> tuple[FollowUp, ...]:
+    """The follow-ups a note makes by itself (none for a conflict copy)."""
+    if note.conflict_of:
+        return ()
+    if note.kind != "interview":
+        return tuple(_tasks(vault, note, today))
+    return (
+        *_tasks(vault, note, today),
+        *_thank_you(vault, note, today),
+        *_nudge(vault, note, today),
+        *_preparation(vault, note, today),
+    )
+
+
+def _shared(vault: Vault, today: date) -> tuple[FollowUp, ...]:
+    return (
         *_next_contacts(vault, today),
-        *_preparations(vault, today),
         *_report_backs(vault, today),
         *_keep_in_touch(vault, today),
-    ]
-    return sorted(items, key=lambda f: (f.due, URGENCY.index(f.kind), f.path, f.line))
+    )
+
+
+def _listed(
+    vault: Vault,
+    today: date,
+    by_note: dict[str, tuple[Note, tuple[FollowUp, ...]]],
+    shared: tuple[FollowUp, ...],
+) -> DueList:
+    items = [item for _, own in by_note.values() for item in own]
+    items += shared
+    items.sort(key=_urgency)
+    return DueList(vault, today, by_note, shared, items)
+
+
+def _urgency(item: FollowUp) -> tuple[date, int, str, int]:
+    return item.due, URGENCY.index(item.kind), item.path, item.line
 
 
 def due_within(items: Iterable[FollowUp], today: date, within: int) -> list[FollowUp]:
@@ -104,27 +214,22 @@ def _people(vault: Vault, note: Note) -> tuple[str | None, str | None]:
     return ", ".join(vault.person_name(link) for link in note.people), first.path if first else None
 
 
-def _active(vault: Vault) -> Iterator[Note]:
-    return (note for note in vault.notes.values() if not note.conflict_of)
-
-
-def _tasks(vault: Vault, today: date) -> Iterator[FollowUp]:
-    for note in _active(vault):
-        for task in note.tasks:
-            when = task.when
-            if task.is_open and when is not None:
-                name, path = _task_person(vault, note, task.description)
-                yield FollowUp(
-                    note.path,
-                    task.line,
-                    name,
-                    task.description or "(task)",
-                    when,
-                    "task",
-                    when < today,
-                    path,
-                    "complete",
-                )
+def _tasks(vault: Vault, note: Note, today: date) -> Iterator[FollowUp]:
+    for task in note.tasks:
+        when = task.when
+        if task.is_open and when is not None:
+            name, path = _task_person(vault, note, task.description)
+            yield FollowUp(
+                note.path,
+                task.line,
+                name,
+                task.description or "(task)",
+                when,
+                "task",
+                when < today,
+                path,
+                "complete",
+            )
 
 
 def _task_person(vault: Vault, note: Note, description: str) -> tuple[str | None, str | None]:
@@ -143,45 +248,41 @@ def _mentions_thanks(text: str) -> bool:
     return "thank" in text.lower()
 
 
-def _thank_yous(vault: Vault, today: date) -> Iterator[FollowUp]:
-    for note in vault.interviews:
-        if note.status != "done" or note.date is None or note.thanked is not None:
-            continue
-        thank_tasks = [t for t in note.tasks if _mentions_thanks(t.description)]
-        if any(t.is_done or (t.is_open and t.when) for t in thank_tasks):
-            continue
-        people = _people(vault, note)
-        due = _shift(note.date, vault.config.thank_you_after)
-        what = note.medium or "interview"
-        action = f"Send a thank-you note to {people[0] or 'them'} for the {what} on {note.date}"
-        yield _item(note, "status", action, due, "thank-you", today, people, "thanked")
+def _thank_you(vault: Vault, note: Note, today: date) -> Iterator[FollowUp]:
+    if note.status != "done" or note.date is None or note.thanked is not None:
+        return
+    thank_tasks = [t for t in note.tasks if _mentions_thanks(t.description)]
+    if any(t.is_done or (t.is_open and t.when) for t in thank_tasks):
+        return
+    people = _people(vault, note)
+    due = _shift(note.date, vault.config.thank_you_after)
+    what = note.medium or "interview"
+    action = f"Send a thank-you note to {people[0] or 'them'} for the {what} on {note.date}"
+    yield _item(note, "status", action, due, "thank-you", today, people, "thanked")
 
 
-def _nudges(vault: Vault, today: date) -> Iterator[FollowUp]:
+def _nudge(vault: Vault, note: Note, today: date) -> Iterator[FollowUp]:
     """A request without an answer: nudge once, then let go. The give-up clock runs from the
     nudge when one is recorded (`nudged`), else from the day the nudge fell due."""
     config = vault.config
-    for note in vault.interviews:
-        if note.status != "requested" or (note.requested is None and note.nudged is None):
-            continue
-        people = _people(vault, note)
-        who = people[0] or "them"
-        if note.nudged is not None:
-            give_up = config.workweek.after(note.nudged, config.give_up_after)
-            action = (
-                f"No reply from {who} since you nudged on {note.nudged}: mark the request no-reply"
-            )
-            yield _item(note, "nudged", action, give_up, "nudge", today, people, "no-reply")
-            continue
-        assert note.requested is not None
-        nudge = config.workweek.after(note.requested, config.nudge_after)
-        give_up = config.workweek.after(nudge, config.give_up_after)
-        if today >= give_up:
-            action = f"No reply from {who} since {note.requested}: mark the request no-reply"
-            yield _item(note, "requested", action, give_up, "nudge", today, people, "no-reply")
-        else:
-            action = f"Nudge {who} politely: no reply since you asked on {note.requested}"
-            yield _item(note, "requested", action, nudge, "nudge", today, people, "nudged")
+    if note.status != "requested" or (note.requested is None and note.nudged is None):
+        return
+    people = _people(vault, note)
+    who = people[0] or "them"
+    if note.nudged is not None:
+        give_up = config.workweek.after(note.nudged, config.give_up_after)
+        action = f"No reply from {who} since you nudged on {note.nudged}: mark the request no-reply"
+        yield _item(note, "nudged", action, give_up, "nudge", today, people, "no-reply")
+        return
+    assert note.requested is not None
+    nudge = config.workweek.after(note.requested, config.nudge_after)
+    give_up = config.workweek.after(nudge, config.give_up_after)
+    if today >= give_up:
+        action = f"No reply from {who} since {note.requested}: mark the request no-reply"
+        yield _item(note, "requested", action, give_up, "nudge", today, people, "no-reply")
+    else:
+        action = f"Nudge {who} politely: no reply since you asked on {note.requested}"
+        yield _item(note, "requested", action, nudge, "nudge", today, people, "nudged")
 
 
 def _next_contacts(vault: Vault, today: date) -> Iterator[FollowUp]:
@@ -190,21 +291,24 @@ def _next_contacts(vault: Vault, today: date) -> Iterator[FollowUp]:
     request there has gone out since."""
     config = vault.config
     wait = config.next_contact_after
-    if wait is None:
+    waiting = [
+        (n, n.requested)
+        for n in vault.interviews
+        if n.status == "requested" and n.requested is not None and n.nudged is None
+    ]
+    if wait is None or not waiting:
         return
-    employers = Employers(vault)
-    for note in vault.interviews:
-        if note.status != "requested" or note.requested is None or note.nudged is not None:
-            continue
+    employers = Employers(vault)  # who works where: built only when a request is waiting
+    for note, asked in waiting:
         person = vault.person(note.people[0]) if note.people else None
         employer = employers.of(person) if person else None
         if person is None or employer is None:
             continue
-        if today >= config.workweek.after(note.requested, config.nudge_after):
+        if today >= config.workweek.after(asked, config.nudge_after):
             continue
-        if employers.asked_since(employer, note.requested, note.path):
+        if employers.asked_since(employer, asked, note.path):
             continue
-        due = config.workweek.after(note.requested, wait)
+        due = config.workweek.after(asked, wait)
         yield _next_contact(vault, employers, note, person, employer, due, today)
 
 
@@ -260,28 +364,28 @@ def _report_backs(vault: Vault, today: date) -> Iterator[FollowUp]:
         due = vault.config.workweek.after(note.date, wait)
         action = f"Tell {introducer.title} how the conversation with {person.title} went"
         them = (introducer.title, introducer.path)
-        yield _item(note, "status", action, due, "report-back", today, them, "reported-back")
+        # on the line naming whom the conversation was with: the thank-you has `status`, and
+        # `iiv done PATH:LINE` tells the rows of a note apart by their line
+        key = "person" if "person" in note.key_lines else "people"
+        yield _item(note, key, action, due, "report-back", today, them, "reported-back")
 
 
-def _preparations(vault: Vault, today: date) -> Iterator[FollowUp]:
-    for note in vault.interviews:
-        if note.status != "scheduled" or note.date is None:
-            continue
-        people = _people(vault, note)
-        when = f"{note.date} {note.time}" if note.time else str(note.date)
-        what = note.medium or "interview"
-        who = people[0] or "them"
-        if note.date < today:
-            action = (
-                f"The {what} with {who} on {when} is still scheduled: mark it done or reschedule"
-            )
-            yield _item(note, "status", action, note.date, "prepare", today, people, "done")
-        else:
-            due = _shift(note.date, -vault.config.prepare_before)
-            action = f"Prepare for the {what} with {who} on {when}"
-            # preparing is not recorded in the note; on the day, the conversation can be done
-            step = "done" if note.date <= today else None
-            yield _item(note, "date", action, due, "prepare", today, people, step)
+def _preparation(vault: Vault, note: Note, today: date) -> Iterator[FollowUp]:
+    if note.status != "scheduled" or note.date is None:
+        return
+    people = _people(vault, note)
+    when = f"{note.date} {note.time}" if note.time else str(note.date)
+    what = note.medium or "interview"
+    who = people[0] or "them"
+    if note.date < today:
+        action = f"The {what} with {who} on {when} is still scheduled: mark it done or reschedule"
+        yield _item(note, "status", action, note.date, "prepare", today, people, "done")
+    else:
+        due = _shift(note.date, -vault.config.prepare_before)
+        action = f"Prepare for the {what} with {who} on {when}"
+        # preparing is not recorded in the note; on the day, the conversation can be done
+        step = "done" if note.date <= today else None
+        yield _item(note, "date", action, due, "prepare", today, people, step)
 
 
 def _keep_in_touch(vault: Vault, today: date) -> Iterator[FollowUp]:

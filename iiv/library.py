@@ -15,18 +15,25 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from iiv.cache import index_folder as index_folder  # where it was first defined
 from iiv.catalog import Catalog
-from iiv.config import Config, load_config
+from iiv.config import Config, engine_problem, load_config
 from iiv.followups import FollowUp
-from iiv.index import INDEX_VERSION, Index, SearchResult
 from iiv.note import Note
 from iiv.problem import Problem
+from iiv.search import (
+    DEFAULT_ENGINE,
+    INDEX_VERSION,
+    EngineUnavailable,
+    SearchEngine,
+    SearchResult,
+    open_engine,
+)
 from iiv.snapshot import Vault
 from iiv.store import NoteStore, collector_paused
 from iiv.vault import (
@@ -116,7 +123,7 @@ class Library:
         self._walk_problems: list[Problem] = []
         self.catalog = Catalog(folder / "catalog.sqlite")
         self.store = NoteStore(root, config, self.catalog, tuple(problems))
-        self.index = Index.open(folder / "whoosh")
+        self.index = _open_index(folder, config.search_engine)
         self._write = threading.Lock()
         self.last_sync: datetime | None = None
         self._indexed = 0 if self.index.needs_rebuild else self.index.count()
@@ -130,11 +137,18 @@ class Library:
         self._reread = self.catalog.setting("reading") not in (None, self._reading)
 
     @classmethod
-    def open(cls, vault_path: str | Path, index_dir: str | Path | None = None) -> Library:
-        """The library of a vault, to read, or to write in this process alone."""
+    def open(
+        cls,
+        vault_path: str | Path,
+        index_dir: str | Path | None = None,
+        engine: str | None = None,
+    ) -> Library:
+        """The library of a vault, to read, or to write in this process alone; `engine` (the
+        `--engine` option, or `IIV_ENGINE`) overrides the vault's `search_engine`."""
         root = vault_root(vault_path)
         config, problems = load_config(root)
-        return cls(root, config, problems, index_folder(root, index_dir))
+        config = _with_engine(config, engine)
+        return cls(root, config, problems, index_folder(root, index_dir), None)
 
     @classmethod
     def open_for_writing(
@@ -143,6 +157,7 @@ class Library:
         index_dir: str | Path | None = None,
         wait: float = 0.0,
         waiting: Callable[[], None] | None = None,
+        engine: str | None = None,
     ) -> Library | None:
         """The library with its index's writer lock held until `close`, or None when another
         iiv holds the lock for longer than `wait` seconds (`waiting` is called if it must wait).
@@ -162,7 +177,7 @@ class Library:
                 return None
         try:
             config, problems = load_config(root)
-            return cls(root, config, problems, folder, lock)
+            return cls(root, _with_engine(config, engine), problems, folder, lock)
         except BaseException:
             lock.release()
             raise
@@ -217,7 +232,7 @@ class Library:
     # Writing: one thread at a time.
 
     def compact(self, most: int | None = None) -> bool:
-        """Tidy the full-text index (see `Index.compact`); True if it did."""
+        """Tidy the full-text index (see `SearchEngine.compact`); True if it did."""
         with self._write:
             return not self.index.needs_rebuild and self.index.compact(most)
 
@@ -268,7 +283,8 @@ class Library:
     ) -> SyncStats:
         """Read every note and build a new index; the due list is served as soon as all are read.
 
-        On a big vault, worker processes read, parse and index (see `Index.rebuild_from_files`).
+        On a big vault, worker processes read, parse and index (see
+        `SearchEngine.rebuild_from_files`).
         """
         files = [current[path] for path in sorted(current)]
         stats = SyncStats()
@@ -427,3 +443,26 @@ def _stat(path: Path, rel: str) -> FileStat | None:
     if not path.is_file():
         return None
     return FileStat(rel, info.st_size, info.st_mtime_ns)
+
+
+def _with_engine(config: Config, engine: str | None) -> Config:
+    """The settings with the engine asked for by the command (`--engine`, `IIV_ENGINE`), if
+    it can be used here; else the vault's `search_engine` (a problem of iiv.yaml when it
+    cannot be used either, see `iiv.config`), and a warning."""
+    if engine is None or engine == config.search_engine:
+        return config
+    problem = engine_problem(engine)
+    if problem:
+        log.warning("--engine %s: %s; searching with %s", engine, problem, config.search_engine)
+        return config
+    return replace(config, search_engine=engine)
+
+
+def _open_index(folder: Path, engine: str) -> SearchEngine:
+    """The index of the engine `engine`, or of Whoosh if that engine's library is installed
+    but cannot be imported."""
+    try:
+        return open_engine(folder, engine)
+    except EngineUnavailable as error:
+        log.warning("%s; searching with %s", error, DEFAULT_ENGINE)
+        return open_engine(folder, DEFAULT_ENGINE)

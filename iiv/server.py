@@ -15,6 +15,7 @@ from waitress import wasyncore
 from waitress.server import BaseWSGIServer, MultiSocketServer
 
 from iiv.addresses import lan_address, remote_host_names, url_host
+from iiv.autosync import AutoSync, SyncSettings
 from iiv.errors import BadArgument, IivError
 from iiv.library import Library
 from iiv.web import create_app
@@ -36,6 +37,8 @@ class ServeOptions:
     allow_remote: bool = False
     token: str | None = None
     reconcile_every: float = 60.0
+    sync_every: float | None = None  # seconds between syncs with git (--sync); None: on request
+    engine: str | None = None  # the search engine asked for (--engine); else iiv.yaml's
 
 
 def _placeholder(environ: dict[str, Any], start_response: Any) -> list[bytes]:
@@ -55,7 +58,11 @@ class Server:
         # An `iiv index`, or the quick sync of an `iiv search`, lets go of the index's writer
         # lock when done: wait for them a while rather than refuse to start.
         library = Library.open_for_writing(
-            options.vault, options.index_dir, wait=LOCK_WAIT, waiting=_say_waiting
+            options.vault,
+            options.index_dir,
+            wait=LOCK_WAIT,
+            waiting=_say_waiting,
+            engine=options.engine,
         )
         if library is None:
             raise IivError(
@@ -87,6 +94,9 @@ class Server:
             token=options.token if options.allow_remote else None,
         )
         self.app = create_app(self.library, self.settings, self.worker.activity)
+        settings = SyncSettings(every=options.sync_every)
+        self.autosync = AutoSync(self.library, settings, self.worker.activity)
+        self.app.extensions["iiv_sync"] = self.autosync
         self.wsgi.application = self.app
         shown = url_host(lan_address(options.host)) if remote else _url_host(options.host)
         self.url = f"http://{shown}:{self.port}/"
@@ -95,12 +105,14 @@ class Server:
     def start(self) -> None:
         """Start the worker and serve from a background thread (tests, benchmarks)."""
         self.worker.start()
+        self._start_sync()
         self._thread = threading.Thread(target=self.wsgi.run, name="iiv-http", daemon=True)
         self._thread.start()
 
     def run(self) -> None:
         """Serve in the foreground until Ctrl+C or SIGTERM."""
         self.worker.start()
+        self._start_sync()
 
         def stop(signum: int, frame: FrameType | None) -> None:
             raise KeyboardInterrupt
@@ -113,6 +125,10 @@ class Server:
         finally:
             self.close()
 
+    def _start_sync(self) -> None:
+        if self.autosync.settings.every is not None:
+            self.autosync.start()
+
     def close(self) -> None:
         server: BaseWSGIServer = self.wsgi
         server.task_dispatcher.shutdown(timeout=5)
@@ -122,6 +138,7 @@ class Server:
             self._thread.join(timeout=5)
         else:
             self._close_sockets()
+        self.autosync.stop()  # with --sync, one last sync
         self.worker.stop()
         self.library.close()
 

@@ -11,7 +11,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from iiv.contacts.apply import Applied
+    from iiv.contacts.apply import Imported
     from iiv.contacts.plan import Plan
     from iiv.library import Activity, LibraryState
     from iiv.snapshot import Vault
@@ -27,12 +27,17 @@ def items(values: Iterable[Jsonable]) -> dict[str, Any]:
     return {"items": [value.to_json() for value in values]}
 
 
+def error(message: str) -> dict[str, str]:
+    """`{"error": "..."}`: what the API answers a bad request with, one line saying what."""
+    return {"error": message}
+
+
 def due(today: date, values: Iterable[Jsonable]) -> dict[str, Any]:
     """`{"today": "YYYY-MM-DD", "items": [...]}`: the due list as of `today`."""
     return {"today": today.isoformat(), **items(values)}
 
 
-def import_plan(plan: Plan, applied: Applied | None) -> dict[str, Any]:
+def import_plan(plan: Plan, applied: Imported | None) -> dict[str, Any]:
     """`{"applied", "counts", "rows": [{"file", "line", "name", "action", "path", "adds",
     "notes"}]}`, and with --apply `created`, `updated` and `failed`."""
     from iiv.contacts.plan import ACTIONS  # vCard and CSV readers: only for an import

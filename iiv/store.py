@@ -18,7 +18,7 @@ from pathlib import Path
 
 from iiv.catalog import Catalog
 from iiv.config import Config
-from iiv.followups import FollowUp, due_within, followups
+from iiv.followups import DueList, FollowUp, due_list, due_within
 from iiv.note import Note
 from iiv.problem import Problem
 from iiv.snapshot import Vault
@@ -34,7 +34,7 @@ class NoteStore:
         self.root, self.config, self.catalog = root, config, catalog
         self.generation = 0  # how many snapshots were published
         self._problems = problems  # beside the notes' own: the config's and the walk's
-        self._due_cache: tuple[Vault, date, list[FollowUp]] | None = None
+        self._due: DueList | None = None  # of the last snapshot asked for, and its day
         self._reorder, self._touched = True, dict[str, Note]()
         # What the catalog knows of each note file; its notes are loaded when first needed, so
         # that a start where nothing changed (`iiv index`) unpickles none.
@@ -55,12 +55,13 @@ class NoteStore:
         return snapshot
 
     def due(self, today: date, within: int) -> list[FollowUp]:
-        snapshot = self.snapshot()  # the due list is kept for one snapshot and one day
-        cached = self._due_cache
-        if cached is None or cached[0] is not snapshot or cached[1] != today:
-            cached = (snapshot, today, followups(snapshot, today))
-            self._due_cache = cached
-        return due_within(cached[2], today, within)
+        """The due list, kept for one snapshot and one day; for the next snapshot, made again
+        only for the notes that changed (see `followups.due_list`)."""
+        snapshot = self.snapshot()
+        known = self._due
+        if known is None or known.vault is not snapshot or known.today != today:
+            known = self._due = due_list(snapshot, today, previous=known)
+        return due_within(known.items, today, within)
 
     # Writing: the library's writing thread only.
 

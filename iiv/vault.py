@@ -107,7 +107,9 @@ def scan(root: Path, config: Config, under: str = "") -> tuple[dict[str, FileSta
         try:
             entries = list(os.scandir(folder))
         except OSError as error:
-            problems.append(Problem(prefix or ".", None, f"cannot read folder: {error.strerror}"))
+            problems.append(
+                Problem(prefix or ".", None, f"cannot read folder: {error.strerror}", "walk")
+            )
             continue
         for entry in entries:
             name = entry.name
@@ -134,7 +136,7 @@ def scan(root: Path, config: Config, under: str = "") -> tuple[dict[str, FileSta
                     continue
                 info = entry.stat()
             except OSError as error:
-                problems.append(Problem(rel, None, f"cannot read: {error.strerror}"))
+                problems.append(Problem(rel, None, f"cannot read: {error.strerror}", "walk"))
                 continue
             if stat.S_ISREG(info.st_mode):
                 found[rel] = FileStat(rel, info.st_size, info.st_mtime_ns)
@@ -152,19 +154,18 @@ def _symlink_problem(root: Path, config: Config, rel: str, path: str) -> Problem
     target = _vault_path(root, real)
     if os.path.isdir(real):
         if target is None:
-            return Problem(rel, None, "symlink to a folder outside the vault: not read")
+            return Problem(rel, None, "symlink to a folder outside the vault: not read", "walk")
         if target == "." or not is_ignored(f"{target}/x.md", config):
             where = "the vault's own folder" if target == "." else f"the folder {target}/"
-            return Problem(
-                rel, None, f"symlink to {where}: not followed (its notes are read there)"
-            )
-        return Problem(rel, None, f"symlink to {target}/, a folder iiv skips: not read")
+            message = f"symlink to {where}: not followed (its notes are read there)"
+            return Problem(rel, None, message, "walk")
+        return Problem(rel, None, f"symlink to {target}/, a folder iiv skips: not read", "walk")
     if not rel.lower().endswith(NOTE_SUFFIX):
         return None
     if target is None:
-        return Problem(rel, None, "symlink to a file outside the vault: not read")
+        return Problem(rel, None, "symlink to a file outside the vault: not read", "walk")
     if target != rel and is_ignored(target, config) and os.path.lexists(real):
-        return Problem(rel, None, f"symlink to {target}, a file iiv skips: not read")
+        return Problem(rel, None, f"symlink to {target}, a file iiv skips: not read", "walk")
     return None
 
 
@@ -311,8 +312,8 @@ def _template_file(root: Path, config: Config, kind: str) -> tuple[Path | None, 
         return None, None
     if not real_folder.is_relative_to(root):
         message = f"the templates folder leads outside the vault: {instead}"
-        return None, Problem(f"{config.templates}/", None, message)
+        return None, Problem(f"{config.templates}/", None, message, "templates")
     if not real.is_relative_to(real_folder):
         message = f"symlink to a file outside the templates folder: {instead}"
-        return None, Problem(f"{config.templates}/{kind}{NOTE_SUFFIX}", None, message)
+        return None, Problem(f"{config.templates}/{kind}{NOTE_SUFFIX}", None, message, "templates")
     return real, None

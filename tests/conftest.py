@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.helpers import CHROMIUM, CHROMIUM_ARGS, copy_example, serving
+from tests.web_helpers import PORT
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -25,7 +26,13 @@ if TYPE_CHECKING:
     from iiv.library import Library
     from iiv.server import Server
 
-PORT = 8765  # the port the test client's Host header names; nothing listens on it
+
+@pytest.fixture(autouse=True)
+def _cache_in_tmp(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """iiv keeps indexes and undo journals under $XDG_CACHE_HOME: in tests, never the real one."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
 
 
 @pytest.fixture

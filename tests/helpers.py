@@ -51,12 +51,16 @@ def copy_example(tmp_path: Path) -> Path:
 
 
 @contextmanager
-def serving(root: Path, index_dir: Path) -> Iterator[Server]:
+def serving(
+    root: Path, index_dir: Path, watch: bool = True, engine: str | None = None
+) -> Iterator[Server]:
     """`iiv serve` over `root` in this process, on 127.0.0.1 and a port the system picked,
     once its first sync is done; stopped on exit."""
     from iiv.server import ServeOptions, Server
 
-    options = ServeOptions(vault=root, port=0, index_dir=index_dir, reconcile_every=60)
+    options = ServeOptions(
+        vault=root, port=0, index_dir=index_dir, watch=watch, reconcile_every=60, engine=engine
+    )
     server = Server(options)
     server.start()
     try:

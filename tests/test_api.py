@@ -12,20 +12,16 @@ from typing import Any
 import pytest
 
 from iiv.server import ServeOptions, Server
-from tests.helpers import copy_example
+from tests.helpers import copy_example, serving
 from tests.sync_helpers import wait_until
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One served example vault for the whole module: these tests only read."""
     tmp = tmp_path_factory.mktemp("api")
-    running = Server(ServeOptions(vault=copy_example(tmp), port=0, index_dir=tmp / "index"))
-    running.start()
-    try:
-        assert running.worker.ready.wait(30)
+    with serving(copy_example(tmp), tmp / "index") as running:
         yield running
-    finally:
-        running.close()
 
 
 def get(server: Server, path: str, host: str | None = None) -> tuple[int, Any]:

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from iiv.brief import BUILT_IN_BANK, CLOSING, suggestions, tiara_group
 from iiv.cli import cli
 from tests.helpers import EXAMPLE, make_vault
-from tests.test_web import get, text
+from tests.web_helpers import get, text
 
 VISIT = "interviews/2026-12-03 Kenji Watanabe and Amara Okafor.md"
 GOLDEN = Path(__file__).parent / "briefs" / "kenji-and-amara-visit.md"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
@@ -64,11 +65,6 @@ def server(vault: Path) -> Iterator[Server]:
         yield running
 
 
-@pytest.fixture(scope="module")
-def browser(chromium: Browser) -> Browser:
-    return chromium
-
-
 class Tab:
     """A page in a fresh browser context that records every dialog it opens."""
 
@@ -95,8 +91,8 @@ class Tab:
 
 
 @pytest.fixture
-def tab(browser: Browser, server: Server) -> Iterator[Tab]:
-    tab = Tab(browser, server)
+def tab(chromium: Browser, server: Server) -> Iterator[Tab]:
+    tab = Tab(chromium, server)
     yield tab
     tab.context.close()
 
@@ -106,7 +102,7 @@ def note_path(kind: str, rel: str) -> str:
 
 
 def test_screenshots_of_every_page(
-    browser: Browser, server: Server, tab: Tab, tmp_path: Path
+    chromium: Browser, server: Server, tab: Tab, tmp_path: Path
 ) -> None:
     """Each page as a new user sees it; written to docs/screenshots/ with IIV_SCREENSHOTS=1."""
     folder = SCREENSHOTS if os.environ.get("IIV_SCREENSHOTS") == "1" else tmp_path
@@ -121,15 +117,20 @@ def test_screenshots_of_every_page(
         "practice": "/practice" + DAY,
         "draft": f"/draft/request/{quote('interviews/2026-11-25 Noor Aziz.md')}" + DAY,
         "brief": f"/brief/{quote(KENJI_VISIT)}",
+        "resolve": f"/resolve/{quote(next(iter(PROBLEM_NOTES)))}",
+        "people": "/people" + DAY,
+        "companies": "/companies",
+        "pipeline": "/pipeline" + DAY,
     }
     for name, path in shots.items():
         page = tab.open(path)
         expect(page.locator("h1").first).to_be_visible()
         page.screenshot(path=str(folder / f"{name}.png"))
-    phone = Tab(browser, server, phone=True)
+    phone = Tab(chromium, server, phone=True)
     phone.open("/" + DAY).screenshot(path=str(folder / "today-phone.png"))
+    phone.open("/pipeline" + DAY).screenshot(path=str(folder / "pipeline-phone.png"))
     phone.context.close()
-    assert len(list(folder.glob("*.png"))) >= len(shots) + 1
+    assert len(list(folder.glob("*.png"))) >= len(shots) + 2
 
 
 def test_dashboard_shows_the_week_most_urgent_first(tab: Tab) -> None:
@@ -224,3 +225,119 @@ def test_problems_list_the_conflict_copy_first(tab: Tab) -> None:
     first = page.locator(".problem").first
     expect(first).to_contain_text("sync-conflict-20261121-101500-ABCDEF7")
     expect(page.locator("main")).to_contain_text("📅 2026-02-31 is not a real date")
+
+
+def vault_bytes(vault: Path) -> dict[str, bytes]:
+    return {p.relative_to(vault).as_posix(): p.read_bytes() for p in vault.rglob("*.md")}
+
+
+def test_accepting_a_request_changes_one_note_and_undo_restores_it(tab: Tab, vault: Path) -> None:
+    rel = "interviews/2026-11-20 Chiara Bianchi.md"
+    before = vault_bytes(vault)
+    page = tab.open(note_path("interview", rel) + DAY)
+    yes = page.locator("form.step-form")
+    yes.get_by_label("Date").fill("2026-12-10")
+    yes.get_by_label("Time").fill("14:00")
+    with page.expect_navigation():
+        yes.get_by_role("button", name="They said yes: 2026-11-20 Chiara Bianchi").click()
+    confirmation = page.locator(".confirmation")
+    expect(confirmation).to_contain_text("Chiara Bianchi scheduled for 2026-12-10 14:00")
+    expect(page.locator(".next-steps h2")).to_contain_text("scheduled")
+    after = vault_bytes(vault)
+    assert {path for path in after if after[path] != before.get(path)} == {rel}
+    old = before[rel].decode().splitlines()
+    new = after[rel].decode().splitlines()
+    assert sorted(set(new) - set(old)) == [
+        f"answered: {date.today().isoformat()}",  # when the answer came, for the reply times
+        "date: 2026-12-10 14:00",
+        "status: scheduled",
+    ]
+    assert set(old) - set(new) == {"status: requested"}
+    with page.expect_navigation():
+        confirmation.get_by_role(
+            "button", name="Undo: Chiara Bianchi scheduled for 2026-12-10 14:00"
+        ).click()
+    expect(page.locator(".confirmation")).to_have_text(
+        "Undone: Chiara Bianchi scheduled for 2026-12-10 14:00"
+    )
+    assert vault_bytes(vault) == before
+
+
+def test_adding_a_person_from_the_people_page(tab: Tab, vault: Path) -> None:
+    page = tab.open("/people")
+    form = page.locator("form.stack-form")
+    form.get_by_label("Name", exact=True).fill("Ada Lovelace")
+    form.get_by_label("Company", exact=True).fill("Analytical Engines")
+    form.get_by_label("Role", exact=True).fill("Head of research")
+    form.get_by_label("Introduced by").fill("Kenji Watanabe")
+    form.get_by_label("Keep in touch every").fill("3 months")
+    with page.expect_navigation():
+        form.get_by_role("button", name="Add the person").click()
+    expect(page.locator("h1")).to_have_text("Ada Lovelace")
+    expect(page.locator(".confirmation")).to_contain_text("Ada Lovelace added")
+    lines = (vault / "people/Ada Lovelace.md").read_text(encoding="utf-8").splitlines()
+    assert {
+        "company: Analytical Engines",
+        "role: Head of research",
+        'introduced_by: "[[Kenji Watanabe]]"',
+        "keep_in_touch: 3 months",
+    } <= set(lines)
+    page = tab.open("/people?q=ada")
+    expect(page.locator("tbody tr")).to_have_count(1)
+    expect(page.locator("tbody tr")).to_contain_text("Analytical Engines")
+
+
+# What a narrow phone screen must not do: break a date at its hyphen, an e-mail address in
+# the middle of a word (it may break before `@` and `.`), or leave the Open button alone on a
+# line. Each text node holding a date, and each piece of an address, must sit on one line.
+LAYOUT_FAULTS = r"""() => {
+  const faults = [];
+  const oneLine = (node, start, end) => {
+    const range = document.createRange();
+    range.setStart(node, start);
+    range.setEnd(node, end);
+    return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size <= 1;
+  };
+  const walker = document.createTreeWalker(document.querySelector("main"), NodeFilter.SHOW_TEXT);
+  for (let node; (node = walker.nextNode()); ) {
+    if (node.parentElement.closest("code, pre")) continue;
+    for (const date of node.data.matchAll(/\d{4}-\d{2}-\d{2}/g)) {
+      if (!oneLine(node, date.index, date.index + date[0].length)) faults.push("date " + date[0]);
+    }
+    if (node.parentElement.closest('a[href^="mailto:"]') && !oneLine(node, 0, node.length)) {
+      faults.push("address piece " + node.data);
+    }
+  }
+  for (const buttons of document.querySelectorAll(".row-buttons")) {
+    const items = [...buttons.querySelectorAll(":scope > *, :scope > .row-links > *")]
+      .filter(item => !item.classList.contains("row-links"));
+    const open = items.find(item => item.textContent.trim() === "Open");
+    if (!open || items.length === 1) continue;
+    const top = Math.round(open.getBoundingClientRect().top);
+    if (items.filter(item => Math.round(item.getBoundingClientRect().top) === top).length === 1) {
+      faults.push("Open alone: " + buttons.textContent.replace(/\s+/g, " ").trim());
+    }
+  }
+  return faults;
+}"""
+
+
+@pytest.mark.parametrize("width", [320, 360, 390, 430])
+def test_a_phone_keeps_dates_addresses_and_buttons_whole(
+    chromium: Browser, server: Server, width: int
+) -> None:
+    context = chromium.new_context(viewport={"width": width, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    faults = {}
+    for path in (
+        "/" + DAY,
+        note_path("person", "people/Amara Okafor.md") + DAY,
+        note_path("person", "people/Lucía Fernández.md") + DAY,
+        note_path("interview", "interviews/2026-11-28 Lucía Fernández.md") + DAY,
+        "/search?q=robotics",
+        "/problems",
+    ):
+        page.goto(server.url + path.lstrip("/"))
+        faults[path] = page.evaluate(LAYOUT_FAULTS)
+    context.close()
+    assert {path: found for path, found in faults.items() if found} == {}

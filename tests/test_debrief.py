@@ -16,7 +16,7 @@ from iiv.debrief import Debrief, Promise, Suggested, parse, with_debrief
 from iiv.edit import with_lines_in_section
 from iiv.errors import BadArgument
 from tests.helpers import EXAMPLE
-from tests.test_web import get, post, post_forms, text
+from tests.web_helpers import get, post, post_forms, text
 
 DAY = date(2026, 12, 1)
 LUCIA = "interviews/2026-11-28 Lucía Fernández.md"

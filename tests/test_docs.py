@@ -47,3 +47,12 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     test_command = quick_start_commands()[1]
     ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
     assert ci_lines[-1] == test_command
+
+
+def test_the_architecture_page_names_every_module() -> None:
+    """docs/architecture.md is the map a newcomer reads first: each module has its place."""
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    modules = [p.stem for p in (ROOT / "iiv").glob("*.py") if not p.stem.startswith("__")]
+    packages = [p.name for p in (ROOT / "iiv").iterdir() if (p / "__init__.py").exists()]
+    missing = [name for name in modules + packages if not re.search(rf"\b{name}\b", page)]
+    assert not missing, f"docs/architecture.md does not say where these belong: {missing}"

@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from iiv.followups import due_within, followups
+import pytest
+
+from iiv.followups import due_list, due_within, followups
+from iiv.note import parse_note
+from iiv.snapshot import Vault
 from iiv.vault import load
-from tests.helpers import make_vault
+from tests.helpers import EXAMPLE, make_vault
 
 ADA = "---\ntype: person\nname: Ada Lovelace\naliases: [Ada]\nkeep_in_touch: 90\n---\n"
 
@@ -431,7 +435,7 @@ def test_after_a_conversation_tell_whoever_introduced_them(tmp_path: Path) -> No
     )
     report = [i for i in items(root, date(2026, 12, 1)) if i[0] == "report-back"]
     assert report == [
-        ("report-back", "2026-11-29", "Tell Ada how the conversation with Bob went", "Ada", 4)
+        ("report-back", "2026-11-29", "Tell Ada how the conversation with Bob went", "Ada", 3)
     ]
     [item] = [f for f in followups(load(root), date(2026, 12, 1)) if f.kind == "report-back"]
     assert (item.step, item.person_path) == ("reported-back", "people/Ada.md")
@@ -452,3 +456,89 @@ def test_no_report_back_once_recorded_or_in_touch_since_or_long_ago(tmp_path: Pa
         },
     )
     assert items(root, date(2026, 12, 1)) == []
+
+
+# The due list of the next snapshot, made again only where notes changed
+
+
+def _changed(vault: Vault, path: str, text: str) -> Vault:
+    """The next snapshot, as the store makes it, with one note rewritten."""
+    note = parse_note(path, text.encode("utf-8"), vault.config.kinds)
+    notes = {**vault.notes, path: note}
+    return vault.successor(notes, {path: note}, vault.problems)
+
+
+def _edited(path: str, old: str, new: str, again: bool) -> tuple[str, str, bool]:
+    text = (EXAMPLE / path).read_text(encoding="utf-8")
+    assert old in text
+    return path, text.replace(old, new), again
+
+
+EXAMPLE_CHANGES = [
+    ("notes/Questions I ask.md", "- [ ] Ask [[Grace Liang]] about talks 📅 2026-12-02\n", False),
+    _edited(
+        "interviews/2026-11-30 Ines Carvalho.md", "status: ", "status: done\nold_status: ", True
+    ),
+    _edited("people/Sam Ortiz.md", "keep_in_touch: 3 months", "keep_in_touch: 2 weeks", True),
+    _edited("companies/Lumen Automata.md", "motivation: 1", "motivation: 3", False),
+    _edited("people/Sam Ortiz.md", "role: Staff engineer", "role: Principal engineer", False),
+]
+
+
+@pytest.mark.parametrize(("path", "text", "shared_again"), EXAMPLE_CHANGES)
+def test_the_next_due_list_made_from_the_last_equals_one_made_from_scratch(
+    path: str, text: str, shared_again: bool
+) -> None:
+    today = date(2026, 12, 1)
+    before = load(EXAMPLE)
+    assert path in before.notes
+    first = due_list(before, today)
+    after = _changed(before, path, text)
+    again = due_list(after, today, previous=first)
+    assert again.items == followups(after, today)
+    reused = sum(again.by_note[p] is first.by_note[p] for p in before.notes)
+    assert reused == len(before.notes) - 1  # every other note's follow-ups were kept
+    assert (again.shared is not first.shared) == shared_again
+
+
+EDITS = [
+    ("\n---\n", "\n---\nA new line of text.\n"),
+    ("status: ", "status: done\nold: "),
+    ("status: ", "status: requested\nrequested: 2026-11-20\nold: "),
+    ("date: ", "date: 2026-11-25\nold: "),
+    ("company: ", "company: Lumen Automata\nold: "),
+    ("keep_in_touch: ", "keep_in_touch: 1 week\nold: "),
+    ("last_contact: ", "last_contact: 2026-01-01\nold: "),
+    ("type: ", "type: note\nold: "),
+    ("- [ ] ", "- [x] "),
+]
+
+
+def test_any_edit_of_any_example_note_gives_the_due_list_made_from_scratch() -> None:
+    today = date(2026, 12, 1)
+    before = load(EXAMPLE)
+    first = due_list(before, today)
+    tried = 0
+    for path in sorted(before.notes):
+        text = (EXAMPLE / path).read_text(encoding="utf-8")
+        for old, new in EDITS:
+            if old in text:
+                after = _changed(before, path, text.replace(old, new, 1))
+                again = due_list(after, today, previous=first).items
+                assert again == followups(after, today), (path, new)
+                tried += 1
+    assert tried > 150
+
+
+def test_a_new_day_or_new_names_make_the_due_list_again() -> None:
+    before = load(EXAMPLE)
+    first = due_list(before, date(2026, 12, 1))
+    next_day = due_list(before, date(2026, 12, 2), previous=first)
+    assert next_day.items == followups(before, date(2026, 12, 2))
+    assert all(next_day.by_note[p] is not first.by_note[p] for p in before.notes)
+    renamed = _changed(
+        before, "people/Sam Ortiz.md", "---\ntype: person\nname: Samuel Ortiz\n---\n"
+    )
+    again = due_list(renamed, date(2026, 12, 1), previous=first)
+    assert again.items == followups(renamed, date(2026, 12, 1))
+    assert not any(again.by_note[p] is first.by_note[p] for p in before.notes)

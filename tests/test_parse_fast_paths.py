@@ -24,6 +24,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from iiv import frontmatter
 from iiv import note as note_module
 from iiv.config import Config
 from iiv.dates import BadDate, parse_date
@@ -73,7 +74,7 @@ def loaded(load: Any, text: str) -> tuple[str, Any]:
 
 def assert_same_yaml(text: str) -> None:
     expected = loaded(lambda t: yaml.load(t, Loader=ReferenceLoader), text)
-    found = loaded(note_module._yaml_load, text)
+    found = loaded(frontmatter._yaml_load, text)
     assert found == expected
     assert repr(found) == repr(expected)  # None is not "None", a list is not a tuple
 
@@ -398,7 +399,7 @@ def test_tasks_and_conflict_markers_are_found_as_before(body: str, front: str) -
     note = parse_note("n.md", (front + body).encode())
     text = note_module._decode("n.md", (front + body).encode(), [])  # CRLF read as LF
     lines = text.split("\n")
-    end, _ = note_module._front_matter_block("n.md", lines, [])
+    end, _ = frontmatter.front_matter_block("n.md", lines, [])
     start = end + 1 if end else 0
     assert note.body == "\n".join(lines[start:])
     assert note.body_line == start + 1
@@ -468,13 +469,13 @@ def reference_scan(root: Path, config: Config) -> tuple[dict[str, FileStat], lis
                         continue
                     problem = reference_symlink_problem(root, config, rel, Path(entry.path))
                     if problem:
-                        problems.append(Problem(rel, None, problem))
+                        problems.append(Problem(rel, None, problem, "walk"))
                         continue
                 if reference_is_ignored(rel, config):
                     continue
                 info = entry.stat()
             except OSError as error:
-                problems.append(Problem(rel, None, f"cannot read: {error.strerror}"))
+                problems.append(Problem(rel, None, f"cannot read: {error.strerror}", "walk"))
                 continue
             if stat.S_ISREG(info.st_mode):
                 found[rel] = FileStat(rel, info.st_size, info.st_mtime_ns)

@@ -14,7 +14,7 @@ from iiv.cli import cli
 from iiv.practice import Introduction, Rate, Speed, report
 from iiv.vault import load
 from tests.helpers import EXAMPLE, make_vault
-from tests.test_web import get, text
+from tests.web_helpers import get, text
 
 DAY = date(2026, 12, 1)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -42,19 +41,6 @@ def vault(tmp_path: Path) -> Path:
     )
 
 
-@pytest.fixture
-def library(vault: Path, tmp_path: Path) -> Iterator[Library]:
-    lib = Library.open(vault, index_dir=tmp_path / "index")
-    lib.sync()
-    yield lib
-    lib.close()
-
-
-@pytest.fixture
-def client(library: Library) -> FlaskClient:
-    return create_app(library, WebSettings(port=8765)).test_client()
-
-
 def page(client: FlaskClient, query: str = f"today={DAY}") -> str:
     response = client.get(f"/?{query}", headers={"Host": HOST})
     assert response.status_code == 200
@@ -80,7 +66,7 @@ def test_today_follows_each_change_to_the_vault(
 ) -> None:
     before = page(client)
     assert "1 overdue." in before
-    assert "No interview scheduled yet." in before
+    assert "Nothing scheduled." in before
     assert re.search(r"stat-number\">1</span> · 0 answered", before) is None  # no requests yet
 
     save(vault, library, "tasks.md", "- [ ] Call the printer 📅 2026-12-01\n")
@@ -96,7 +82,7 @@ def test_today_follows_each_change_to_the_vault(
 
     (vault / "interviews/2026-12-04 Ada Byron.md").unlink()
     library.sync(["interviews/2026-12-04 Ada Byron.md"])
-    assert "No interview scheduled yet." in page(client)
+    assert "Nothing scheduled." in page(client)
 
 
 def test_today_practice_follows_changes(vault: Path, library: Library, client: FlaskClient) -> None:

@@ -5,16 +5,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote, unquote
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
 
 from iiv.library import Library
 from iiv.practice import practice_stats, streak
@@ -25,9 +22,18 @@ from iiv.web.search import with_filter
 from iiv.web.security import WebSettings
 from iiv.web.urls import note_url, obsidian_url, safe_next
 from tests.helpers import copy_example, make_vault
+from tests.web_helpers import (
+    BASE,
+    HOST,
+    click,
+    form_with_button,
+    get,
+    post,
+    post_forms,
+    text,
+    web_client,
+)
 
-HOST = "127.0.0.1:8765"
-BASE = f"http://{HOST}"
 TODAY = date.today().isoformat()
 GRACE = "interviews/2026-09-29 Grace Liang.md"
 GRACE_TASK = "Done: Send Grace Liang the meetup recording once it is published"
@@ -36,29 +42,6 @@ XSS = "<script>alert(1)</script>"
 
 
 # Fixtures and helpers
-
-
-@pytest.fixture
-def vault(tmp_path: Path) -> Path:
-    return copy_example(tmp_path)
-
-
-@pytest.fixture
-def library(vault: Path, tmp_path: Path) -> Iterator[Library]:
-    lib = Library.open(vault, index_dir=tmp_path / "index")
-    lib.sync()
-    yield lib
-    lib.close()
-
-
-@pytest.fixture
-def app(library: Library) -> Flask:
-    return create_app(library, WebSettings(port=8765))
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 @pytest.fixture(scope="module")
@@ -74,79 +57,6 @@ def reader_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library
 @pytest.fixture(scope="module")
 def reader(reader_library: Library) -> FlaskClient:
     return create_app(reader_library, WebSettings(port=8765)).test_client()
-
-
-def get(
-    client: FlaskClient, url: str, host: str = HOST, follow: bool = False, **headers: str
-) -> TestResponse:
-    response = client.get(url, headers={"Host": host, **headers}, follow_redirects=follow)
-    response.get_data()  # buffer the body, so that closing frees a file served from disk
-    response.close()
-    return response
-
-
-def text(response: TestResponse) -> str:
-    return response.get_data(as_text=True)
-
-
-@dataclass
-class Form:
-    action: str
-    fields: dict[str, str]
-    buttons: list[dict[str, str | None]] = field(default_factory=list)
-
-
-class _FormParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[Form] = []
-        self._open: Form | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "form" and values.get("method") == "post":
-            self._open = Form(values.get("action") or "", {})
-            self.forms.append(self._open)
-        elif self._open is not None and tag == "input" and values.get("type") == "hidden":
-            self._open.fields[values["name"] or ""] = values.get("value") or ""
-        elif self._open is not None and tag == "button":
-            self._open.buttons.append(values)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self._open = None
-
-
-def post_forms(html: str) -> list[Form]:
-    parser = _FormParser()
-    parser.feed(html)
-    return parser.forms
-
-
-def form_with_button(html: str, aria_label: str) -> tuple[str, dict[str, str]]:
-    """The action and the data a click on the button labelled `aria_label` would send."""
-    for form in post_forms(html):
-        for button in form.buttons:
-            if button.get("aria-label") == aria_label:
-                data = dict(form.fields)
-                if button.get("name"):
-                    data[button["name"] or ""] = button.get("value") or ""
-                return form.action, data
-    raise AssertionError(f"no button labelled {aria_label!r}")
-
-
-def post(
-    client: FlaskClient, url: str, data: dict[str, str], origin: str | None = BASE, **headers: str
-) -> TestResponse:
-    sent = {"Host": HOST, **headers}
-    if origin is not None:
-        sent["Origin"] = origin
-    return client.post(url, data=data, headers=sent)
-
-
-def click(client: FlaskClient, page: str, aria_label: str) -> TestResponse:
-    action, data = form_with_button(text(get(client, page)), aria_label)
-    return post(client, action, data)
 
 
 def changed_lines(before: str, after: str) -> list[tuple[str, str]]:
@@ -203,7 +113,7 @@ def test_a_note_asked_for_as_another_kind_redirects_to_its_own_page(reader: Flas
 def test_today_lists_what_is_due_with_people_and_notes(reader: FlaskClient) -> None:
     html = text(get(reader, "/?today=2026-12-01"))
     assert "8 overdue, 2 due today, 6 later this week." in html
-    assert "Showing what is due as of 2026-12-01." in html
+    assert 'Showing what is due as of <span class="nowrap">2026-12-01</span>.' in html
     farah = html.index("Get back in touch with Farah Haddad: last contact 2026-08-10")
     grace = html.index("Send Grace Liang the meetup recording once it is published")
     week = html.index("Ask Sam for feedback on the RoboDevCon talk abstract")
@@ -259,6 +169,27 @@ def test_person_page_shows_profile_relations_and_timeline(reader: FlaskClient) -
     assert "New interview with Amara Okafor" in html
 
 
+def test_the_profile_box_shows_the_company_when_only_that_is_set(tmp_path: Path) -> None:
+    root = make_vault(
+        tmp_path,
+        {
+            "people/Ada.md": "---\ntype: person\ncompany: Analytical Engines\n---\n",
+            "people/Bob.md": "---\ntype: person\n---\n",
+        },
+    )
+    with web_client(root, tmp_path) as client:
+        ada = text(get(client, "/person/people/Ada.md"))
+        bob = text(get(client, "/person/people/Bob.md"))
+    profile = ada[ada.index('id="profile-h"') : ada.index('id="new-h"')]
+    assert (
+        '<dt>Company</dt><dd><a href="/company/Analytical%20Engines">Analytical Engines</a></dd>'
+        in profile
+    )
+    assert "Nothing recorded yet" not in profile
+    profile = bob[bob.index('id="profile-h"') : bob.index('id="new-h"')]
+    assert "Nothing recorded yet: add <code>company</code>" in profile
+
+
 def test_person_page_lists_follow_ups_from_their_interviews(reader: FlaskClient) -> None:
     html = text(get(reader, f"/person/{quote('people/Lucía Fernández.md')}?today=2026-12-01"))
     followups = html[html.index("Open follow-ups") : html.index('<h2 id="timeline-h">')]
@@ -289,7 +220,7 @@ def test_company_page_lists_its_people_and_their_interviews(reader: FlaskClient)
     html = text(get(reader, "/company/northwind%20robotics"))
     assert "<h1>Northwind Robotics</h1>" in html
     assert ">Amara Okafor</a>" in html and ">Kenji Watanabe</a>" in html
-    assert "2026-10-14 Kenji Watanabe" in html
+    assert '<span class="nowrap">2026-10-14</span> Kenji Watanabe' in html
     assert get(reader, "/company/Nobody%20Inc").status_code == 404
 
 
@@ -332,6 +263,45 @@ def test_problems_page_lists_conflicts_first(tmp_path: Path) -> None:
     conflict = html.index("zed.sync-conflict-20261121-101500-ABCDEF7.md")
     assert conflict < html.index("people/ada.md:3")
     assert "keep_in_touch: expected a number of days, got &#39;often&#39;" in html
+
+
+def test_every_page_names_its_icon_and_favicon_ico_answers(reader: FlaskClient) -> None:
+    html = text(get(reader, "/"))
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html
+    icon = get(reader, "/favicon.ico")
+    assert icon.status_code == 200
+    assert icon.mimetype == "image/svg+xml"
+    assert icon.data.startswith(b"<svg") and b"<script" not in icon.data
+    assert icon.headers["Content-Security-Policy"].startswith("default-src 'self'")
+
+
+def test_problems_page_groups_by_kind_and_pages_thousands(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {
+        f"broken/{n:04}.md": f"---\ntype: person\nkeep_in_touch: often {n}\n---\n"
+        for n in range(2_500)
+    }
+    files.update({f"dated/{n}.md": "- [ ] x 📅 2026-02-30\n" for n in range(3)})
+    files["iiv.yaml"] = "nudge_after: soon\n"
+    root = make_vault(tmp_path, files)
+    with web_client(root, tmp_path) as client:
+        first = get(client, "/problems")
+        html = text(first)
+        assert len(first.data) < 100_000  # 100 of 2,504 problems
+        assert "2504 things iiv could not read as meant." in html
+        assert re.findall(r'class="chip" href="([^"]+)"[^>]*>([^<]+)<', html) == [
+            ("/problems", "All: 2504"),
+            ("/problems?kind=settings", "Settings in iiv.yaml: 1"),
+            ("/problems?kind=format", "Property values: 2500"),
+            ("/problems?kind=date", "Task dates and repeats: 3"),
+        ]
+        assert html.count('class="problem"') == 100 and "Page 1 of 26" in html
+        assert 'href="/problems?page=2" rel="next"' in html
+        dates = text(get(client, "/problems?kind=date"))
+        assert dates.count('class="problem"') == 3 and "Page 1 of" not in dates
+        assert "dated/0.md:1" in dates and "broken/" not in dates
+        last = text(get(client, "/problems?kind=format&page=99"))
+        assert "Page 25 of 25" in last and "broken/2499.md:3" in last
+        assert 'href="/problems?kind=format&amp;page=24" rel="prev"' in last
 
 
 # Edits
@@ -702,22 +672,6 @@ def test_hostile_text_is_escaped_everywhere(hostile: Path, tmp_path: Path) -> No
             assert 'href="javascript:' not in html and 'href="data:' not in html, url
             assert 'onmouseover="' not in html, url
         assert "&lt;script&gt;" in text(get(client, "/search?q=searchable"))
-
-
-def web_client(root: Path, tmp_path: Path) -> _ClientContext:
-    return _ClientContext(root, tmp_path / "web-index")
-
-
-class _ClientContext:
-    def __init__(self, root: Path, index: Path) -> None:
-        self.library = Library.open(root, index_dir=index)
-
-    def __enter__(self) -> FlaskClient:
-        self.library.sync()
-        return create_app(self.library, WebSettings(port=8765)).test_client()
-
-    def __exit__(self, *exc: object) -> None:
-        self.library.close()
 
 
 # Pure pieces

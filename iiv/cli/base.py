@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from iiv import __version__
+from iiv.config import SEARCH_ENGINES
 from iiv.dates import BadDate, parse_date
 from iiv.errors import BadArgument, IivError
 
@@ -64,6 +65,16 @@ def index_dir_option(function: F) -> F:
         envvar="IIV_INDEX_DIR",
         type=click.Path(file_okay=False, path_type=Path),
         help="Where the index lives (default: a folder per vault in ~/.cache/iiv).",
+    )(function)
+
+
+def engine_option(function: F) -> F:
+    return click.option(
+        "--engine",
+        envvar="IIV_ENGINE",
+        type=click.Choice(list(SEARCH_ENGINES)),
+        help="The full-text search engine (default: search_engine in iiv.yaml, else whoosh); "
+        'tantivy, for very large vaults, needs pip install "iiv[fast]".',
     )(function)
 
 

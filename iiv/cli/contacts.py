@@ -12,7 +12,7 @@ import click
 from iiv import formats, shapes
 from iiv.cli.base import json_option, print_json, progress, vault_option, write_output
 from iiv.contacts import read_contacts
-from iiv.contacts.apply import Applied, apply_plan
+from iiv.contacts.apply import Imported, apply_plan
 from iiv.contacts.plan import Plan, plan_import
 from iiv.contacts.vcard import write_vcards
 from iiv.snapshot import Vault
@@ -55,7 +55,7 @@ def _read(path: Path) -> bytes:
     return path.expanduser().read_bytes()
 
 
-def _apply(root: Path, vault: Vault, plan: Plan) -> Applied:
+def _apply(root: Path, vault: Vault, plan: Plan) -> Imported:
     with progress("Writing notes") as update:
         done = 0
 

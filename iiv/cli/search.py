@@ -7,6 +7,7 @@ The index, library and server load Whoosh, Flask and waitress: over a second of 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ import click
 
 from iiv import formats
 from iiv.cli.base import (
+    engine_option,
     index_dir_option,
     json_option,
     log_to_stderr,
@@ -24,27 +26,31 @@ from iiv.cli.base import (
 from iiv.errors import IivError
 
 if TYPE_CHECKING:
-    from iiv.index import SearchResult
+    from iiv.search import SearchResult
 
 BUILD_WAIT = 300.0  # seconds `iiv search` waits for another iiv building the index
 
 
 @click.command()
 @click.option("--rebuild", is_flag=True, help="Forget the index and read every note again.")
+@engine_option
 @index_dir_option
 @vault_option
-def index(rebuild: bool, index_dir: Path | None, vault_path: Path) -> None:
+def index(rebuild: bool, engine: str | None, index_dir: Path | None, vault_path: Path) -> None:
     """Bring the full-text index up to date with the vault (only changed notes are read).
 
     \b
     Example:
       iiv index
       iiv index --rebuild
+      iiv index --engine tantivy
     """
     from iiv.library import Library
 
     log_to_stderr()
-    library = Library.open_for_writing(vault_path, index_dir, wait=5, waiting=_say_waiting)
+    library = Library.open_for_writing(
+        vault_path, index_dir, wait=5, waiting=_say_waiting, engine=engine
+    )
     if library is None:
         click.echo(
             "another iiv (iiv serve, or an iiv index still running) is keeping this "
@@ -74,10 +80,17 @@ def _say_waiting() -> None:
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1, 100_000))
 @json_option
+@engine_option
 @index_dir_option
 @vault_option
 def search(
-    query: str, limit: int, page: int, as_json: bool, index_dir: Path | None, vault_path: Path
+    query: str,
+    limit: int,
+    page: int,
+    as_json: bool,
+    engine: str | None,
+    index_dir: Path | None,
+    vault_path: Path,
 ) -> None:
     """Search every note (brings the index up to date first).
 
@@ -90,22 +103,29 @@ def search(
       iiv search 'tag:career company:northwind'
     """
     log_to_stderr()
-    result = _search(vault_path, index_dir, query, limit, page)
+    result = _search(Where(vault_path, index_dir, engine), query, limit, page)
     if as_json:
         print_json(result.to_json())
         return
     click.echo(formats.search_results(result))
 
 
-def _search(
-    vault_path: Path, index_dir: Path | None, query: str, limit: int, page: int
-) -> SearchResult:
+@dataclass(frozen=True)
+class Where:
+    """The vault, its index folder and the engine asked for."""
+
+    vault: Path
+    index_dir: Path | None
+    engine: str | None
+
+
+def _search(where: Where, query: str, limit: int, page: int) -> SearchResult:
     """Sync, then search; while another iiv writes the index, search it as that one keeps
     it, and wait (saying so) while it builds the index from nothing or replaces it."""
     deadline = time.monotonic() + BUILD_WAIT
     waiting = False
     while True:
-        result = _search_once(vault_path, index_dir, query, limit, page)
+        result = _search_once(where, query, limit, page)
         if result is not None:
             return result
         if time.monotonic() > deadline:
@@ -116,14 +136,14 @@ def _search(
         time.sleep(0.5)
 
 
-def _search_once(
-    vault_path: Path, index_dir: Path | None, query: str, limit: int, page: int
-) -> SearchResult | None:
+def _search_once(where: Where, query: str, limit: int, page: int) -> SearchResult | None:
     """The results, or None while another iiv is building or replacing the index."""
     from iiv.library import Library
 
     # Else iiv serve (or iiv index) writes the index, and keeps it fresh.
-    library = Library.open_for_writing(vault_path, index_dir) or Library.open(vault_path, index_dir)
+    library = Library.open_for_writing(
+        where.vault, where.index_dir, engine=where.engine
+    ) or Library.open(where.vault, where.index_dir, engine=where.engine)
     try:
         if library.writing:
             library.sync()

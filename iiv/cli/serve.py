@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from iiv.cli.base import index_dir_option, log_to_stderr, vault_option
+from iiv.cli.base import engine_option, index_dir_option, log_to_stderr, vault_option
 
 
 @click.command()
@@ -26,6 +26,14 @@ from iiv.cli.base import index_dir_option, log_to_stderr, vault_option
     is_flag=True,
     help="Allow a non-loopback --host; every request then needs the access token.",
 )
+@click.option(
+    "--sync",
+    "sync_every",
+    metavar="PERIOD",
+    help="Sync the vault with git (iiv sync) at most this often, like 10m, once it has been "
+    "quiet a moment, and when iiv stops.",
+)
+@engine_option
 @index_dir_option
 @vault_option
 def serve(
@@ -33,6 +41,8 @@ def serve(
     port: int,
     no_watch: bool,
     allow_remote: bool,
+    sync_every: str | None,
+    engine: str | None,
     index_dir: Path | None,
     vault_path: Path,
 ) -> None:
@@ -46,8 +56,11 @@ def serve(
     Example:
       iiv serve --vault ~/interviews
       iiv serve --vault vault-example --port 8800
+      iiv serve --vault ~/interviews --sync 10m
+      iiv serve --vault ~/interviews --engine tantivy
       iiv serve --host 0.0.0.0 --allow-remote
     """
+    from iiv.autosync import parse_every
     from iiv.server import ServeOptions, Server
 
     # Choices for the whole process belong here, not in the library. watchdog warns when a
@@ -64,6 +77,8 @@ def serve(
         watch=not no_watch,
         allow_remote=allow_remote,
         token=token,
+        sync_every=parse_every(sync_every) if sync_every else None,
+        engine=engine,
     )
     # The notes loaded at start hold no cycles: the cyclic garbage collector would scan all of
     # them once they are in, and again at each full collection (0.2 to 0.5 s at 10,000 notes).

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from iiv.cache import index_folder
 from iiv.cli.base import index_dir_option, json_option, print_json, vault_option
 from iiv.vault import vault_root
 
@@ -29,7 +30,6 @@ def sync(as_json: bool, index_dir: Path | None, vault_path: Path) -> None:
       iiv sync --vault ~/interviews --json
     """
     from iiv.gitsync import SyncOptions, machine_name, sync_vault
-    from iiv.library import index_folder
 
     root = vault_root(vault_path)
     options = SyncOptions(root, index_folder(root, index_dir), machine_name(os.environ))

@@ -23,7 +23,7 @@ Progress = Callable[[int], None]  # called with the number of notes done since t
 
 
 @dataclass(frozen=True)
-class Applied:
+class Imported:
     created: tuple[str, ...]
     updated: tuple[str, ...]
     failed: tuple[str, ...]  # one line each: the note and why nothing was written to it
@@ -31,7 +31,7 @@ class Applied:
 
 def apply_plan(
     root: Path, config: Config, plan: Plan, today: date, progress: Progress | None = None
-) -> Applied:
+) -> Imported:
     created: list[str] = []
     updated: list[str] = []
     failed: list[str] = []
@@ -49,7 +49,7 @@ def apply_plan(
             failed.append(_failure(addition.path, error))
         if progress:
             progress(1)
-    return Applied(tuple(created), tuple(updated), tuple(failed))
+    return Imported(tuple(created), tuple(updated), tuple(failed))
 
 
 def _note(template: str, person: NewPerson, today: date) -> tuple[str, str | IivError]:

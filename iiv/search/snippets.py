@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 
 from iiv.search.analysis import Analysis
 
@@ -27,36 +28,49 @@ LINE_START_RE = re.compile(
     re.MULTILINE,
 )
 HEADING_END_RE = re.compile(r"[ \t]+#+[ \t]*$", re.MULTILINE)
-IMAGE_OR_LINK_RE = re.compile(r"!?\[([^\]\n]*)\](?:\([^)\n]*\)|\[[^\]\n]*\])")
-WIKILINK_RE = re.compile(r"!?\[\[([^\]|\n]*?)(?:\|([^\]\n]*))?\]\]")
+# No `[` inside a label or target: on a line of unclosed `![` each would scan to the line's end
+# (quadratic: 100 KB of them took minutes to index)
+IMAGE_OR_LINK_RE = re.compile(r"!?\[([^\[\]\n]*)\](?:\([^)\n]*\)|\[[^\[\]\n]*\])")
+WIKILINK_RE = re.compile(r"!?\[\[([^\[\]|\n]*?)(?:\|([^\[\]\n]*))?\]\]")
 AUTOLINK_RE = re.compile(r"<((?:https?|mailto):[^>\s]*)>")
-FOOTNOTE_RE = re.compile(r"\[\^[^\]\s]+\]:?")
+FOOTNOTE_RE = re.compile(r"\[\^[^\[\]\s]+\]:?")
 BLOCK_ID_RE = re.compile(r"[ \t]\^[A-Za-z0-9-]+[ \t]*$", re.MULTILINE)
-# emphasis delimiters: a run of *, ~~ or == that touches a word on one side only, and _ the same
-# outside words (snake_case keeps its underscores), as CommonMark's flanking rules have it
-EMPHASIS_RE = re.compile(
-    r"(?<![\w*~=\\])(?:\*+|~~|==)(?=[^\s*~=])|(?<=[^\s*~=\\])(?:\*+|~~|==)(?![\w*~=])"
-    r"|(?<![\w_\\])_+(?=[^\s_])|(?<=[^\s_\\])_+(?![\w_])|(?<!\\)`+"
-)
+DELIMITER_RE = re.compile(r"`+|[*_~=]+")  # emphasis, strike, highlight and code marks
 ESCAPE_RE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
 def plain(markdown: str) -> str:
-    """The text of a note's Markdown body as a reader sees it, on one line."""
-    text = COMMENT_RE.sub(" ", markdown)
-    text = FENCE_RE.sub("", text)
-    text = RULE_RE.sub("", text)
-    text = TABLE_RULE_RE.sub("", text)
-    text = LINE_START_RE.sub("", text)
-    text = HEADING_END_RE.sub("", text)
-    text = BLOCK_ID_RE.sub("", text)
-    text = WIKILINK_RE.sub(_wikilink_text, text)
-    text = IMAGE_OR_LINK_RE.sub(r"\1", text)
-    text = AUTOLINK_RE.sub(r"\1", text)
-    text = FOOTNOTE_RE.sub("", text)
-    text = EMPHASIS_RE.sub("", text)
-    text = ESCAPE_RE.sub(r"\1", text)
+    """The text of a note's Markdown body as a reader sees it, on one line.
+
+    Each step runs only on text holding what it looks for (a quick test for a character or
+    two): most notes have no comment, fence, table, rule or footnote.
+    """
+    text = markdown
+    present = set(text)
+    for needed, pattern, replacement in STEPS:
+        if needed(text, present):
+            text = pattern.sub(replacement, text)
     return " ".join(text.split())
+
+
+def _delimiter(found: re.Match[str]) -> str:
+    """Nothing for a run of emphasis marks, as CommonMark reads them: `*`, `**`, `_`, `~~` or
+    `==` touching a word on one side only (so `snake_case` and `2*3` keep theirs), and any
+    backticks; the run itself otherwise, or when escaped by a backslash."""
+    run, text, start, end = found.group(), found.string, found.start(), found.end()
+    before = text[start - 1] if start else " "
+    after = text[end] if end < len(text) else " "
+    if before == "\\" or len(set(run)) > 1:
+        return run
+    mark = run[0]
+    if mark == "`":
+        return ""
+    if mark in "~=" and run != mark * 2:
+        return run
+    inside = (lambda c: c.isalnum() or c == "_") if mark == "_" else str.isalnum
+    opens = not inside(before) and not after.isspace()
+    closes = not before.isspace() and not inside(after)
+    return "" if opens or closes else run
 
 
 def _wikilink_text(found: re.Match[str]) -> str:
@@ -64,6 +78,39 @@ def _wikilink_text(found: re.Match[str]) -> str:
     if found.group(2):
         return found.group(2)
     return " > ".join(part for part in found.group(1).split("#") if part)
+
+
+Replacement = str | Callable[[re.Match[str]], str]
+LINE_MARK_RE = re.compile(r"^[ \t]*(?:[#>*+-]|\d{1,9}[.)])", re.MULTILINE)
+
+
+Needed = Callable[[str, set[str]], bool]
+
+
+def _holding(*marks: str) -> Needed:
+    """Whether the text (whose set of characters is given) holds one of the marks."""
+    return lambda text, present: any(m[0] in present and m in text for m in marks)
+
+
+def _line_marks(text: str, present: set[str]) -> bool:
+    return not present.isdisjoint("#>*+-.)") and LINE_MARK_RE.search(text) is not None
+
+
+STEPS: tuple[tuple[Needed, re.Pattern[str], Replacement], ...] = (
+    (_holding("%%", "<!--"), COMMENT_RE, " "),
+    (_holding("```", "~~~"), FENCE_RE, ""),
+    (_holding("---", "***", "___", "- -", "* *", "_ _"), RULE_RE, ""),
+    (_holding("|"), TABLE_RULE_RE, ""),
+    (_line_marks, LINE_START_RE, ""),
+    (_holding("#"), HEADING_END_RE, ""),
+    (_holding("^"), BLOCK_ID_RE, ""),
+    (_holding("[["), WIKILINK_RE, _wikilink_text),
+    (_holding("](", "]["), IMAGE_OR_LINK_RE, r"\1"),
+    (_holding("<http", "<mailto"), AUTOLINK_RE, r"\1"),
+    (_holding("[^"), FOOTNOTE_RE, ""),
+    (_holding("*", "_", "~", "=", "`"), DELIMITER_RE, _delimiter),
+    (_holding("\\"), ESCAPE_RE, r"\1"),
+)
 
 
 def opening(text: str) -> str:

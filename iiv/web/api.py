@@ -24,7 +24,7 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
 
 
 def _error(message: str) -> tuple[Response, int]:
-    return jsonify({"error": message}), 400
+    return jsonify(shapes.error(message)), 400
 
 
 @bp.get("/status")

@@ -5,19 +5,37 @@ action (a context processor), and the error pages (error handlers), for every bl
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, get_flashed_messages, jsonify, render_template, request, url_for
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    get_flashed_messages,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
+from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
+from iiv import shapes
 from iiv.errors import EditConflict, IivError, NoteNotFound
 from iiv.web.pages import csrf_token, library
 from iiv.web.urls import here, safe_next
 
+BREAK_BEFORE_RE = re.compile(r"([@.])")
+DATE_RE = re.compile(r"(\d{4}-\d{2}-\d{2})")
+
 
 def install(app: Flask) -> None:
     app.context_processor(chrome)
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
+    app.add_template_filter(breakable)
+    app.add_template_filter(nowrap_dates)
     app.register_error_handler(404, not_found)
     app.register_error_handler(400, bad_request)
     app.register_error_handler(413, too_large)
@@ -37,6 +55,7 @@ class Chrome:
     section: str
     generation: int  # the library's, when the page was rendered: app.js polls for a newer one
     confirmations: tuple[Confirmation, ...]  # what the last action did, at the top of the page
+    csrf_token: str  # this run's, for scripts that post (forms carry their own)
 
 
 @dataclass(frozen=True)
@@ -74,8 +93,28 @@ def chrome() -> dict[str, Any]:
             section=endpoint.split(".", 1)[0],
             generation=lib.generation,
             confirmations=confirmations(),
+            csrf_token=csrf_token(),
         )
     }
+
+
+def breakable(text: str) -> Markup:
+    """Text such as an e-mail address, escaped, that may wrap before each `@` and `.` and
+    after each `-` only (with `overflow-wrap: break-word`, never in the middle of a word)."""
+    text = BREAK_BEFORE_RE.sub(r"<wbr>\1", str(escape(text)))
+    return Markup(text.replace("-", "-<wbr>"))
+
+
+def nowrap_dates(text: str) -> Markup:
+    """Text, escaped, with each `YYYY-MM-DD` kept on one line: Chromium breaks a line after
+    a hyphen even between digits ("2026-08-" / "10")."""
+    return Markup(DATE_RE.sub(r'<span class="nowrap">\1</span>', str(escape(text))))
+
+
+def favicon() -> Response:
+    """The icon browsers ask for at /favicon.ico when a page names none (an SVG: small, sharp
+    at any size, and from this origin, as the Content-Security-Policy wants)."""
+    return current_app.send_static_file("favicon.svg")
 
 
 def error_page(code: int, title: str, message: str, back: str | None = None) -> tuple[str, int]:
@@ -84,7 +123,7 @@ def error_page(code: int, title: str, message: str, back: str | None = None) -> 
 
 def not_found(error: HTTPException) -> tuple[str, int] | tuple[Response, int]:
     if request.path.startswith("/api/"):
-        return jsonify({"error": "not found"}), 404
+        return jsonify(shapes.error("not found")), 404
     message = "There is no page here, or no note at that path in this vault."
     return error_page(404, "Not found", message)
 

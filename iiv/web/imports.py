@@ -19,7 +19,7 @@ from flask import Blueprint, current_app, render_template, request
 from flask.blueprints import BlueprintSetupState
 
 from iiv.contacts import KINDS, read_contacts
-from iiv.contacts.apply import Applied, apply_plan
+from iiv.contacts.apply import Imported, apply_plan
 from iiv.contacts.plan import Plan, Row, plan_import
 from iiv.errors import BadArgument
 from iiv.web.pages import csrf_token, library
@@ -170,7 +170,7 @@ class Done:
     failed: tuple[str, ...]
 
 
-def _done(applied: Applied) -> Done:
+def _done(applied: Imported) -> Done:
     return Done(
         created=tuple((path, note_url(path, "person")) for path in applied.created),
         updated=tuple((path, note_url(path, "person")) for path in applied.updated),

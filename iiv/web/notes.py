@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from iiv.links import Link
 from iiv.note import Note
 from iiv.snapshot import Vault
+from iiv.web.conversation import next_steps
 from iiv.web.debrief import debrief_form
 from iiv.web.drafts import draft_links
 from iiv.web.due import Row, rows
@@ -38,6 +39,7 @@ INTERVIEW_FIELDS = (
     ("location", "Location"),
     ("goal", "Goal"),
     ("requested", "Requested"),
+    ("nudged", "Nudged"),
     ("thanked", "Thanked"),
 )
 
@@ -78,7 +80,8 @@ def interview(path: str) -> str | Response:
     page = _note_page(note, digest, vault, fields=fields)
     drafts = draft_links(vault, note) if note.people else []
     form = debrief_form(note, digest)
-    return render_template("interview.html", page=page, drafts=drafts, debrief=form)
+    steps = next_steps(note, digest)
+    return render_template("interview.html", page=page, drafts=drafts, debrief=form, steps=steps)
 
 
 @bp.get("/note/<note:path>")

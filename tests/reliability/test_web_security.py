@@ -8,6 +8,7 @@ on 127.0.0.1, spoken to over raw sockets, checks that waitress passes nothing mo
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import socket
@@ -22,11 +23,11 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from iiv.library import Library
-from iiv.server import ServeOptions, Server
+from iiv.server import Server
 from iiv.web import create_app
-from iiv.web.security import WebSettings
-from tests.helpers import copy_example
-from tests.test_web import form_with_button, post_forms
+from iiv.web.security import WebSettings, load_secret
+from tests.helpers import copy_example, serving
+from tests.web_helpers import form_with_button, post_forms
 
 PORT = 8765
 HOST = f"127.0.0.1:{PORT}"
@@ -57,6 +58,7 @@ HOSTILE_HOSTS = [
     "１２７.０.０.１:8765",
     "",
 ]
+CONFLICT_COPY = "people/Amara Okafor.sync-conflict-20261201-101500-phone.md"
 SAMPLES = {
     "static": {"filename": "style.css"},
     "notes.person": {"path": "people/Amara Okafor.md"},
@@ -65,6 +67,8 @@ SAMPLES = {
     "notes.company": {"name": "Northwind Robotics"},
     "drafts.draft_page": {"kind": "thank-you", "path": "interviews/2026-11-28 Lucía Fernández.md"},
     "brief.brief_page": {"path": "interviews/2026-12-03 Kenji Watanabe and Amara Okafor.md"},
+    "resolve.resolve_page": {"path": CONFLICT_COPY},
+    "resolve.resolve": {"path": CONFLICT_COPY},
 }
 EXTRA_URLS = ["/no/such/page", "/static/app.js", "/static/nothing.css", "/api/nothing"]
 # For each state-changing endpoint: the page and the button whose form a click would send.
@@ -81,6 +85,12 @@ FORMS = {
     "debrief.save": (
         "/interview/interviews/2026-11-28%20Luc%C3%ADa%20Fern%C3%A1ndez.md",
         "Save the debrief of 2026-11-28 Lucía Fernández",
+    ),
+    "sync.sync_now": ("/sync", "Sync now"),
+    "people.add_person": ("/people", "Add the person"),
+    "resolve.resolve": (
+        "/resolve/people/Amara%20Okafor.sync-conflict-20261201-101500-phone.md",
+        "Keep this version of people/Amara Okafor.md",
     ),
 }
 CROSS_SITE = {"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}
@@ -129,6 +139,9 @@ class Site:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     base = tmp_path_factory.mktemp("websec")
     root = copy_example(base)
+    (root / CONFLICT_COPY).write_text(
+        "---\ntype: person\n---\n# Amara Okafor\n\nFrom the phone.\n", encoding="utf-8"
+    )
     outside, secret = canary(base)
     escapes(root, outside)
     library = Library.open(root, base / "index")
@@ -257,9 +270,14 @@ def genuine(client: FlaskClient, endpoint: str) -> Request:
         data = {**form.fields, "date": "2026-12-20", "status": "scheduled"}
         return Request(form.action, data)
     action, data = form_with_button(html, label)
+    if endpoint == "people.add_person":
+        data["name"] = f"Ada Lovelace {next(_NUMBERS)}"
     if endpoint == "imports.preview":
         data["kind"] = "vcard"  # its <select>, which the form parser does not read
     return Request(action, data)
+
+
+_NUMBERS = itertools.count(1)  # a new name for each person a genuine request adds
 
 
 def _undo_of_a_new_interview(client: FlaskClient) -> Request:
@@ -337,6 +355,22 @@ HOSTILE_VALUES = (
     + [("actions.undo_change", "id", value) for value in ("0", "x", "9" * 5000, "99999", None)]
     + [("imports.preview", "kind", value) for value in ("nope", "", "__class__", None)]
     + [("imports.apply", "upload", value) for value in ("", "x" * 5000, "../..", None)]
+    + [
+        ("people.add_person", field, value)
+        for field, value in (
+            ("name", ""),
+            ("name", None),
+            ("name", "   "),
+            ("name", "Chiara Bianchi"),
+            ("name", "/../.."),
+            ("linkedin", "javascript:alert(1)"),
+            ("email", "not an address"),
+            ("introduced_by", "Nobody Whatsoever"),
+            ("keep_in_touch", "often"),
+            ("keep_in_touch", "9" * 5000),
+        )
+    ]
+    + [("actions.step", "time", value) for value in ("25:00", "x" * 5000)]
     + [
         ("debrief.save", field, value)
         for field, value in (
@@ -420,6 +454,7 @@ def test_the_genuine_requests_are_accepted(tmp_path: Path) -> None:
             "actions.step",
             "actions.create_interview",
             "actions.undo_change",
+            "people.add_person",
             "actions.complete",
         ):  # the snooze button goes once the task is done
             request = genuine(client, endpoint)
@@ -546,14 +581,8 @@ def test_edits_to_paths_outside_the_vault_are_404_and_change_nothing(site: Site)
 
 @pytest.fixture(scope="module")
 def server(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    index = tmp_path_factory.mktemp("websec-server")
-    server = Server(ServeOptions(vault=site.root, port=0, index_dir=index, watch=False))
-    server.start()
-    try:
-        assert server.worker.ready.wait(timeout=60), "the first sync did not finish in 60 s"
-        yield server
-    finally:
-        server.close()
+    with serving(site.root, tmp_path_factory.mktemp("websec-server"), watch=False) as running:
+        yield running
 
 
 def raw(port: int, request: bytes) -> tuple[int, bytes]:
@@ -616,3 +645,29 @@ def test_the_real_server_reads_nothing_outside_the_vault(site: Site, server: Ser
         ).encode(),
     )
     assert status == 403 and site.secret.encode() not in answer
+
+
+def test_the_real_server_refuses_a_request_line_naming_another_host(server: Server) -> None:
+    host = f"127.0.0.1:{server.port}"
+    for target in ("http://evil.example/", "http://evil.example/api/status", "HTTP://Evil:1/"):
+        status, answer = get_raw(server.port, target, host)
+        assert status == 421, target
+        assert answer.endswith(b"\r\n\r\nRefused: the request line names another host.\n")
+    status, answer = get_raw(server.port, f"http://{host}/api/status", host)
+    assert status == 200 and b"generation" in answer
+
+
+def test_the_csrf_token_changes_with_each_start(site: Site, tmp_path: Path) -> None:
+    tokens = []
+    for _ in range(2):
+        with serving(site.root, tmp_path) as started:
+            host = f"127.0.0.1:{started.port}"
+            status, page = get_raw(started.port, "/person/people/Amara%20Okafor.md", host)
+            assert status == 200
+            tokens.append(re.findall(rb'name="csrf_token" value="([0-9a-f]{64})"', page)[0])
+            assert started.app.config["SECRET_KEY"] == load_secret(tmp_path)  # the same secret
+    assert tokens[0] != tokens[1]
+    same_secret = b"k" * 32
+    assert WebSettings(secret_key=same_secret).csrf_token() != (
+        WebSettings(secret_key=same_secret).csrf_token()
+    )

@@ -189,11 +189,6 @@ def server(vault: Path) -> Iterator[Server]:
         yield running
 
 
-@pytest.fixture(scope="module")
-def browser(chromium: Browser) -> Browser:
-    return chromium
-
-
 class Tab:
     """A page without CSP, recording every dialog; `check` loads a URL and inspects it."""
 
@@ -229,8 +224,8 @@ class Tab:
 
 
 @pytest.fixture(scope="module")
-def tab(browser: Browser, server: Server) -> Iterator[Tab]:
-    tab = Tab(browser, server)
+def tab(chromium: Browser, server: Server) -> Iterator[Tab]:
+    tab = Tab(chromium, server)
     try:
         yield tab
     finally:

@@ -1,0 +1,606 @@
+"""The tantivy engine: a disposable tantivy index of the notes, in a folder outside the vault.
+
+tantivy (Rust) scores in native code: at 50,000 notes a query for the words most notes hold
+costs milliseconds where Whoosh, which scores in Python, costs hundreds. What a user sees is
+the same as with Whoosh: the same query parser (`tantivy_queries`), the same terms
+(`tantivy_fields`), the same snippets and suggestions. Only the scores' values differ
+(tantivy's BM25 is not Whoosh's BM25F), and so may the order of notes of near-equal score.
+
+Writing: one writer at a time, as for Whoosh (iiv's writer lock, then tantivy's own). Each
+batch opens the index afresh, so its writer starts from the latest commit on disk, commits,
+lets tantivy's merges finish and deletes what no commit uses any longer (a writer that keeps
+an old view of the index across processes leaves files behind: paperless-ngx #13679). A
+commit replaces `meta.json` atomically: a kill at any moment leaves the last commit, and
+files no commit names, which the next writer deletes.
+
+Reading: any thread; each read first checks whether `meta.json` changed (a commit of this
+process or another) and reloads the searcher if it did.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import math
+import os
+import re
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import tantivy
+from rapidfuzz.distance import Levenshtein
+from tantivy import Query
+
+from iiv.errors import IivError, Stopped
+from iiv.note import DEFAULT_KINDS, Kinds, Note
+from iiv.search import folders, queries
+from iiv.search.analysis import BODY
+from iiv.search.engine import BUSY, LOCK_TIMEOUT
+from iiv.search.results import Hit, SearchResult
+from iiv.search.snippets import opening, plain, snippet
+from iiv.search.suggestions import suggest
+from iiv.search.tantivy_fields import (
+    HAS,
+    NUMBER_FIELDS,
+    TERM_FIELDS,
+    TEXT_FIELDS,
+    TOKENIZER,
+    Values,
+    values,
+)
+from iiv.search.tantivy_queries import Untranslatable, escaped, marks, translate
+from iiv.vault import FileStat
+
+log = logging.getLogger(__name__)
+FORMAT = "tantivy"  # what `iiv-index.json` records
+# tantivy's files in a folder: segments (`<id>.<part>`, `<id>.<opstamp>.del`), its table of
+# contents and locks, and its temp files
+OWN_FILES = re.compile(r"[0-9a-f]{32}\.[a-z0-9.]+|meta\.json|\.managed\.json|\.tantivy-.*|\.tmp.*")
+META = "meta.json"
+WRITER_LOCK = ".tantivy-writer.lock"
+WRITE_HEAP = 20_000_000  # bytes of a one-batch writer (tantivy's least is 15 MB a thread)
+BUILD_HEAP = 96_000_000  # bytes of a rebuild's writer, shared by its threads
+BUILD_THREADS = 2
+PROGRESS_EVERY = 500
+OPEN_ATTEMPTS = 5  # reads of an index that another process keeps committing to
+SPELLING_DISTANCE = 2
+SHOWN_KEPT = 2048  # notes whose text without Markdown is kept for the next searches
+
+
+def open_tantivy(folder: Path, lock_timeout: float = LOCK_TIMEOUT) -> TantivyEngine:
+    """The tantivy engine over `folder` (see `iiv.search.engine.ENGINES`)."""
+    return TantivyEngine.open(folder, lock_timeout=lock_timeout)
+
+
+def make_schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    for name in TEXT_FIELDS:
+        builder.add_text_field(name, tokenizer_name=TOKENIZER)
+    for name in (*TERM_FIELDS, HAS):
+        builder.add_text_field(name, stored=name == "path", tokenizer_name="raw")
+    for name in NUMBER_FIELDS:
+        shown = name in ("size", "mtime_ns")
+        builder.add_integer_field(name, stored=shown, indexed=not shown, fast=shown)
+    for name in ("shown_kind", "shown_title", "shown_text"):
+        builder.add_bytes_field(name, stored=True, indexed=False)
+    return builder.build()
+
+
+SCHEMA = make_schema()
+
+
+class TantivyEngine:
+    """The index in one folder, or the reason it needs rebuilding (a `SearchEngine`)."""
+
+    def __init__(
+        self, folder: Path, index: tantivy.Index | None, reason: str | None, lock_timeout: float
+    ) -> None:
+        self.folder = folder
+        self.reason = reason
+        self.lock_timeout = lock_timeout
+        self._index = index
+        self._seen = _signature(folder) if index is not None else None
+        self._swap = threading.Lock()  # guards self._index (replaced by rebuild and errors)
+        self._stop = threading.Event()
+
+    @property
+    def needs_rebuild(self) -> bool:
+        return self.reason is not None
+
+    @classmethod
+    def open(cls, folder: Path, *, lock_timeout: float = LOCK_TIMEOUT) -> TantivyEngine:
+        """The index in `folder`; never raises: a bad index comes back with `needs_rebuild`."""
+        folder = Path(folder)
+        index, reason = _open_folder(folder)
+        return cls(folder, index, reason, lock_timeout)
+
+    def close(self) -> None:
+        with self._swap:
+            self._index = None
+
+    # Reading
+
+    def count(self) -> int:
+        with self._searcher() as searcher:
+            return int(searcher.num_docs)
+
+    def indexed(self) -> dict[str, tuple[int, int]]:
+        """Path → (size, mtime_ns) of every note the index holds."""
+        with self._searcher() as searcher:
+            total = searcher.num_docs
+            if not total:
+                return {}
+            hits = searcher.search(Query.all_query(), total, count=False).hits
+            found: dict[str, tuple[int, int]] = {}
+            for _, address in hits:
+                stored = searcher.doc(address)
+                path, size, mtime = (stored.get_first(f) for f in ("path", "size", "mtime_ns"))
+                found[str(path)] = (int(size or 0), int(mtime or 0))
+            return found
+
+    def stamp(self) -> str:
+        """What identifies this index's content: every commit, and every rebuild, changes it."""
+        with self._searcher():
+            meta = _read_meta(self.folder)
+        segments = sorted(
+            f"{s['segment_id']}-{(s.get('deletes') or {}).get('num_deleted_docs', 0)}"
+            for s in meta.get("segments", [])
+        )
+        return f"tantivy:{meta.get('opstamp')}:{','.join(segments)}"
+
+    def search(self, query: str, limit: int = 20, page: int = 1) -> SearchResult:
+        """One page of the notes matching `query`, best first; never raises for bad syntax."""
+        parsed = queries.parse(query)
+        with self._searcher() as searcher:
+            try:
+                return self._page(searcher, parsed, query, max(1, limit), page)
+            except Exception:  # a query tantivy cannot run: search its words, as Whoosh does
+                return self._page(searcher, queries.words_only(query), query, max(1, limit), page)
+
+    def _page(
+        self, searcher: tantivy.Searcher, parsed: Any, text: str, limit: int, page: int
+    ) -> SearchResult:
+        lexicon = _Lexicon(searcher)
+        found = translate(parsed, SCHEMA, lexicon)
+        last_page = max(1, math.ceil(searcher.num_docs / limit))
+        page = min(max(1, page), last_page)
+        result = searcher.search(found, limit, count=True, offset=(page - 1) * limit)
+        total = int(_count(result) or 0)
+        pages = math.ceil(total / limit)
+        if total and page > pages:  # past the last page: the last page, as Whoosh gives
+            page = pages
+            result = searcher.search(found, limit, count=True, offset=(page - 1) * limit)
+        terms = marks(parsed, lexicon) if total else frozenset()
+        return SearchResult(
+            query=text,
+            total=total,
+            hits=tuple(_hit(searcher, score, address, terms) for score, address in result.hits),
+            page=page,
+            pages=pages,
+            suggestion=suggest(lexicon, parsed, text) if total == 0 else None,
+        )
+
+    @contextmanager
+    def _searcher(self) -> Iterator[tantivy.Searcher]:
+        """A searcher of the latest commit (of this process or another); a tantivy failure
+        while it is used means the files are damaged: recorded, and a rebuild asked for."""
+        try:
+            yield self._current()
+        except IivError:
+            raise
+        except BaseException as error:
+            if not _damage(error):
+                raise
+            self._damaged(error)
+
+    def _current(self) -> tantivy.Searcher:
+        """Reload first if a commit replaced `meta.json`; a commit by another process while
+        reloading (its files deleted under the reload) is read again."""
+        for attempt in range(1, OPEN_ATTEMPTS + 1):
+            with self._swap:
+                index = self._require()
+            before = _signature(self.folder)
+            if before == self._seen:
+                return index.searcher()
+            try:
+                index.reload()
+            except Exception:
+                if attempt < OPEN_ATTEMPTS and _signature(self.folder) != before:
+                    continue
+                raise
+            self._seen = before
+            return index.searcher()
+        raise AssertionError("unreachable")
+
+    def _damaged(self, error: BaseException) -> None:
+        """A tantivy failure means the files are damaged: record it, and ask for a rebuild."""
+        with self._swap:
+            self._index, self.reason = None, f"index unreadable ({_unreadable(error)})"
+        raise IivError(f"the search index needs rebuilding: {self.reason}") from error
+
+    def _require(self) -> tantivy.Index:
+        if self._index is not None:
+            return self._index
+        if self.reason:
+            raise IivError(f"the search index needs rebuilding: {self.reason}")
+        raise IivError("the search index is closed")
+
+    # Writing
+
+    def update(self, changed: Sequence[tuple[Note, FileStat]], removed: Iterable[str]) -> None:
+        """Replace the changed notes and delete the removed paths, in one commit.
+
+        A path listed twice counts once (the last wins); a path both changed and removed is kept.
+        """
+        latest = {note.path: (note, stat) for note, stat in changed}
+        gone = set(removed) - set(latest)
+        if not latest and not gone:
+            return
+        documents = [_document(values(note, stat)) for note, stat in latest.values()]
+        with self._writer() as writer:
+            for path in sorted(gone | set(latest)):
+                writer.delete_documents_by_term("path", path)
+            for document in documents:
+                writer.add_document(document)
+
+    def remove_prefix(self, prefix: str) -> int:
+        """Delete every note under the folder `prefix` (removed or renamed); returns how many."""
+        folder = prefix.rstrip("/") + "/"
+        with self._searcher() as searcher:
+            under = Query.regex_query(SCHEMA, "path", escaped(folder) + ".*")
+            count = _count(searcher.search(under, 1, count=True))
+        if count:
+            with self._writer() as writer:
+                writer.delete_documents_by_query(under)
+        return count
+
+    def compact(self, most: int | None = None) -> bool:
+        """Nothing to tidy: each batch lets tantivy's merges finish before it returns."""
+        return False
+
+    @contextmanager
+    def _writer(self) -> Iterator[tantivy.IndexWriter]:
+        """A writer of the index as the latest commit left it; commits when the block ends."""
+        with self._swap:
+            self._require()
+        try:
+            index = _opened(self.folder)
+        except BaseException as error:
+            if not _damage(error):
+                raise
+            self._damaged(error)
+        writer = _lock_writer(index, WRITE_HEAP, 1, self.lock_timeout)
+        try:
+            yield writer
+            writer.commit()
+        except BaseException:
+            with suppress(BaseException):
+                writer.rollback()
+            _finish(writer)
+            raise
+        self._seen = None  # the next read reloads
+        _finish(writer)
+        self._seen = None  # and sees what the merges made too
+
+    def rebuild(
+        self,
+        notes: Iterable[tuple[Note, FileStat]],
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Build a fresh index beside the folder, then swap it in; returns the number of notes.
+
+        Holds the old index's write lock throughout, so no other iiv writes to an index that
+        is about to be replaced.
+        """
+        documents = (values(note, stat) for note, stat in notes)
+        return self._replace(lambda fresh: build(fresh, documents, progress, self._stop))
+
+    def rebuild_from_files(
+        self,
+        root: Path,
+        files: Sequence[FileStat],
+        on_notes: Callable[[dict[str, Note | None]], None],
+        progress: Callable[[int], None] | None = None,
+        kinds: Kinds = DEFAULT_KINDS,
+    ) -> int:
+        """`rebuild` from the note files themselves: `on_notes` gets every note read (None
+        for a file gone meanwhile; bodies left out) before the index is complete."""
+        from iiv.search import tantivy_build
+
+        if len(files) >= tantivy_build.PARALLEL_FROM:
+            try:
+                return self._replace(
+                    lambda fresh: tantivy_build.build_in_workers(
+                        fresh, (root, kinds), files, on_notes, progress, self._stop
+                    )
+                )
+            except Stopped:
+                raise
+            except (OSError, IivError) as error:
+                if str(error) == BUSY:
+                    raise
+                log.warning("indexing in one process instead: %s", error)
+        return self._rebuild_here(root, files, on_notes, progress, kinds)
+
+    def _rebuild_here(
+        self,
+        root: Path,
+        files: Sequence[FileStat],
+        on_notes: Callable[[dict[str, Note | None]], None],
+        progress: Callable[[int], None] | None,
+        kinds: Kinds,
+    ) -> int:
+        from iiv.vault import read_existing
+
+        notes = {stat.path: read_existing(root, stat.path, kinds) for stat in files}
+        if progress:
+            progress(len(notes))
+        on_notes({path: note and note.without_body() for path, note in notes.items()})
+        pairs = [(note, stat) for stat in files if (note := notes[stat.path]) is not None]
+        return self.rebuild(pairs)
+
+    def stop(self) -> None:
+        """Make a rebuild in progress (in another thread) give up soon, raising Stopped; the
+        index is then left as it was before the rebuild."""
+        self._stop.set()
+
+    def tidy(self) -> None:
+        """Delete what a rebuild killed midway left beside the index (its `.new` or `.old`
+        folder). Only for the one writer: another could be building `.new` right now."""
+        for leftover in folders.beside(self.folder):
+            with suppress(IivError):
+                folders.check_replaceable(leftover, OWN_FILES)
+                if leftover.is_dir():
+                    log.info("deleting %s, left by a rebuild that did not finish", leftover)
+                    shutil.rmtree(leftover, ignore_errors=True)
+
+    def _replace(self, make: Callable[[Path], int]) -> int:
+        fresh, old = folders.beside(self.folder)
+        for folder in (self.folder, fresh, old):
+            folders.check_replaceable(folder, OWN_FILES)
+        with _write_lock(self.folder, self.lock_timeout):
+            try:
+                count = make(fresh)
+                folders.write_record(fresh, FORMAT)
+            except BaseException:
+                shutil.rmtree(fresh, ignore_errors=True)
+                raise
+        with self._swap:
+            folders.swap_in(fresh, self.folder, old)
+            self._index, self.reason = _opened(self.folder), None
+            self._seen = _signature(self.folder)
+        return count
+
+
+def build(
+    folder: Path,
+    documents: Iterable[Values],
+    progress: Callable[[int], None] | None,
+    stop: threading.Event,
+) -> int:
+    """A new index of the documents in `folder` (emptied first); returns how many."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    index = tantivy.Index(SCHEMA, path=str(folder))
+    index.register_tokenizer(TOKENIZER, _terms_tokenizer())
+    writer = index.writer(heap_size=BUILD_HEAP, num_threads=BUILD_THREADS)
+    count = 0
+    try:
+        for made in documents:
+            if stop.is_set():
+                raise Stopped("the index rebuild was stopped")
+            writer.add_document(_document(made))
+            count += 1
+            if progress and count % PROGRESS_EVERY == 0:
+                progress(count)
+        writer.commit()
+    except BaseException:
+        with suppress(BaseException):
+            writer.rollback()
+        _finish(writer)
+        raise
+    _finish(writer)
+    if progress and count % PROGRESS_EVERY:
+        progress(count)
+    return count
+
+
+def _count(result: tantivy.SearchResult) -> int:
+    """The exact number of matches (`count=True`; missing from tantivy's type hints)."""
+    return int(getattr(result, "count", 0) or 0)
+
+
+def _document(made: Values) -> tantivy.Document:
+    return tantivy.Document.from_dict(made, SCHEMA)
+
+
+def _hit(searcher: tantivy.Searcher, score: float, address: Any, terms: frozenset[str]) -> Hit:
+    stored = searcher.doc(address)
+    text = _plain(bytes(stored.get_first("shown_text") or b"").decode("utf-8"))
+    return Hit(
+        path=str(stored.get_first("path")),
+        kind=bytes(stored.get_first("shown_kind") or b"note").decode("utf-8"),
+        title=bytes(stored.get_first("shown_title") or b"").decode("utf-8"),
+        score=float(score),
+        snippet=(snippet(text, terms, BODY) if terms else "") or opening(text),
+    )
+
+
+@lru_cache(maxsize=SHOWN_KEPT)
+def _plain(markdown: str) -> str:
+    """A hit's text without its Markdown, made when the hit is shown (as Whoosh's engine
+    does), not for every note indexed; kept for the notes shown most recently."""
+    return plain(markdown)
+
+
+class _Lexicon:
+    """What a searcher tells of the terms it holds: for ranges of words, snippets
+    (`tantivy_queries.Lexicon`) and suggestions (`suggestions.Lexicon`)."""
+
+    def __init__(self, searcher: tantivy.Searcher) -> None:
+        self.searcher = searcher
+
+    def holds(self, field: str, term: str) -> bool:
+        if field not in TEXT_FIELDS and field not in TERM_FIELDS:
+            return False
+        return bool(self.searcher.doc_freq(field, term))
+
+    def starting(self, field: str, prefix: str) -> list[tuple[str, int]]:
+        return list(self.searcher.terms_with_prefix(field, prefix))
+
+    def near(self, field: str, term: str) -> Iterator[tuple[str, int]]:
+        """As Whoosh's `terms_within(field, term, 2, prefix=1)`: Levenshtein distance."""
+        for candidate, notes in self.searcher.terms_with_prefix(field, term[:1]):
+            if abs(len(candidate) - len(term)) > SPELLING_DISTANCE:
+                continue
+            distance = Levenshtein.distance(term, candidate, score_cutoff=SPELLING_DISTANCE)
+            if distance <= SPELLING_DISTANCE:
+                yield candidate, notes
+
+    def texts(self, field: str, term: str, notes: int) -> Iterator[str]:
+        if field != "body":
+            return
+        found = self.searcher.search(Query.term_query(SCHEMA, field, term), notes, count=False)
+        for _, address in found.hits:
+            stored = self.searcher.doc(address).get_first("shown_text")
+            yield bytes(stored or b"").decode("utf-8")  # as stored, as Whoosh reads it
+
+    def finds(self, text: str) -> bool:
+        try:
+            found = translate(queries.parse(text), SCHEMA, self)
+        except (Untranslatable, ValueError):
+            return False
+        return bool(_count(self.searcher.search(found, 1, count=True)))
+
+
+# Opening, writers and locks
+
+
+def _terms_tokenizer() -> tantivy.TextAnalyzer:
+    """A text field's value is its terms separated by spaces: split on them, nothing more."""
+    return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
+
+
+def _opened(folder: Path) -> tantivy.Index:
+    index = tantivy.Index.open(str(folder))
+    index.register_tokenizer(TOKENIZER, _terms_tokenizer())
+    index.config_reader(reload_policy="manual")
+    return index
+
+
+def _open_folder(folder: Path) -> tuple[tantivy.Index | None, str | None]:
+    """(index, None) when the folder holds a usable index, else (None, why not).
+
+    A writer in another process may commit while this reads, and delete the files of the
+    commit being read: a failure is damage only if no commit happened meanwhile.
+    """
+    for attempt in range(1, OPEN_ATTEMPTS + 1):
+        before = _signature(folder)
+        try:
+            reason = folders.record_problem(folder, FORMAT)
+            if reason:
+                return None, reason
+            if not (folder / META).exists():
+                return None, f"index unreadable ({META} is missing)"
+            index = _opened(folder)
+            _check(index)
+            return index, None
+        except BaseException as error:
+            if not _damage(error):
+                raise
+            if attempt < OPEN_ATTEMPTS and _signature(folder) != before:
+                continue
+            return None, f"index unreadable ({_unreadable(error)})"
+    raise AssertionError("unreachable")
+
+
+def _check(index: tantivy.Index) -> None:
+    """Read a little of the index, so that a missing or truncated file shows now."""
+    searcher = index.searcher()
+    if searcher.num_docs:
+        hits = searcher.search(Query.all_query(), 1, count=True).hits
+        searcher.doc(hits[0][1])
+
+
+def _lock_writer(
+    index: tantivy.Index, heap: int, threads: int, timeout: float
+) -> tantivy.IndexWriter:
+    """A writer, waiting up to `timeout` seconds for another one to finish."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return index.writer(heap_size=heap, num_threads=threads)
+        except ValueError as error:
+            if "LockBusy" not in str(error) or time.monotonic() >= deadline:
+                if "LockBusy" in str(error):
+                    raise IivError(BUSY) from None
+                raise
+            time.sleep(0.1)
+
+
+def _finish(writer: tantivy.IndexWriter) -> None:
+    """Let the writer's merges finish, delete the files no commit uses, and let go of the
+    write lock."""
+    try:
+        writer.garbage_collect_files()
+    finally:
+        writer.wait_merging_threads()
+
+
+@contextmanager
+def _write_lock(folder: Path, timeout: float) -> Iterator[None]:
+    """Hold tantivy's write lock on the index in `folder` (against this and other processes),
+    if there is one: a rebuild must not replace an index another iiv is writing."""
+    lock = folder / WRITER_LOCK
+    if not lock.exists():
+        yield
+        return
+    with open(lock, "a+") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IivError(BUSY) from None
+                time.sleep(0.1)
+        yield
+
+
+def _signature(folder: Path) -> tuple[int, int, int] | None:
+    """What changes with every commit: `meta.json` is replaced whole by each."""
+    try:
+        found = os.stat(folder / META)
+    except OSError:
+        return None
+    return (found.st_ino, found.st_mtime_ns, found.st_size)
+
+
+def _read_meta(folder: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((folder / META).read_text(encoding="utf-8"))
+    return data
+
+
+def _damage(error: BaseException) -> bool:
+    """Whether the error is tantivy's, which means the files are damaged: its errors
+    (ValueError, OSError), and the panics of its Rust code (pyo3's PanicException, which
+    derives from BaseException)."""
+    if isinstance(error, IivError):
+        return False
+    return isinstance(error, ValueError | OSError) or type(error).__name__ == "PanicException"
+
+
+def _unreadable(error: BaseException) -> str:
+    if isinstance(error, FileNotFoundError) and error.filename:
+        return f"{Path(str(error.filename)).name} is missing"
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.strerror}: {error.filename}" if error.filename else str(error.strerror)
+    return f"damaged files: {folders.describe(error)}"

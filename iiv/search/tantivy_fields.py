@@ -1,0 +1,75 @@
+"""The tantivy engine's fields, and the values a note gives them: the same terms as Whoosh's.
+
+Both engines index the same terms: a note's fields are made once (`schema.document`, shared
+with the Whoosh engine), then each field's terms come from iiv's own analysis (text fields:
+`iiv.search.analysis`) or from the Whoosh field's analyzer (tags, medium, kind, status, path).
+Text fields are handed to tantivy as their terms in order, separated by spaces, and split
+again on the spaces by tantivy: a term holds no whitespace, so the positions are iiv's, and a
+phrase means the same on both engines. Dates are Whoosh's numbers for them (microseconds from
+year 1), so a date query's bounds, which Whoosh's query parser computes, fit both.
+
+Pure: no tantivy here, so that build processes can make the values without it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from whoosh.util.times import datetime_to_long
+
+from iiv.note import Note
+from iiv.search.analysis import BODY, CJK_RE, TEXT, Analysis, word_re
+from iiv.search.schema import MAX_STORED_BODY, SCHEMA, document
+from iiv.vault import FileStat
+
+# Fields split into iiv's terms (the `terms` tokenizer splits them again on spaces), and boosts
+TEXT_FIELDS = {"title": 3.0, "names": 4.0, "company": 1.0, "role": 1.0, "people": 1.0, "body": 1.0}
+# Fields whose every value is a term (Whoosh's ID and KEYWORD fields)
+TERM_FIELDS = ("path", "kind", "tags", "status", "medium")
+NUMBER_FIELDS = ("date", "due", "size", "mtime_ns")
+SHOWN = ("kind", "title", "text")  # stored only, for a hit: the start of the body, as Markdown
+HAS = "has"  # which fields a note has terms in: what Whoosh's `Every(field)` matches
+TOKENIZER = "terms"
+
+Values = dict[str, list[Any]]  # field → values, as `tantivy.Document.from_dict` takes them
+
+
+def values(note: Note, stat: FileStat) -> Values:
+    """Every field of a note, ready for tantivy (plain values: they cross process pipes)."""
+    made = document(note, stat)
+    found: Values = {}
+    for name in TEXT_FIELDS:
+        text = made.get(name)
+        if text:
+            analyzed = sequence(BODY if name == "body" else TEXT, text)
+            if analyzed:
+                found[name] = [analyzed]
+    for name in TERM_FIELDS:
+        if name in made:
+            terms = [term.decode("utf-8") for term, *_ in SCHEMA[name].index(made[name])]
+            if terms:
+                found[name] = terms
+    for name in ("date", "due"):
+        days = made.get(name)
+        if days:
+            found[name] = [datetime_to_long(day) for day in _listed(days)]
+    found["size"], found["mtime_ns"] = [stat.size], [stat.mtime_ns]
+    found[HAS] = sorted(set(found) - {"size", "mtime_ns"})
+    found["shown_kind"] = [made.get("kind", "note").encode("utf-8")]
+    found["shown_title"] = [made.get("title", "").encode("utf-8")]
+    found["shown_text"] = [note.body[:MAX_STORED_BODY].encode("utf-8")]  # as Whoosh stores it
+    return found
+
+
+def sequence(analysis: Analysis, text: str) -> str:
+    """The terms of `text` in order, separated by spaces: the same terms at the same positions
+    as `Analysis.positions` gives (a test compares them)."""
+    if CJK_RE.search(text):
+        return " ".join(term for term, _, _, _ in analysis.spans(text))
+    return " ".join(filter(None, map(analysis.term, word_re().findall(text))))
+
+
+def _listed(value: datetime | list[datetime]) -> Iterator[datetime]:
+    yield from value if isinstance(value, list) else [value]
