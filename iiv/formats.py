@@ -17,6 +17,8 @@ from iiv.followups import FollowUp
 
 if TYPE_CHECKING:  # the index loads Whoosh, which `iiv due` must not pay for
     from iiv.actions import Applied
+    from iiv.contacts.apply import Imported
+    from iiv.contacts.plan import Plan
     from iiv.debrief import Recorded
     from iiv.journal import Entry
     from iiv.messages import Draft
@@ -63,6 +65,46 @@ def check_summary(problems: int, notes: int) -> str:
     if not problems:
         return f"No problems in {notes} notes."
     return f"{problems} {plural(problems, 'problem')} in {notes} notes."
+
+
+def import_plan(plan: Plan) -> str:
+    """The dry run's table, a row per contact, then each disagreement, left-out field and
+    unreadable part as one `FILE:LINE: ...` line."""
+    lines = [
+        _import_row(row.action, f"{row.file}:{row.line}", row.name, row.path, row.adds)
+        for row in plan.rows
+    ]
+    for row in plan.rows:
+        who = f"{row.name}: " if row.name else ""
+        lines += [f"{row.file}:{row.line}: {who}{note}" for note in row.notes]
+    return "\n".join(lines)
+
+
+def _import_row(action: str, where: str, name: str, path: str | None, adds: tuple[str, ...]) -> str:
+    target = f" → {path}" if path else ""
+    added = f" (+ {', '.join(adds)})" if adds else ""
+    return f"{action:<10}  {where}  {name}{target}{added}".rstrip()
+
+
+def import_summary(plan: Plan) -> str:
+    counts = ", ".join(
+        f"{plan.count(action)} {label}"
+        for action, label in (
+            ("create", "to create"),
+            ("update", "to update"),
+            ("duplicate", plural(plan.count("duplicate"), "duplicate")),
+            ("unreadable", "unreadable"),
+        )
+    )
+    return f"Dry run: {counts}. Nothing was written; add --apply to write."
+
+
+def import_result(applied: Imported) -> str:
+    created, updated = len(applied.created), len(applied.updated)
+    lines = list(applied.failed)
+    failed = f"; {len(applied.failed)} not written" if applied.failed else ""
+    lines.append(f"Created {created} {plural(created, 'note')}, updated {updated}{failed}.")
+    return "\n".join(lines)
 
 
 def targets_table(ranked: list[Target], batch: int, advised: int) -> str:
