@@ -270,6 +270,10 @@ class Repo:
         )
         return all(ok)
 
+    def ignored(self, path: str) -> bool:
+        """Whether .gitignore excludes `path` (relative to the top folder, git's working one)."""
+        return self.git.run("check-ignore", "-q", "--", path, check=False).code == 0
+
     def empty_tree(self) -> str:
         if self._empty is None:
             self._empty = self.git.text("mktree", input=b"")

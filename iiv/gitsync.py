@@ -447,12 +447,18 @@ class _Sync:
             return data
         if self._same(change.path, change.new, data):
             return _DONE
-        if change.old is None and data is not None:
+        where = vault_relative(change.path, self.repo.prefix)
+        if change.old is None and data is not None and self.repo.ignored(change.path):
             raise GitError(
-                f"{change.path} exists here but is not committed (ignored by .gitignore?), and "
-                f"{upstream.label} has another one: move it away, then iiv sync"
+                f"{where} exists here, ignored by .gitignore, and {upstream.label} has another "
+                "one: move it away, then iiv sync"
             )
-        raise _Moved
+        if not change.path.startswith(self.repo.prefix):  # never committed by iiv: the user's
+            raise GitError(
+                f"{where} (outside the vault) has changes here that are not committed, and "
+                f"{upstream.label} changed it too: commit or stash them, then iiv sync"
+            )
+        raise _Moved  # saved since the commit: the next round commits it, then merges
 
     def _same(self, path: str, blob: Blob | None, data: bytes | None) -> bool:
         if blob is None or data is None:
