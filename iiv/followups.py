@@ -190,21 +190,24 @@ def _next_contacts(vault: Vault, today: date) -> Iterator[FollowUp]:
     request there has gone out since."""
     config = vault.config
     wait = config.next_contact_after
-    if wait is None:
+    waiting = [
+        (n, n.requested)
+        for n in vault.interviews
+        if n.status == "requested" and n.requested is not None and n.nudged is None
+    ]
+    if wait is None or not waiting:
         return
-    employers = Employers(vault)
-    for note in vault.interviews:
-        if note.status != "requested" or note.requested is None or note.nudged is not None:
-            continue
+    employers = Employers(vault)  # who works where: built only when a request is waiting
+    for note, asked in waiting:
         person = vault.person(note.people[0]) if note.people else None
         employer = employers.of(person) if person else None
         if person is None or employer is None:
             continue
-        if today >= config.workweek.after(note.requested, config.nudge_after):
+        if today >= config.workweek.after(asked, config.nudge_after):
             continue
-        if employers.asked_since(employer, note.requested, note.path):
+        if employers.asked_since(employer, asked, note.path):
             continue
-        due = config.workweek.after(note.requested, wait)
+        due = config.workweek.after(asked, wait)
         yield _next_contact(vault, employers, note, person, employer, due, today)
 
 

@@ -206,3 +206,18 @@ def test_today_points_out_two_requests_waiting_at_one_employer(tmp_path: Path) -
     assert "2 requests are waiting at Northwind at once: " in page
     assert page.index("ask ada</a>") < page.index("ask bob</a>")
     assert "The method asks one person at a time at each employer" in page
+
+
+def test_a_score_is_confirmed_and_undone_to_the_exact_bytes(
+    client: FlaskClient, vault: Path
+) -> None:
+    note = vault / "notes/Northwind Robotics.md"
+    before = note.read_bytes()
+    action, data = score_form(client, "Northwind Robotics")
+    assert post(client, action, {**data, "motivation": "2", "posting": "3"}).status_code == 303
+    assert b"motivation: 2\n" in note.read_bytes() and b"posting: 3\n" in note.read_bytes()
+    page = text(get(client, "/targets"))
+    assert "Northwind Robotics: motivation 2, posting 3" in page
+    [undo] = [f for f in post_forms(page) if f.action == "/do/undo"]
+    assert post(client, undo.action, undo.fields).status_code == 303
+    assert note.read_bytes() == before

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, render_template
 
+from iiv.mailto import mailto_url
 from iiv.messages import KINDS, Draft, draft, kinds_for, suggested_kind
 from iiv.note import Note
 from iiv.sixpoint import Check
@@ -18,7 +19,7 @@ from iiv.template import message_template
 from iiv.vault import read_template
 from iiv.web.pages import display_day, library, read_note
 from iiv.web.partials import NoteLink, note_link
-from iiv.web.urls import draft_url, mailto_url
+from iiv.web.urls import draft_url
 
 bp = Blueprint("drafts", __name__)
 KIND_LABELS = {
@@ -44,7 +45,7 @@ class DraftPage:
     title: str
     note: NoteLink
     draft: Draft
-    mailto: str
+    mailto: str | None  # None: no address in their note
     checks: list[Check]
     passed: int
     kinds: list[DraftLink]
@@ -77,7 +78,7 @@ def draft_page(kind: str, path: str) -> str:
         title=f"{KIND_LABELS[kind]} to {recipient}",
         note=note_link(note),
         draft=message,
-        mailto=mailto_url(message.to, message.subject, message.body),
+        mailto=mailto_url(message.to or "", message.subject, message.body),
         checks=list(message.checks),
         passed=sum(1 for check in message.checks if check.ok),
         kinds=draft_links(vault, note, kind),

@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
-from iiv import edit
+from iiv import actions, edit
 from iiv.errors import BadArgument, EditConflict
+from iiv.journal import Journal
 from iiv.note import Note
 from iiv.snapshot import Vault
 from iiv.targets import BATCH, LIST_SIZE, MOTIVATION, POSTING, Target, targets
@@ -118,19 +119,38 @@ def score() -> Response:
     if target is None:
         raise BadArgument(f"no employer named {name!r} in this vault; reload the page")
     changes = _changes(target)
+    journal = Journal(lib.folder)
+    said = ", ".join(f"{key} {value}" for key, value in changes.items())
     if target.note is None:
         if request.form.get("hash"):
             raise EditConflict(name)
         if changes:
             created = new_company(lib.root, lib.config, target.name, changes, date.today())
+            made = actions.record_created(lib.root, created, f"{created} created: {said}", journal)
             lib.sync([created])
-    else:
-        digest = request.form.get("hash", "")
-        for key, value in changes.items():
-            digest = edit.set_property(lib.root, target.note, key, value, digest, lib.config)
+            flash(made.summary, str(made.undo))
+    elif changes:
+        entry = _write_scores(target.note, request.form.get("hash", ""), changes, journal)
         lib.sync([target.note])
+        flash(f"{target.name}: {said}", str(entry))
     back = safe_next(request.form.get("next"), url_for("targets.targets_page"))
     return redirect(back, 303)  # type: ignore[return-value]
+
+
+def _write_scores(path: str, digest: str, changes: dict[str, str], journal: Journal) -> int:
+    """Both scores in one safe edit, one line each, journaled for undo; the entry's id."""
+    lib = library()
+
+    def change(data: bytes) -> bytes:
+        for key, value in changes.items():
+            data = edit.with_property(data, key, value)
+        return data
+
+    written = edit.rewrite(lib.root, path, digest, change, lib.config)
+    lines = actions.changed_lines(written.before, written.after)
+    summary = ", ".join(f"{key} {value}" for key, value in changes.items())
+    after = edit.content_hash(written.after)
+    return journal.record(path, f"{path}: {summary}", written.before, after, lines)
 
 
 def _changes(target: Target) -> dict[str, str]:

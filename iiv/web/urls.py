@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from flask import request, url_for
 from werkzeug.routing import PathConverter
@@ -26,19 +26,6 @@ def obsidian_url(vault_name: str, path: str) -> str:
     """`obsidian://open?vault=V&file=F`, the file without `.md`, both URL-encoded."""
     file = path[:-3] if path.lower().endswith(".md") else path
     return f"obsidian://open?vault={quote(vault_name, safe='')}&file={quote(file, safe='')}"
-
-
-def mailto_url(to: str | None, subject: str = "", body: str = "") -> str:
-    """A `mailto:` link (RFC 6068) with the address and every field percent-encoded.
-
-    Nothing in a note can add a recipient or a header: `?`, `&`, `,`, `%` and line breaks in
-    `to` are encoded, so `a@x?bcc=spy@evil` stays one (invalid) address. Line breaks in the
-    body are sent as CRLF, as the RFC asks; spaces as `%20`, never `+`.
-    """
-    address = quote(" ".join((to or "").split()), safe="@")
-    fields = {"subject": subject, "body": body.replace("\r\n", "\n").replace("\n", "\r\n")}
-    query = urlencode({k: v for k, v in fields.items() if v}, quote_via=quote, safe="")
-    return f"mailto:{address}?{query}" if query else f"mailto:{address}"
 
 
 def search_url(query: str, page: int = 1) -> str:
