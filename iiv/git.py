@@ -478,9 +478,11 @@ def _config_options(settings: Iterable[str]) -> list[str]:
 
 
 def _remote_moved(output: str) -> bool:
-    """Whether a push failed because the remote branch moved on since it was fetched."""
-    moved = ("(fetch first)", "(non-fast-forward)", "(stale info)", "(failed to update ref)")
-    return any(reason in output for reason in moved)
+    """Whether a push failed because the remote branch moved on since it was fetched (and not,
+    say, because of a lock file another push left on the remote)."""
+    if any(reason in output for reason in ("(fetch first)", "(non-fast-forward)", "(stale info)")):
+        return True
+    return "(failed to update ref)" in output and "but expected" in output
 
 
 def not_a_repository(vault: Path) -> str:

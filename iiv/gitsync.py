@@ -23,14 +23,24 @@ import socket
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from iiv import atomic
 from iiv.errors import EditConflict, IivError
-from iiv.git import Git, GitError, Repo, TreeChange, Upstream, environment
+from iiv.git import (
+    LOCAL_TIMEOUT,
+    NETWORK_TIMEOUT,
+    Git,
+    GitError,
+    GitTimeout,
+    Repo,
+    TreeChange,
+    Upstream,
+    environment,
+)
 from iiv.sync import (
     Blob,
     Change,
@@ -82,6 +92,8 @@ def sync_vault(options: SyncOptions) -> SyncReport:
         try:
             report = _run(options, journal)
         except IivError as error:
+            if not isinstance(error, GitTimeout):  # a git stopped at its timeout may leave
+                journal.end()  # locks: the journal stays, and the next sync removes them
             when = datetime.now(timezone.utc)
             SyncState.load(options.state).failed(str(error), when).save(options.state)
             raise
@@ -92,13 +104,14 @@ def sync_vault(options: SyncOptions) -> SyncReport:
 
 def _run(options: SyncOptions, journal: Journal) -> SyncReport:
     repo = Repo.discover(options.vault, environment(options.env))
-    timeouts = {
-        k: v
-        for k, v in (("timeout", options.timeout), ("network_timeout", options.network_timeout))
-        if v is not None
-    }
-    git = Git(repo.top, _ssh_env(repo, environment(options.env)), on_start=journal.started)
-    repo = repo.with_git(replace(git, **timeouts))  # type: ignore[arg-type]
+    git = Git(
+        repo.top,
+        _ssh_env(repo, environment(options.env)),
+        timeout=options.timeout or LOCAL_TIMEOUT,
+        network_timeout=options.network_timeout or NETWORK_TIMEOUT,
+        on_start=journal.started,
+    )
+    repo = repo.with_git(git)
     recover(repo, journal, options.state)
     journal.begin()
     return _Sync(repo, options).run()
@@ -155,11 +168,13 @@ class Journal:
             self.path.unlink()
 
     def interrupted(self) -> dict[str, Any] | None:
+        """What the interrupted sync recorded, with `updated`: when it last started a git."""
         try:
             record = json.loads(self.path.read_text(encoding="utf-8"))
+            updated = self.path.stat().st_mtime
         except (OSError, ValueError):
             return None
-        return record if isinstance(record, dict) else None
+        return {**record, "updated": updated} if isinstance(record, dict) else None
 
     def _write(self) -> None:
         temp = self.path.with_name(self.path.name + ".new")
@@ -193,8 +208,10 @@ def recover(repo: Repo, journal: Journal, state: Path) -> None:
         pid, start = record.get("git"), record.get("git_start")
         if isinstance(pid, int) and _alive(pid, start):
             _end_process(pid, start)
+        # Its git made them after the sync began, and at most a timeout after its last start.
         since = float(record.get("started", 0)) - 2.0
-        for lock in stale_locks(repo, since):
+        until = float(record["updated"]) + max(LOCAL_TIMEOUT, NETWORK_TIMEOUT) + 2.0
+        for lock in stale_locks(repo, since, until):
             with suppress(FileNotFoundError):
                 lock.unlink()
     leftovers = ("merge.index", "target.index", "checkout", "merge-files", "sync.journal.new")
@@ -218,8 +235,8 @@ def _end_process(pid: int, start: str | None) -> None:
             time.sleep(0.05)
 
 
-def stale_locks(repo: Repo, since: float) -> list[Path]:
-    """Lock files git creates, made at or after `since`: those of the interrupted sync."""
+def stale_locks(repo: Repo, since: float, until: float) -> list[Path]:
+    """Lock files git creates, made between `since` and `until`: the interrupted sync's."""
     found: set[Path] = set()
     for folder in {repo.git_dir, repo.common_dir}:
         found.update(folder.glob("*.lock"))
@@ -228,7 +245,7 @@ def stale_locks(repo: Repo, since: float) -> list[Path]:
     stale = []
     for path in sorted(found):
         with suppress(OSError):
-            if path.is_file() and path.stat().st_mtime >= since:
+            if path.is_file() and since <= path.stat().st_mtime <= until:
                 stale.append(path)
     return stale
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import threading
 import time
@@ -571,3 +572,56 @@ def test_an_ignored_file_here_is_not_overwritten_by_one_from_the_remote(
         "move it away, then iiv sync"
     )
     assert phone.read("drafts/Letter.md") == "# The phone's own letter, ignored\n"
+
+
+def interrupted(device: Device, seconds_ago: float) -> None:
+    """The journal an interrupted sync leaves: begun, and its last git started, back then."""
+    device.state.mkdir(parents=True, exist_ok=True)
+    journal = device.state / "sync.journal"
+    then = time.time() - seconds_ago
+    record = {"pid": 1, "started": then, "git": 999999, "git_start": "0", "calls": 3}
+    journal.write_text(json.dumps(record))  # a git long gone (its start time differs)
+    os.utime(journal, (then, then))
+
+
+def test_the_locks_an_interrupted_sync_left_are_removed_by_the_next(
+    devices: tuple[Device, Device],
+) -> None:
+    laptop, _phone = devices
+    interrupted(laptop, seconds_ago=10)
+    lock = laptop.git_dir() / "index.lock"
+    lock.write_bytes(b"")
+    os.utime(lock, (time.time() - 9, time.time() - 9))
+    laptop.write("notes/After.md", "# After the crash\n")
+
+    report = laptop.sync()
+
+    assert report.committed == ("notes/After.md",)
+    assert not lock.exists()
+    assert not (laptop.state / "sync.journal").exists()
+
+
+def test_a_lock_made_long_after_the_interrupted_sync_is_left_to_its_owner(
+    devices: tuple[Device, Device],
+) -> None:
+    laptop, _phone = devices
+    interrupted(laptop, seconds_ago=1000)
+    lock = laptop.git_dir() / "index.lock"
+    lock.write_bytes(b"")  # the user's own git, running now
+    laptop.write("notes/After.md", "# After the crash\n")
+
+    with pytest.raises(IivError) as raised:
+        laptop.sync()
+
+    assert str(raised.value).startswith(f"git add: Unable to create '{lock}': File exists.")
+    assert lock.exists()
+
+
+def test_a_refused_sync_leaves_no_journal(devices: tuple[Device, Device]) -> None:
+    laptop, _phone = devices
+    laptop.git("checkout", "--quiet", "--detach")
+
+    with pytest.raises(IivError):
+        laptop.sync()
+
+    assert not (laptop.state / "sync.journal").exists()
