@@ -485,6 +485,12 @@ def _remote_moved(output: str) -> bool:
     return "(failed to update ref)" in output and "but expected" in output
 
 
+def in_repository(folder: Path) -> bool:
+    """Whether a folder is in a git repository: a `.git` in it or a folder above (no git run)."""
+    here = folder.resolve()
+    return any((each / ".git").exists() for each in (here, *here.parents))
+
+
 def not_a_repository(vault: Path) -> str:
     folder = shlex.quote(str(vault))
     return (
@@ -493,4 +499,13 @@ def not_a_repository(vault: Path) -> str:
     )
 
 
-__all__ = ["Git", "GitError", "GitTimeout", "NotARepository", "Repo", "TreeChange", "Upstream"]
+__all__ = [
+    "Git",
+    "GitError",
+    "GitTimeout",
+    "NotARepository",
+    "Repo",
+    "TreeChange",
+    "Upstream",
+    "in_repository",
+]
