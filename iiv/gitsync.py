@@ -214,13 +214,15 @@ def recover(repo: Repo, journal: Journal, state: Path) -> None:
         for lock in stale_locks(repo, since, until):
             with suppress(FileNotFoundError):
                 lock.unlink()
-    leftovers = ("merge.index", "target.index", "checkout", "merge-files", "sync.journal.new")
-    for leftover in (state / name for name in leftovers):
-        if leftover.is_dir():
-            shutil.rmtree(leftover, ignore_errors=True)
-        else:
-            with suppress(FileNotFoundError):
-                leftover.unlink()
+    # A sync's private indexes, their locks and the files it checks out: nothing to keep.
+    shutil.rmtree(work_folder(state), ignore_errors=True)
+    with suppress(FileNotFoundError):
+        (state / "sync.journal.new").unlink()
+
+
+def work_folder(state: Path) -> Path:
+    """Where a sync keeps its scratch files, beside the index: emptied at every start."""
+    return state / "sync-work"
 
 
 def _end_process(pid: int, start: str | None) -> None:
@@ -261,6 +263,8 @@ class _Sync:
     def __init__(self, repo: Repo, options: SyncOptions) -> None:
         self.repo, self.options = repo, options
         self.machine = options.machine
+        self.work = work_folder(options.state)
+        self.work.mkdir(parents=True, exist_ok=True)
         self.committed: list[str] = []
         self.received: list[str] = []
         self.conflicts: list[Conflict] = []
@@ -371,7 +375,7 @@ class _Sync:
         self._bring_in(ours, target, upstream)
 
     def _merge_commit(self, upstream: Upstream, ours: str, theirs: str) -> str:
-        index = self.options.state / "merge.index"
+        index = self.work / "merge.index"
         with suppress(FileNotFoundError):
             index.unlink()
         base = self.repo.merge_base(ours, theirs) or self.repo.empty_tree()
@@ -439,11 +443,11 @@ class _Sync:
         ]
         current = {c.path: self._current(c, upstream) for c in changes}
         todo = [c for c in changes if current[c.path] is not _DONE]
-        folder = self.options.state / "checkout"
+        folder = self.work / "checkout"
         shutil.rmtree(folder, ignore_errors=True)
         written = [c.path for c in todo if c.new is not None]
         if written:
-            self.repo.check_out(target, written, self.options.state / "target.index", folder)
+            self.repo.check_out(target, written, self.work / "target.index", folder)
         for change in sorted(todo, key=lambda c: c.new is not None):  # deletions first
             self._write(change, current[change.path], folder)
         shutil.rmtree(folder, ignore_errors=True)

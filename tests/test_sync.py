@@ -587,17 +587,24 @@ def interrupted(device: Device, seconds_ago: float) -> None:
 def test_the_locks_an_interrupted_sync_left_are_removed_by_the_next(
     devices: tuple[Device, Device],
 ) -> None:
-    laptop, _phone = devices
+    laptop, phone = devices
+    phone.write("notes/Phone.md", "# Phone\n")
+    phone.sync()
     interrupted(laptop, seconds_ago=10)
     lock = laptop.git_dir() / "index.lock"
-    lock.write_bytes(b"")
-    os.utime(lock, (time.time() - 9, time.time() - 9))
+    private = laptop.state / "sync-work" / "merge.index.lock"  # a killed read-tree's
+    for path in (lock, private):
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(b"")
+        os.utime(path, (time.time() - 9, time.time() - 9))
     laptop.write("notes/After.md", "# After the crash\n")
 
     report = laptop.sync()
 
-    assert report.committed == ("notes/After.md",)
-    assert not lock.exists()
+    assert report.summary() == (
+        "Committed 1 note, received 1 from origin/main, pushed 2 commits to origin/main."
+    )
+    assert not lock.exists() and not private.exists()
     assert not (laptop.state / "sync.journal").exists()
 
 
