@@ -18,6 +18,7 @@ import getpass
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import socket
 import time
@@ -25,10 +26,11 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from iiv import atomic
+from iiv.atomic import TEMP_RE
 from iiv.errors import EditConflict, IivError
 from iiv.git import (
     LOCAL_TIMEOUT,
@@ -114,7 +116,7 @@ def _run(options: SyncOptions, journal: Journal) -> SyncReport:
     repo = repo.with_git(git)
     recover(repo, journal, options.state)
     journal.begin()
-    return _Sync(repo, options).run()
+    return _Sync(repo, options, journal).run()
 
 
 def _ssh_env(repo: Repo, env: dict[str, str]) -> dict[str, str]:
@@ -160,6 +162,12 @@ class Journal:
         if self._record:
             calls = self._record.get("calls", 0) + 1
             self._record.update(git=pid, git_start=_start_time(pid), command=command, calls=calls)
+            self._write()
+
+    def writing(self, folders: set[str]) -> None:
+        """Note the folders the sync is about to write notes in (its temp files may be left)."""
+        if self._record:
+            self._record["folders"] = sorted(folders)
             self._write()
 
     def end(self) -> None:
@@ -211,9 +219,9 @@ def recover(repo: Repo, journal: Journal, state: Path) -> None:
         # Its git made them after the sync began, and at most a timeout after its last start.
         since = float(record.get("started", 0)) - 2.0
         until = float(record["updated"]) + max(LOCAL_TIMEOUT, NETWORK_TIMEOUT) + 2.0
-        for lock in stale_locks(repo, since, until):
+        for left in stale_locks(repo, since, until) + temp_files(repo, record, since, until):
             with suppress(FileNotFoundError):
-                lock.unlink()
+                left.unlink()
     # A sync's private indexes, their locks and the files it checks out: nothing to keep.
     shutil.rmtree(work_folder(state), ignore_errors=True)
     with suppress(FileNotFoundError):
@@ -235,6 +243,21 @@ def _end_process(pid: int, start: str | None) -> None:
         deadline = time.monotonic() + 5
         while _alive(pid, start) and time.monotonic() < deadline:
             time.sleep(0.05)
+
+
+def temp_files(repo: Repo, record: dict[str, Any], since: float, until: float) -> list[Path]:
+    """iiv's temp files in the folders the interrupted sync was writing in, named or renamed
+    while it ran (a rename sets the time of change): a kill in an atomic write's instant leaves
+    one, holding a version that git has too."""
+    found = []
+    for folder in record.get("folders", []):
+        with suppress(OSError), os.scandir(repo.top / folder) as entries:
+            for entry in entries:
+                if TEMP_RE.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                    changed = entry.stat(follow_symlinks=False).st_ctime
+                    if since <= changed <= until:
+                        found.append(Path(entry.path))
+    return found
 
 
 def stale_locks(repo: Repo, since: float, until: float) -> list[Path]:
@@ -260,8 +283,8 @@ class _Moved(Exception):
 
 
 class _Sync:
-    def __init__(self, repo: Repo, options: SyncOptions) -> None:
-        self.repo, self.options = repo, options
+    def __init__(self, repo: Repo, options: SyncOptions, journal: Journal) -> None:
+        self.repo, self.options, self.journal = repo, options, journal
         self.machine = options.machine
         self.work = work_folder(options.state)
         self.work.mkdir(parents=True, exist_ok=True)
@@ -443,6 +466,7 @@ class _Sync:
         ]
         current = {c.path: self._current(c, upstream) for c in changes}
         todo = [c for c in changes if current[c.path] is not _DONE]
+        self.journal.writing({str(PurePosixPath(c.path).parent) for c in todo})
         folder = self.work / "checkout"
         shutil.rmtree(folder, ignore_errors=True)
         written = [c.path for c in todo if c.new is not None]
@@ -542,7 +566,7 @@ def _blob_id(data: bytes, length: int) -> str:
 
 
 def _replace_symlink(path: Path, made: Path) -> None:
-    temp = path.with_name(f".{path.name}.iiv-link.tmp")
+    temp = path.with_name(f".{path.name}.iiv-{secrets.token_hex(3)}.tmp")  # atomic.TEMP_RE
     with suppress(FileNotFoundError):
         temp.unlink()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -575,11 +575,13 @@ def test_an_ignored_file_here_is_not_overwritten_by_one_from_the_remote(
 
 
 def interrupted(device: Device, seconds_ago: float) -> None:
-    """The journal an interrupted sync leaves: begun, and its last git started, back then."""
+    """The journal an interrupted sync leaves: begun, and its last git started, back then,
+    while it wrote notes in notes/."""
     device.state.mkdir(parents=True, exist_ok=True)
     journal = device.state / "sync.journal"
     then = time.time() - seconds_ago
     record = {"pid": 1, "started": then, "git": 999999, "git_start": "0", "calls": 3}
+    record["folders"] = ["notes"]
     journal.write_text(json.dumps(record))  # a git long gone (its start time differs)
     os.utime(journal, (then, then))
 
@@ -597,6 +599,8 @@ def test_the_locks_an_interrupted_sync_left_are_removed_by_the_next(
         path.parent.mkdir(exist_ok=True)
         path.write_bytes(b"")
         os.utime(path, (time.time() - 9, time.time() - 9))
+    temp = laptop.root / "notes" / ".Gone.md.iiv-0a1b2c.tmp"  # a note deleted, killed midway
+    laptop.write("notes/.Gone.md.iiv-0a1b2c.tmp", "# Gone\n")
     laptop.write("notes/After.md", "# After the crash\n")
 
     report = laptop.sync()
@@ -604,7 +608,8 @@ def test_the_locks_an_interrupted_sync_left_are_removed_by_the_next(
     assert report.summary() == (
         "Committed 1 note, received 1 from origin/main, pushed 2 commits to origin/main."
     )
-    assert not lock.exists() and not private.exists()
+    assert not lock.exists() and not private.exists() and not temp.exists()
+    assert laptop.clean()
     assert not (laptop.state / "sync.journal").exists()
 
 
