@@ -399,12 +399,12 @@ def _checkout(root: Path, branch: str, notes: int, with_word: int, server: Serve
 def _verify(root: Path, index_dir: Path) -> None:
     """The index holds exactly the vault's notes, at their current size and mtime."""
     from iiv.config import load_config
-    from iiv.index import Index
+    from iiv.search import open_engine
     from iiv.vault import scan
 
     config, _ = load_config(root)
     files, _ = scan(root, config)
-    index = Index.open(index_dir / "whoosh")
+    index = open_engine(index_dir)
     try:
         indexed = index.indexed()
     finally:

@@ -263,7 +263,10 @@ def _report_backs(vault: Vault, today: date) -> Iterator[FollowUp]:
         due = vault.config.workweek.after(note.date, wait)
         action = f"Tell {introducer.title} how the conversation with {person.title} went"
         them = (introducer.title, introducer.path)
-        yield _item(note, "status", action, due, "report-back", today, them, "reported-back")
+        # on the line naming whom the conversation was with: the thank-you has `status`, and
+        # `iiv done PATH:LINE` tells the rows of a note apart by their line
+        key = "person" if "person" in note.key_lines else "people"
+        yield _item(note, key, action, due, "report-back", today, them, "reported-back")
 
 
 def _preparations(vault: Vault, today: date) -> Iterator[FollowUp]:

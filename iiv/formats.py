@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING
 from iiv.followups import FollowUp
 
 if TYPE_CHECKING:  # the index loads Whoosh, which `iiv due` must not pay for
+    from iiv.actions import Applied
     from iiv.debrief import Recorded
-    from iiv.index import SearchResult
+    from iiv.journal import Entry
     from iiv.messages import Draft
     from iiv.practice import Introduction, Rate, Report
+    from iiv.search import SearchResult
     from iiv.targets import Target
 
 SNIPPET_CHARS = 200
@@ -174,3 +176,24 @@ def git_hint(path: Path) -> str:
         f"  git -C {folder} push -u origin main\n"
         "Then on each other device: git clone URL, and iiv sync there (README: Devices)."
     )
+
+
+def applied(done: Applied) -> str:
+    """What a step did: `Chiara Bianchi thanked`, then where (`path: line 9`) and how to undo."""
+    if done.undo is None:
+        return f"Nothing to change: {done.path} says so already."
+    lines = ", ".join(map(str, done.lines))
+    where = f"{done.path}: {plural(len(done.lines), 'line')} {lines}"
+    return f"{done.summary}\n  {where} (iiv undo takes it back)"
+
+
+def journal(entries: list[Entry]) -> str:
+    """`iiv undo --list`: the newest first, with the id `iiv undo ID` takes."""
+    if not entries:
+        return "No changes recorded in this vault yet."
+    rows = []
+    for entry in entries:
+        when = entry.at.astimezone().strftime("%Y-%m-%d %H:%M")
+        undone = " (undone)" if entry.undone else ""
+        rows.append(f"{entry.id:>5}  {when}  {entry.summary}{undone}\n{'':24}{entry.path}")
+    return "\n".join(rows)

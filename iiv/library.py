@@ -24,9 +24,9 @@ from iiv.cache import index_folder as index_folder  # where it was first defined
 from iiv.catalog import Catalog
 from iiv.config import Config, load_config
 from iiv.followups import FollowUp
-from iiv.index import INDEX_VERSION, Index, SearchResult
 from iiv.note import Note
 from iiv.problem import Problem
+from iiv.search import DEFAULT_ENGINE, INDEX_VERSION, SearchResult, open_engine
 from iiv.snapshot import Vault
 from iiv.store import NoteStore, collector_paused
 from iiv.vault import (
@@ -109,6 +109,7 @@ class Library:
         problems: list[Problem],
         folder: Path,
         lock: WriterLock | None = None,
+        engine: str = DEFAULT_ENGINE,
     ) -> None:
         self.root, self.config, self.folder = root, config, folder
         self._writer_lock = lock  # held until `close`
@@ -116,7 +117,7 @@ class Library:
         self._walk_problems: list[Problem] = []
         self.catalog = Catalog(folder / "catalog.sqlite")
         self.store = NoteStore(root, config, self.catalog, tuple(problems))
-        self.index = Index.open(folder / "whoosh")
+        self.index = open_engine(folder, engine)
         self._write = threading.Lock()
         self.last_sync: datetime | None = None
         self._indexed = 0 if self.index.needs_rebuild else self.index.count()
@@ -134,7 +135,7 @@ class Library:
         """The library of a vault, to read, or to write in this process alone."""
         root = vault_root(vault_path)
         config, problems = load_config(root)
-        return cls(root, config, problems, index_folder(root, index_dir))
+        return cls(root, config, problems, index_folder(root, index_dir), None, _engine())
 
     @classmethod
     def open_for_writing(
@@ -162,7 +163,7 @@ class Library:
                 return None
         try:
             config, problems = load_config(root)
-            return cls(root, config, problems, folder, lock)
+            return cls(root, config, problems, folder, lock, _engine())
         except BaseException:
             lock.release()
             raise
@@ -217,7 +218,7 @@ class Library:
     # Writing: one thread at a time.
 
     def compact(self, most: int | None = None) -> bool:
-        """Tidy the full-text index (see `Index.compact`); True if it did."""
+        """Tidy the full-text index (see `SearchEngine.compact`); True if it did."""
         with self._write:
             return not self.index.needs_rebuild and self.index.compact(most)
 
@@ -268,7 +269,8 @@ class Library:
     ) -> SyncStats:
         """Read every note and build a new index; the due list is served as soon as all are read.
 
-        On a big vault, worker processes read, parse and index (see `Index.rebuild_from_files`).
+        On a big vault, worker processes read, parse and index (see
+        `SearchEngine.rebuild_from_files`).
         """
         files = [current[path] for path in sorted(current)]
         stats = SyncStats()
@@ -427,3 +429,9 @@ def _stat(path: Path, rel: str) -> FileStat | None:
     if not path.is_file():
         return None
     return FileStat(rel, info.st_size, info.st_mtime_ns)
+
+
+def _engine() -> str:
+    """The search engine to use: `$IIV_SEARCH_ENGINE`, else the default (see
+    `iiv.search.ENGINES`; an unknown name is refused when the index is opened)."""
+    return os.environ.get("IIV_SEARCH_ENGINE") or DEFAULT_ENGINE

@@ -126,19 +126,20 @@ def not_found(vault: Vault, text: str, kind: str) -> str:
 
 
 def suggestions(vault: Vault, text: str, kind: str) -> list[str]:
-    """The names most like `text` (people's names and aliases; for a note, file names too)."""
-    choices: dict[str, str] = {}  # a name as shown → its loose key
+    """The names most like `text`, one per note (people's names and aliases; for any note,
+    file names too), best first."""
+    names: list[str] = []
+    keys: list[str] = []
+    owners: list[str] = []
     for note in vault.notes.values():
         if note.conflict_of or (kind == "person" and note.kind != "person"):
             continue
-        names = note.names if note.kind == "person" else (note.stem, *note.names)
-        for name in names:
-            choices.setdefault(name, loose(name))
-    found = process.extract(
-        loose(text),
-        choices,
-        scorer=fuzz.WRatio,
-        limit=MAX_SUGGESTIONS,
-        score_cutoff=SIMILAR,
-    )
-    return [name for _key, _score, name in found]
+        for name in note.names if note.kind == "person" else (note.stem, *note.names):
+            names.append(name)
+            keys.append(loose(name))
+            owners.append(note.path)
+    found = process.extract(loose(text), keys, scorer=fuzz.WRatio, limit=None, score_cutoff=SIMILAR)
+    best: dict[str, str] = {}  # note path → its best-scoring name, in the order found
+    for _key, _score, index in found:
+        best.setdefault(owners[index], names[index])
+    return list(best.values())[:MAX_SUGGESTIONS]

@@ -27,6 +27,14 @@ if TYPE_CHECKING:
     from iiv.server import Server
 
 
+@pytest.fixture(autouse=True)
+def _cache_in_tmp(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """iiv keeps indexes and undo journals under $XDG_CACHE_HOME: in tests, never the real one."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
 @pytest.fixture
 def example_vault(tmp_path: Path) -> Path:
     """A private copy of vault-example/ to change freely."""

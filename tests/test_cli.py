@@ -137,7 +137,11 @@ def test_done_completes_exactly_one_line(tmp_path: Path) -> None:
     note = root / "interviews/2026-11-28 Ada Lovelace.md"
     before = note.read_text().splitlines()
     code, out = run("done", "--vault", str(root), "interviews/2026-11-28 Ada Lovelace.md:10")
-    assert (code, out) == (0, "Done: interviews/2026-11-28 Ada Lovelace.md:10\n")
+    assert (code, out) == (
+        0,
+        "Done: Send the paper\n"
+        "  interviews/2026-11-28 Ada Lovelace.md: line 10 (iiv undo takes it back)\n",
+    )
     after = note.read_text().splitlines()
     assert [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b] == [9]
     assert after[9].startswith("- [x] Send the paper 📅 2026-12-02 ✅ ")
@@ -165,7 +169,7 @@ def test_thanked_records_the_date_and_clears_the_follow_up(tmp_path: Path) -> No
     root = make_vault(tmp_path, SMALL)
     rel = "interviews/2026-11-28 Ada Lovelace.md"
     code, out = run("thanked", "--vault", str(root), rel, "--date", "2026-11-29")
-    assert (code, out) == (0, f"Recorded thanked: 2026-11-29 in {rel}\n")
+    assert (code, out) == (0, f"Ada thanked\n  {rel}: line 7 (iiv undo takes it back)\n")
     assert "thanked: 2026-11-29\n---\n" in (root / rel).read_text()
     code, out = run("due", "--vault", str(root), "--today", "2026-12-01", "--json")
     assert [i["kind"] for i in json.loads(out)["items"]] == ["task"]

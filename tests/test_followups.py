@@ -431,7 +431,7 @@ def test_after_a_conversation_tell_whoever_introduced_them(tmp_path: Path) -> No
     )
     report = [i for i in items(root, date(2026, 12, 1)) if i[0] == "report-back"]
     assert report == [
-        ("report-back", "2026-11-29", "Tell Ada how the conversation with Bob went", "Ada", 4)
+        ("report-back", "2026-11-29", "Tell Ada how the conversation with Bob went", "Ada", 3)
     ]
     [item] = [f for f in followups(load(root), date(2026, 12, 1)) if f.kind == "report-back"]
     assert (item.step, item.person_path) == ("reported-back", "people/Ada.md")

@@ -7,9 +7,15 @@ from pathlib import Path
 
 import click
 
-from iiv.cli.base import vault_option
+from iiv.actions import record_created
+from iiv.cache import index_folder
+from iiv.cli.base import index_dir_option, vault_option
 from iiv.dates import BadDate, parse_datetime
-from iiv.errors import BadArgument
+from iiv.errors import BadArgument, NoteNotFound
+from iiv.journal import Journal
+from iiv.names import find_person, suggestions
+from iiv.note import Note
+from iiv.snapshot import Vault
 from iiv.template import NewInterview, new_interview, new_person
 from iiv.vault import load
 
@@ -22,8 +28,11 @@ def new() -> None:
 @new.command("person")
 @click.argument("name")
 @click.option("--company", help="Where they work.")
+@index_dir_option
 @vault_option
-def new_person_command(name: str, company: str | None, vault_path: Path) -> None:
+def new_person_command(
+    name: str, company: str | None, index_dir: Path | None, vault_path: Path
+) -> None:
     """Create a note for a person; prints its path.
 
     \b
@@ -31,7 +40,9 @@ def new_person_command(name: str, company: str | None, vault_path: Path) -> None
       iiv new person "Ada Lovelace" --company "Analytical Engines"
     """
     vault = load(vault_path)
-    click.echo(new_person(vault.root, vault.config, name, company, date.today()))
+    rel = new_person(vault.root, vault.config, name, company, date.today())
+    _journal(vault, rel, f"{rel} created", index_dir)
+    click.echo(rel)
 
 
 @new.command("interview")
@@ -43,11 +54,20 @@ def new_person_command(name: str, company: str | None, vault_path: Path) -> None
     "with --date, else prospect).",
 )
 @click.option("--medium", help="coffee, video, phone, ...")
+@index_dir_option
 @vault_option
 def new_interview_command(
-    person: str, when: str | None, status: str | None, medium: str | None, vault_path: Path
+    person: str,
+    when: str | None,
+    status: str | None,
+    medium: str | None,
+    index_dir: Path | None,
+    vault_path: Path,
 ) -> None:
     """Create an interview note with a person; prints its path.
+
+    PERSON is a name or alias (case and accents aside); a misspelt one is refused with the
+    closest names, and a new one works too (create their note later).
 
     \b
     Example:
@@ -55,10 +75,28 @@ def new_interview_command(
     """
     vault = load(vault_path)
     day, time = _when(when)
-    note = NewInterview(person=person, day=day, time=time, status=status, medium=medium)
-    click.echo(new_interview(vault.root, vault.config, note, date.today()))
-    if not any(vault.resolver.candidates(person)):
+    known = _person(vault, person)
+    name = known.stem if known else person
+    note = NewInterview(person=name, day=day, time=time, status=status, medium=medium)
+    rel = new_interview(vault.root, vault.config, note, date.today())
+    _journal(vault, rel, f"{rel} created", index_dir)
+    click.echo(rel)
+    if known is None:
         click.echo(f'note: no person note for {person} yet (iiv new person "{person}")', err=True)
+
+
+def _person(vault: Vault, text: str) -> Note | None:
+    """The person `text` names; None for a new name; refused for a near miss of a known one."""
+    try:
+        return find_person(vault, text)
+    except NoteNotFound as error:
+        if suggestions(vault, text, "person"):
+            raise NoteNotFound(f'{error} (a new person? iiv new person "{text}" first)') from None
+        return None
+
+
+def _journal(vault: Vault, rel: str, summary: str, index_dir: Path | None) -> None:
+    record_created(vault.root, rel, summary, Journal(index_folder(vault.root, index_dir)))
 
 
 def _when(text: str | None) -> tuple[date | None, str | None]:

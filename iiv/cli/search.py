@@ -24,7 +24,7 @@ from iiv.cli.base import (
 from iiv.errors import IivError
 
 if TYPE_CHECKING:
-    from iiv.index import SearchResult
+    from iiv.search import SearchResult
 
 BUILD_WAIT = 300.0  # seconds `iiv search` waits for another iiv building the index
 

@@ -27,10 +27,12 @@ LINE_START_RE = re.compile(
     re.MULTILINE,
 )
 HEADING_END_RE = re.compile(r"[ \t]+#+[ \t]*$", re.MULTILINE)
-IMAGE_OR_LINK_RE = re.compile(r"!?\[([^\]\n]*)\](?:\([^)\n]*\)|\[[^\]\n]*\])")
-WIKILINK_RE = re.compile(r"!?\[\[([^\]|\n]*?)(?:\|([^\]\n]*))?\]\]")
+# No `[` inside a label or target: on a line of unclosed `![` each would scan to the line's end
+# (quadratic: 100 KB of them took minutes to index)
+IMAGE_OR_LINK_RE = re.compile(r"!?\[([^\[\]\n]*)\](?:\([^)\n]*\)|\[[^\[\]\n]*\])")
+WIKILINK_RE = re.compile(r"!?\[\[([^\[\]|\n]*?)(?:\|([^\[\]\n]*))?\]\]")
 AUTOLINK_RE = re.compile(r"<((?:https?|mailto):[^>\s]*)>")
-FOOTNOTE_RE = re.compile(r"\[\^[^\]\s]+\]:?")
+FOOTNOTE_RE = re.compile(r"\[\^[^\[\]\s]+\]:?")
 BLOCK_ID_RE = re.compile(r"[ \t]\^[A-Za-z0-9-]+[ \t]*$", re.MULTILINE)
 # emphasis delimiters: a run of *, ~~ or == that touches a word on one side only, and _ the same
 # outside words (snake_case keeps its underscores), as CommonMark's flanking rules have it

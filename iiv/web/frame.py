@@ -37,6 +37,7 @@ class Chrome:
     section: str
     generation: int  # the library's, when the page was rendered: app.js polls for a newer one
     confirmations: tuple[Confirmation, ...]  # what the last action did, at the top of the page
+    csrf_token: str  # this run's, for scripts that post (forms carry their own)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ def chrome() -> dict[str, Any]:
             section=endpoint.split(".", 1)[0],
             generation=lib.generation,
             confirmations=confirmations(),
+            csrf_token=csrf_token(),
         )
     }
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask import url_for
 
 from iiv.links import Link
+from iiv.mailto import mailto_url
 from iiv.note import Note
 from iiv.snapshot import Vault
 from iiv.web.actions import NEW_STATUSES
@@ -65,8 +66,9 @@ def person_page(person: Note, vault: Vault, csrf: str) -> PersonPage:
 def contacts(person: Note) -> list[Contact]:
     """Email, phone and LinkedIn as links; LinkedIn only when it is an https:// URL."""
     found = []
-    if person.email and "@" in person.email:
-        found.append(Contact("Email", f"mailto:{person.email.strip()}", person.email))
+    mail = mailto_url(person.email) if person.email else None
+    if mail and person.email:
+        found.append(Contact("Email", mail, person.email))
     dialable = re.sub(r"[^\d+]", "", person.phone or "")
     if dialable:
         found.append(Contact("Phone", f"tel:{dialable}", person.phone or dialable))

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from flask import Blueprint, render_template, request
 
 from iiv.errors import BadArgument
-from iiv.index import SearchResult
 from iiv.note import STATUSES
+from iiv.search import SearchResult
 from iiv.snapshot import Vault
 from iiv.web.pages import library
 from iiv.web.urls import note_url, search_url

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from pathlib import Path
 from flask import Flask, Response, abort, g, request
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+ABSOLUTE_URI_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://(?P<authority>[^/?#]*)")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -34,6 +36,9 @@ class WebSettings:
     secret_key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
     extra_hosts: tuple[str, ...] = ()  # host names allowed besides loopback (with --allow-remote)
     token: str | None = None  # required on every request when set
+    # New with each start: a CSRF token leaked from one run (a page saved, a screenshot, a
+    # browser's history) is worthless after a restart.
+    csrf_nonce: bytes = field(default_factory=lambda: secrets.token_bytes(16), repr=False)
 
     @property
     def allowed_hosts(self) -> set[str]:
@@ -44,7 +49,8 @@ class WebSettings:
         return hosts
 
     def csrf_token(self) -> str:
-        return hmac.new(self.secret_key, b"iiv-csrf-v1", hashlib.sha256).hexdigest()
+        message = b"iiv-csrf-v2:" + self.csrf_nonce
+        return hmac.new(self.secret_key, message, hashlib.sha256).hexdigest()
 
 
 def load_secret(folder: Path) -> bytes:
@@ -69,6 +75,10 @@ def install(app: Flask, settings: WebSettings) -> None:
     def check_request() -> None:
         if request.host.lower() not in settings.allowed_hosts:
             abort(Response("Refused: unexpected Host header.\n", 421, mimetype="text/plain"))
+        named = _host_in_request_line()
+        if named is not None and named.lower() not in settings.allowed_hosts:
+            message = "Refused: the request line names another host.\n"
+            abort(Response(message, 421, mimetype="text/plain"))
         if settings.token:
             if not _has_token(settings.token):
                 abort(
@@ -93,6 +103,14 @@ def install(app: Flask, settings: WebSettings) -> None:
         ]:
             del response.headers[name]
         return response
+
+
+def _host_in_request_line() -> str | None:
+    """The host of an absolute-URI request line (`GET http://host/path HTTP/1.1`), which HTTP
+    says takes precedence over `Host`; None for the usual `GET /path`."""
+    line = request.environ.get("REQUEST_URI") or request.environ.get("RAW_URI") or ""
+    match = ABSOLUTE_URI_RE.match(line)
+    return match.group("authority") if match else None
 
 
 def _has_token(token: str) -> bool:

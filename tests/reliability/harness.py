@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from iiv.vault import FileStat, scan
-from iiv.web.security import WebSettings
 
 LONG = os.environ.get("IIV_LONG") == "1"
 SEED = int(os.environ.get("IIV_SEED", "20261201"))
@@ -221,6 +220,7 @@ class Served:
                 stderr=log,
             )
         self.port = 0
+        self._csrf = ""
 
     def wait_for_port(self, timeout: float = 60) -> int:
         line = _read_line(self.proc, timeout)
@@ -261,8 +261,7 @@ class Served:
             headers = {}
             body = None
             if form is not None:
-                token = WebSettings(secret_key=(self.index_dir / "secret").read_bytes())
-                body = urlencode({**form, "csrf_token": token.csrf_token()})
+                body = urlencode({**form, "csrf_token": self.csrf_token()})
                 headers = {
                     "Content-Type": "application/x-www-form-urlencoded",
                     "Origin": f"http://127.0.0.1:{self.port}",
@@ -272,6 +271,16 @@ class Served:
             return response.status, response.read().decode(errors="replace")
         finally:
             connection.close()
+
+    def csrf_token(self) -> str:
+        """This run's CSRF token (new with each start), as every page carries it."""
+        if not self._csrf:
+            code, page = self.request("GET", "/problems")
+            match = re.search(r'<meta name="csrf-token" content="([0-9a-f]{64})">', page)
+            if code != 200 or not match:
+                raise AssertionError(f"no CSRF token on /problems ({code})")
+            self._csrf = match.group(1)
+        return self._csrf
 
     def kill(self) -> None:
         if self.proc.poll() is None:

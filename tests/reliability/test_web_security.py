@@ -24,7 +24,7 @@ from werkzeug.test import TestResponse
 from iiv.library import Library
 from iiv.server import Server
 from iiv.web import create_app
-from iiv.web.security import WebSettings
+from iiv.web.security import WebSettings, load_secret
 from tests.helpers import copy_example, serving
 from tests.web_helpers import form_with_button, post_forms
 
@@ -610,3 +610,29 @@ def test_the_real_server_reads_nothing_outside_the_vault(site: Site, server: Ser
         ).encode(),
     )
     assert status == 403 and site.secret.encode() not in answer
+
+
+def test_the_real_server_refuses_a_request_line_naming_another_host(server: Server) -> None:
+    host = f"127.0.0.1:{server.port}"
+    for target in ("http://evil.example/", "http://evil.example/api/status", "HTTP://Evil:1/"):
+        status, answer = get_raw(server.port, target, host)
+        assert status == 421, target
+        assert answer.endswith(b"\r\n\r\nRefused: the request line names another host.\n")
+    status, answer = get_raw(server.port, f"http://{host}/api/status", host)
+    assert status == 200 and b"generation" in answer
+
+
+def test_the_csrf_token_changes_with_each_start(site: Site, tmp_path: Path) -> None:
+    tokens = []
+    for _ in range(2):
+        with serving(site.root, tmp_path) as started:
+            host = f"127.0.0.1:{started.port}"
+            status, page = get_raw(started.port, "/person/people/Amara%20Okafor.md", host)
+            assert status == 200
+            tokens.append(re.findall(rb'name="csrf_token" value="([0-9a-f]{64})"', page)[0])
+            assert started.app.config["SECRET_KEY"] == load_secret(tmp_path)  # the same secret
+    assert tokens[0] != tokens[1]
+    same_secret = b"k" * 32
+    assert WebSettings(secret_key=same_secret).csrf_token() != (
+        WebSettings(secret_key=same_secret).csrf_token()
+    )

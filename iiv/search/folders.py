@@ -1,0 +1,84 @@
+"""An engine's folder on disk, whatever the engine: what wrote it, and replacing it whole.
+
+`iiv-index.json` records the index format version and the engine that wrote the folder; a
+rebuild writes a fresh folder beside the old one (`.new`) and swaps it in by renames, so a crash
+leaves the old index, the new one, or none, never half of one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+from iiv.errors import IivError
+
+INDEX_VERSION = 3  # of the documents and their analysis, whatever the engine
+RECORD = "iiv-index.json"
+
+
+def write_record(folder: Path, engine: str) -> None:
+    record = {"version": INDEX_VERSION, "engine": engine}
+    (folder / RECORD).write_text(json.dumps(record), encoding="utf-8")
+
+
+def record_problem(folder: Path, engine: str) -> str | None:
+    """Why the folder cannot be used as `engine`'s index as it is, or None."""
+    if not folder.is_dir():
+        return "no index yet"
+    try:
+        record = json.loads((folder / RECORD).read_text(encoding="utf-8"))
+        version = record["version"]
+    except FileNotFoundError:
+        return "no index yet" if not any(folder.iterdir()) else f"index unreadable (no {RECORD})"
+    except (OSError, ValueError, TypeError, KeyError) as error:
+        return f"index unreadable ({RECORD} is damaged: {describe(error)})"
+    if not isinstance(version, int):
+        return f"index unreadable ({RECORD} is damaged: no version number)"
+    if version != INDEX_VERSION:
+        return f"index format changed (version {version} → {INDEX_VERSION})"
+    written_by = record.get("engine")
+    if written_by != engine:
+        return f"index written by another engine ({written_by}, not {engine})"
+    return None
+
+
+def beside(folder: Path) -> tuple[Path, Path]:
+    """The folders a rebuild writes (`.new`) and moves the replaced index to (`.old`)."""
+    fresh, old = (folder.with_name(folder.name + end) for end in (".new", ".old"))
+    return fresh, old
+
+
+def swap_in(fresh: Path, folder: Path, old: Path) -> None:
+    """Rename the old folder away and the new one in, then delete the old one.
+
+    A crash at any point leaves the old index, the new one, or none (which means a rebuild).
+    """
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        folder.rename(old)
+    fresh.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def check_replaceable(folder: Path, own_files: re.Pattern[str]) -> None:
+    """Refuse to delete a folder holding anything but the engine's files and the record (a
+    mistaken index path)."""
+    if not folder.exists() and not folder.is_symlink():
+        return
+    if folder.is_dir() and not folder.is_symlink():
+        strangers = [
+            p.name for p in folder.iterdir() if p.name != RECORD and not own_files.fullmatch(p.name)
+        ]
+        if not strangers:
+            return
+    raise IivError(
+        f"{folder} is not an iiv index (it holds other files): not replacing it; "
+        "point the index at an empty or new folder"
+    )
+
+
+def describe(error: BaseException) -> str:
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__

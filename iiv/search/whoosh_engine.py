@@ -1,0 +1,454 @@
+"""The Whoosh engine: a disposable Whoosh index of the notes, in a folder outside the vault.
+
+Anything wrong with the index on disk (missing, damaged, an older format) makes the engine
+report `needs_rebuild` instead of raising: the notes are the truth, and a rebuild recreates
+the index from them.
+
+Threads: one thread writes; any thread may read. A reader borrows a Whoosh searcher from a
+small pool, which renews any a commit (of this or another iiv process) made stale, so a
+searcher serves one thread at a time and every read sees the latest commit.
+
+How it writes and reads is its layer's (`iiv.search.layers`): Whoosh's own way, or, on a
+Whoosh release they were verified with, iiv's fast paths (`iiv.search._whoosh_private`).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import shutil
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+from whoosh import index, query
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import EmptyIndexError, LockError
+
+from iiv.errors import IivError, Stopped
+from iiv.note import DEFAULT_KINDS, Kinds, Note
+from iiv.search import build, folders, merging, queries
+from iiv.search.analysis import BODY
+from iiv.search.engine import BUSY, LOCK_TIMEOUT
+from iiv.search.layers import StockLayer, choose
+from iiv.search.results import Hit, SearchResult
+from iiv.search.schema import document
+from iiv.search.snippets import opening, snippet
+from iiv.search.suggestions import suggestion
+from iiv.vault import FileStat
+
+log = logging.getLogger(__name__)
+FORMAT = "whoosh"  # what `iiv-index.json` records: both layers write Whoosh's own format
+OWN_FILES = re.compile(r"_?MAIN_.*|.*\.tmp")  # Whoosh's files in a folder
+IDLE_SEARCHERS = 8  # searchers kept open for the next searches: one per server thread
+OPEN_ATTEMPTS = 5  # reads of an index that another process keeps committing to
+
+
+def open_fast(folder: Path, lock_timeout: float = LOCK_TIMEOUT) -> WhooshEngine:
+    """The engine with iiv's fast paths, if verified with the installed Whoosh."""
+    return WhooshEngine.open(folder, choose(fast=True), lock_timeout=lock_timeout)
+
+
+def open_stock(folder: Path, lock_timeout: float = LOCK_TIMEOUT) -> WhooshEngine:
+    """The engine with Whoosh's own writer and reader only."""
+    return WhooshEngine.open(folder, choose(fast=False), lock_timeout=lock_timeout)
+
+
+class WhooshEngine:
+    """The index in one folder, or the reason it needs rebuilding (a `SearchEngine`)."""
+
+    def __init__(
+        self, folder: Path, ix: Any, reason: str | None, layer: StockLayer, lock_timeout: float
+    ) -> None:
+        self.folder = folder
+        self.reason = reason
+        self.layer = layer
+        self.lock_timeout = lock_timeout
+        self._ix = ix
+        self._swap = threading.Lock()  # guards self._ix (replaced by rebuild and errors) and:
+        self._idle: list[tuple[Any, Any]] = []  # (whoosh index, searcher) not in use
+        self._recent = merging.Recent()  # used by the writing thread only
+        self._stop = threading.Event()  # set when iiv shuts down: a rebuild then gives up
+
+    @property
+    def needs_rebuild(self) -> bool:
+        return self.reason is not None
+
+    @classmethod
+    def open(
+        cls, folder: Path, layer: StockLayer, *, lock_timeout: float = LOCK_TIMEOUT
+    ) -> WhooshEngine:
+        """The index in `folder`; never raises: a bad index comes back with `needs_rebuild`."""
+        folder = Path(folder)
+        ix, reason = _open_folder(folder, layer)
+        return cls(folder, ix, reason, layer, lock_timeout)
+
+    def close(self) -> None:
+        with self._swap:
+            ix, self._ix = self._ix, None
+            idle, self._idle = self._idle, []
+        _close_all(searcher for _, searcher in idle)
+        if ix is not None:
+            ix.close()
+
+    # Reading
+
+    def count(self) -> int:
+        with self._searcher() as searcher:
+            return int(searcher.doc_count())
+
+    def indexed(self) -> dict[str, tuple[int, int]]:
+        """Path → (size, mtime_ns) of every note the index holds, read from columns."""
+        found: dict[str, tuple[int, int]] = {}
+        with self._searcher() as searcher:
+            for reader, _ in searcher.reader().leaf_readers():
+                if not reader.has_column("path"):  # an empty index
+                    continue
+                live = set(reader.all_doc_ids()) if reader.has_deletions() else None
+                columns_ = [reader.column_reader(c) for c in ("path", "size", "mtime_ns")]
+                for doc, (path, size, mtime) in enumerate(zip(*columns_, strict=True)):
+                    if live is None or doc in live:
+                        found[path] = (size, mtime)
+        return found
+
+    def stamp(self) -> str:
+        """What identifies this index's content: every commit, and every rebuild, changes it."""
+        with self._searcher() as searcher:
+            reader = searcher.reader()
+            leaves = sorted(
+                f"{r.segment().segment_id()}-{r.segment().deleted_count()}"
+                for r, _ in reader.leaf_readers()
+                if r.segment() is not None
+            )
+            return f"{reader.generation()}:{','.join(leaves)}"
+
+    def search(self, query: str, limit: int = 20, page: int = 1) -> SearchResult:
+        """One page of the notes matching `query`, best first; never raises for bad syntax."""
+        parsed = queries.parse(query)
+        with self._searcher() as searcher:
+            try:
+                return self._page(searcher, parsed, query, max(1, limit), page)
+            except Exception:  # a query whoosh chokes on (not damage): search its words instead
+                return self._page(searcher, queries.words_only(query), query, max(1, limit), page)
+
+    def _page(
+        self, searcher: Any, parsed: query.Query, text: str, limit: int, page: int
+    ) -> SearchResult:
+        last_page = max(1, math.ceil(searcher.doc_count() / limit))
+        reader = searcher.reader()
+        pruned = queries.lean(parsed, reader)
+        page = min(max(1, page), last_page)
+        results = self.layer.top(searcher, pruned, page, limit)
+        total = int(results.total)
+        terms = queries.body_terms(reader, pruned) if total else frozenset()
+        return SearchResult(
+            query=text,
+            total=total,
+            hits=tuple(_hit(hit, terms) for hit in results),
+            page=max(1, results.pagenum),
+            pages=int(results.pagecount),
+            suggestion=suggestion(searcher, parsed, text, queries.parse) if total == 0 else None,
+        )
+
+    @contextmanager
+    def _searcher(self) -> Iterator[Any]:
+        """A searcher of the latest commit, from a small pool shared by the threads.
+
+        Opening one costs milliseconds and each maps the files anew (memory counted again
+        for each), so a few are reused, and renewed after a commit.
+        """
+        with self._guard():
+            ix, searcher = self._borrow()
+            try:
+                yield searcher
+            finally:
+                self._give_back(ix, searcher)
+
+    def _borrow(self) -> tuple[Any, Any]:
+        stale, found = [], None
+        with self._swap:
+            ix = self._require()
+            while self._idle and found is None:
+                owner, searcher = self._idle.pop()
+                if owner is ix:
+                    found = searcher
+                else:
+                    stale.append(searcher)
+        _close_all(stale)
+        if found is None:
+            return ix, ix.searcher()
+        try:
+            return ix, self.layer.renew(ix, found)
+        except Exception:  # whoosh's own way, which retries when a commit deletes files
+            _close_all([found])
+            return ix, ix.searcher()
+
+    def _give_back(self, ix: Any, searcher: Any) -> None:
+        with self._swap:
+            keep = ix is self._ix and len(self._idle) < IDLE_SEARCHERS
+            if keep:
+                self._idle.append((ix, searcher))
+        if not keep:
+            _close_all([searcher])
+
+    def _require(self) -> Any:
+        if self._ix is not None:
+            return self._ix
+        if self.reason:
+            raise IivError(f"the search index needs rebuilding: {self.reason}")
+        raise IivError("the search index is closed")
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """A whoosh failure means the files are damaged: record it, and ask for a rebuild."""
+        try:
+            yield
+        except IivError:
+            raise
+        except Exception as error:
+            with self._swap:
+                self._ix, self.reason = None, f"index unreadable ({_unreadable(error)})"
+            raise IivError(f"the search index needs rebuilding: {self.reason}") from error
+
+    # Writing
+
+    def update(self, changed: Sequence[tuple[Note, FileStat]], removed: Iterable[str]) -> None:
+        """Replace the changed notes and delete the removed paths, in one commit.
+
+        A path listed twice counts once (the last wins); a path both changed and removed is kept.
+        """
+        latest = {note.path: (note, stat) for note, stat in changed}
+        gone = set(removed) - set(latest)
+        if not latest and not gone:
+            return
+        with self._writer() as (writer, searcher):
+            for path in sorted(gone | set(latest)):
+                writer.delete_by_term("path", path, searcher=searcher)
+            for note, stat in latest.values():
+                writer.add_document(**document(note, stat))
+
+    def remove_prefix(self, prefix: str) -> int:
+        """Delete every note under the folder `prefix` (removed or renamed); returns how many."""
+        with self._writer() as (writer, searcher):
+            folder = query.Prefix("path", prefix.rstrip("/") + "/")
+            return int(writer.delete_by_query(folder, searcher=searcher))
+
+    def compact(self, most: int | None = None) -> bool:
+        """Merge small segments and purge stale ones; True if there was any to do.
+
+        Saves leave small segments behind (a search looks into each), and replaced notes stay
+        in their old segment, marked deleted. Writes wait meanwhile: with `most`, at most that
+        many documents are rewritten, to keep it short.
+        """
+        with self._guard():
+            segments = self.layer.segments(self._require())
+        if not merging.untidy(segments, most):
+            return False
+        with self._writer(lambda segments: merging.untidy(segments, most)):
+            pass
+        return True
+
+    @contextmanager
+    def _writer(
+        self, merge: Callable[[list[Any]], list[Any]] = merging.small
+    ) -> Iterator[tuple[Any, Any]]:
+        """A writer, and this thread's searcher when it sees what the writer starts from
+        (whoosh would open a searcher of its own to find the documents to delete)."""
+        with self._searcher() as searcher, self._guard():
+            try:
+                writer = self.layer.writer(self._require(), self.lock_timeout)
+            except LockError:
+                raise IivError(BUSY) from None
+            same = searcher.reader().generation() == writer.generation - 1
+            try:
+                yield writer, searcher if same else None
+            except BaseException:
+                writer.cancel()
+                raise
+            try:
+                self.layer.commit(writer, merge, self._recent)
+            except BaseException:
+                with suppress(Exception):  # releases the write lock if commit did not
+                    writer.cancel()
+                raise
+
+    def rebuild(
+        self,
+        notes: Iterable[tuple[Note, FileStat]],
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Build a fresh index beside the folder, then swap it in; returns the number of notes.
+
+        Holds the old index's write lock throughout, so no other iiv writes to an index that
+        is about to be replaced.
+        """
+        return self._replace(
+            lambda fresh: build.build(fresh, notes, progress, self._stop, self.layer)
+        )
+
+    def rebuild_from_files(
+        self,
+        root: Path,
+        files: Sequence[FileStat],
+        on_notes: Callable[[dict[str, Note | None]], None],
+        progress: Callable[[int], None] | None = None,
+        kinds: Kinds = DEFAULT_KINDS,
+    ) -> int:
+        """`rebuild` from the note files themselves, in worker processes for a big vault.
+
+        The workers read and parse the files and send the notes back first: `on_notes` gets
+        them all (None for a file gone meanwhile; bodies left out) while the workers go on to
+        index them. `progress` counts the notes read; `kinds` is the vault's `Config.kinds`.
+        """
+        if len(files) >= build.PARALLEL_FROM and self.layer.parallel_build:
+            try:
+                return self._replace(
+                    lambda fresh: build.build_in_workers(
+                        fresh, (root, kinds), files, on_notes, progress, self._stop
+                    )
+                )
+            except Stopped:
+                raise
+            except (OSError, IivError) as error:
+                if str(error) == BUSY:
+                    raise
+                log.warning("indexing in one process instead: %s", error)
+        return self._rebuild_here(root, files, on_notes, progress, kinds)
+
+    def _rebuild_here(
+        self,
+        root: Path,
+        files: Sequence[FileStat],
+        on_notes: Callable[[dict[str, Note | None]], None],
+        progress: Callable[[int], None] | None,
+        kinds: Kinds,
+    ) -> int:
+        from iiv.vault import read_existing
+
+        notes = {stat.path: read_existing(root, stat.path, kinds) for stat in files}
+        if progress:
+            progress(len(notes))
+        on_notes({path: note and note.without_body() for path, note in notes.items()})
+        pairs = [(notes[s.path], s) for s in files if notes[s.path] is not None]
+        return self.rebuild(pairs)  # type: ignore[arg-type]
+
+    def stop(self) -> None:
+        """Make a rebuild in progress (in another thread) give up soon, raising Stopped; the
+        index is then left as it was before the rebuild."""
+        self._stop.set()
+
+    def tidy(self) -> None:
+        """Delete what a rebuild killed midway left beside the index (its `.new` or `.old`
+        folder). Only for the one writer: another could be building `.new` right now."""
+        for leftover in folders.beside(self.folder):
+            with suppress(IivError):
+                folders.check_replaceable(leftover, OWN_FILES)
+                if leftover.is_dir():
+                    log.info("deleting %s, left by a rebuild that did not finish", leftover)
+                    shutil.rmtree(leftover, ignore_errors=True)
+
+    def _replace(self, make: Callable[[Path], int]) -> int:
+        fresh, old = folders.beside(self.folder)
+        for folder in (self.folder, fresh, old):
+            folders.check_replaceable(folder, OWN_FILES)
+        with self.layer.write_lock(self.folder, self.lock_timeout) as let_go:
+            try:
+                count = make(fresh)
+                folders.write_record(fresh, FORMAT)
+            except BaseException:
+                shutil.rmtree(fresh, ignore_errors=True)
+                raise
+            let_go()
+            with self._swap:
+                folders.swap_in(fresh, self.folder, old)
+                self._ix, self.reason = index.open_dir(str(self.folder)), None
+            self._recent.forget()
+        return count
+
+
+def _close_all(searchers: Iterable[Any]) -> None:
+    for searcher in searchers:
+        with suppress(Exception):  # a searcher of a deleted or damaged index
+            searcher.close()
+
+
+def _hit(hit: Any, terms: frozenset[str]) -> Hit:
+    stored = hit.fields()
+    body = stored.get("body", "")
+    return Hit(
+        path=stored["path"],
+        kind=stored.get("kind", "note"),
+        title=stored.get("title", ""),
+        score=float(hit.score or 0.0),
+        snippet=(snippet(body, terms, BODY) if terms else "") or opening(body),
+    )
+
+
+# Opening
+
+
+def _open_folder(folder: Path, layer: StockLayer) -> tuple[Any, str | None]:
+    """(whoosh index, None) when the folder holds a usable index, else (None, why not).
+
+    A writer in another process may commit while this reads, and delete the files of the
+    commit being read: a failure is damage only if no commit happened meanwhile.
+    """
+    for attempt in range(1, OPEN_ATTEMPTS + 1):
+        before = layer.generation(folder)
+        try:
+            reason = folders.record_problem(folder, FORMAT)
+            if reason:
+                return None, reason
+            _check(folder)
+            return index.open_dir(str(folder)), None
+        except Exception as error:  # anything at all: the index is a cache, so rebuild it
+            if attempt < OPEN_ATTEMPTS and layer.generation(folder) != before:
+                continue  # a commit replaced the files being read: read the new one
+            return None, f"index unreadable ({_unreadable(error)})"
+    raise AssertionError("unreachable")
+
+
+class _TrackingStorage(FileStorage):  # type: ignore[misc]
+    """A storage that remembers the files it opens, so that a failed open can close them all."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path, readonly=True)
+        self.opened: list[Any] = []
+
+    def open_file(self, name: str, **kwargs: Any) -> Any:
+        file = super().open_file(name, **kwargs)
+        self.opened.append(file)
+        return file
+
+    def close_all(self) -> None:
+        for file in self.opened:
+            if not file.is_closed:
+                file.close()
+
+
+def _check(folder: Path) -> None:
+    """Read a little of every segment, so that a truncated or missing file shows now."""
+    storage = _TrackingStorage(str(folder))
+    try:
+        with storage.open_index().searcher() as searcher:
+            for reader, _ in searcher.reader().leaf_readers():
+                for doc in reader.all_doc_ids():
+                    reader.stored_fields(doc)
+                    reader.column_reader("mtime_ns")[doc]
+                    break
+            list(searcher.lexicon("kind"))
+    finally:
+        storage.close_all()
+
+
+def _unreadable(error: BaseException) -> str:
+    if isinstance(error, EmptyIndexError):
+        return "its table of contents is missing"
+    if isinstance(error, FileNotFoundError) and error.filename:
+        return f"{Path(str(error.filename)).name} is missing"
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.strerror}: {error.filename}" if error.filename else str(error.strerror)
+    return f"damaged files: {folders.describe(error)}"
