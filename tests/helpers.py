@@ -8,9 +8,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flask.testing import FlaskClient
-
 import pytest
+from flask.testing import FlaskClient
 
 if TYPE_CHECKING:
     from werkzeug.test import TestResponse
