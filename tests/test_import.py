@@ -42,6 +42,9 @@ JOSE = "---\ntype: person\nname: José García\n---\n# José\n"
 HEADER = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
 
 
+EMPTY_VAULT = {"iiv.yaml": ""}  # settings alone: a folder iiv accepts as a vault
+
+
 def vault_with_people(tmp_path: Path) -> Path:
     return make_vault(
         tmp_path,
@@ -120,7 +123,7 @@ def test_an_alias_matches_and_a_different_profile_does_not(tmp_path: Path) -> No
 
 
 def test_the_same_person_twice_in_a_file_is_created_once(tmp_path: Path) -> None:
-    root = make_vault(tmp_path, {})
+    root = make_vault(tmp_path, EMPTY_VAULT)
     text = (
         "BEGIN:VCARD\nVERSION:3.0\nFN:Grace Hopper\nEND:VCARD\n"
         "BEGIN:VCARD\nVERSION:3.0\nFN:grace hopper\nEMAIL:grace@navy.example\nEND:VCARD\n"
@@ -177,7 +180,7 @@ def test_dry_run_changes_nothing_and_apply_then_a_second_run_changes_nothing(
 
 
 def test_json_output(tmp_path: Path) -> None:
-    root = make_vault(tmp_path, {})
+    root = make_vault(tmp_path, EMPTY_VAULT)
     card = tmp_path / "a.vcf"
     card.write_text("BEGIN:VCARD\nVERSION:3.0\nFN:Kenji Watanabe\nEND:VCARD\n", encoding="utf-8")
     code, out = run("import", "vcard", str(card), "--vault", str(root), "--json")
@@ -247,7 +250,7 @@ def test_file_names_are_at_most_120_bytes_and_unique() -> None:
 def test_an_interrupted_apply_leaves_whole_notes_and_a_rerun_completes_it(
     tmp_path: Path,
 ) -> None:
-    root = make_vault(tmp_path, {})
+    root = make_vault(tmp_path, EMPTY_VAULT)
     rows = "".join(f"Person,Number {i:03},,,Company {i},Role,12 Mar 2024\n" for i in range(300))
     text = HEADER + rows
     plan = plan_for(root, "linkedin", text)
@@ -297,7 +300,7 @@ def test_export_then_import_finds_everyone_as_a_duplicate(
 
 
 def test_several_vcard_files_at_once(tmp_path: Path) -> None:
-    root = make_vault(tmp_path, {})
+    root = make_vault(tmp_path, EMPTY_VAULT)
     first, second = tmp_path / "a.vcf", tmp_path / "b.vcf"
     first.write_text("BEGIN:VCARD\nVERSION:3.0\nFN:Ada\nEND:VCARD\n", encoding="utf-8")
     second.write_text(
@@ -313,7 +316,7 @@ def test_several_vcard_files_at_once(tmp_path: Path) -> None:
 
 
 def test_a_wrong_file_is_one_line_and_no_traceback(tmp_path: Path) -> None:
-    root = make_vault(tmp_path, {})
+    root = make_vault(tmp_path, EMPTY_VAULT)
     wrong = tmp_path / "notes.txt"
     wrong.write_text("hello\n", encoding="utf-8")
     code, out = run("import", "google", str(wrong), "--vault", str(root))
@@ -329,7 +332,7 @@ def test_an_import_killed_mid_apply_leaves_whole_notes_and_a_rerun_completes_it(
 ) -> None:
     """A real `iiv import --apply` killed with SIGKILL while it writes: every note on disk is
     whole, no temporary file is left, and running the same import again finishes the job."""
-    root = make_vault(tmp_path, {})
+    root = make_vault(tmp_path, EMPTY_VAULT)
     rows = "".join(f"Member,Number {i},,,Company {i},Role {i},12 Mar 2024\n" for i in range(3000))
     source = tmp_path / "Connections.csv"
     source.write_text(HEADER + rows, encoding="utf-8")
