@@ -8,6 +8,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shlex
 import sys
@@ -48,6 +49,14 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--burst", type=int, default=1000, help="notes a git checkout switches (default: 1000)"
     )
+    parser.add_argument(
+        "--engines",
+        nargs="+",
+        choices=["whoosh", "tantivy"],
+        default=["whoosh", "tantivy"] if importlib.util.find_spec("tantivy") else ["whoosh"],
+        help="search engines to measure, each in turn on every size (default: both when "
+        "tantivy is installed)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--workdir",
@@ -75,12 +84,14 @@ def main(argv: list[str] | None = None) -> int:
         requests=args.requests,
         burst=args.burst,
         seed=args.seed,
+        engines=tuple(args.engines),
     )
     load_before = os.getloadavg()[0]
     results: list[SizeResult] = []
     started = time.monotonic()
     for notes in args.notes:
-        results.append(measure(notes, options, _progress(started)))
+        for engine in options.engines:
+            results.append(measure(notes, options, _progress(started), engine))
     command = "python -m benchmarks " + shlex.join(argv if argv is not None else sys.argv[1:])
     report.write(args.output, results, command.strip(), (load_before, os.getloadavg()[0]))
     report.dump(workdir / "results.json", results)

@@ -27,10 +27,13 @@ class BenchmarkError(RuntimeError):
     """Something the benchmark waits for did not happen in time, or a server failed."""
 
 
-def iiv_env() -> dict[str, str]:
-    """The environment for iiv subprocesses: no IIV_* settings leaking in from the caller."""
+def iiv_env(engine: str | None = None) -> dict[str, str]:
+    """The environment for iiv subprocesses: no IIV_* settings leaking in from the caller,
+    and the search engine to use (`IIV_ENGINE`), if not the default."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("IIV_")}
     env["PYTHONUNBUFFERED"] = "1"
+    if engine:
+        env["IIV_ENGINE"] = engine
     return env
 
 
@@ -166,7 +169,7 @@ class Server:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                env={**iiv_env(), **({"IIV_ENGINE": engine} if engine else {})},
+                env=iiv_env(engine),
             )
         self.client = Client(self.port)
         self.child_peaks: dict[int, float] = {}
@@ -248,7 +251,7 @@ class Run:
     output: str
 
 
-def run_iiv(args: list[str], log: Path, timeout: float) -> Run:
+def run_iiv(args: list[str], log: Path, timeout: float, engine: str | None = None) -> Run:
     """Run `iiv ARGS` to completion: wall time, and the peak RSS of it and its children."""
     with log.open("w+b") as out:
         started = time.perf_counter()
@@ -257,7 +260,7 @@ def run_iiv(args: list[str], log: Path, timeout: float) -> Run:
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env=iiv_env(),
+            env=iiv_env(engine),
         )
         status, usage = _wait4(process, timeout)
         seconds = time.perf_counter() - started

@@ -42,7 +42,8 @@ def percentile(values: list[float], share: float) -> float:
 
 @dataclass(frozen=True)
 class Measure:
-    """One row: how to read it from a result, its unit, and its target at 10k and 50k notes."""
+    """One row: how to read it from a result, its unit, and its target at 10k and 50k notes
+    (the tantivy engine's own targets, issue #20's, in `TANTIVY_TARGETS`)."""
 
     label: str
     unit: str
@@ -50,8 +51,11 @@ class Measure:
     target_10k: float | None
     target_50k: float | None
 
-    def target(self, notes: int) -> float | None:
-        return self.target_10k if notes <= 10_000 else self.target_50k
+    def target(self, result: SizeResult) -> float | None:
+        both = (self.target_10k, self.target_50k)
+        if result.engine == "tantivy":
+            both = TANTIVY_TARGETS.get(self.label, both)
+        return both[0] if result.notes <= 10_000 else both[1]
 
 
 def _search_p95(result: SizeResult) -> float:
@@ -170,6 +174,18 @@ MEASURES = (
 )
 
 
+# Issue #20: the query mix p95 ≤ 10 ms and ≤ 0.05 × rg, a cold build of 50,000 notes in 15 s,
+# save → searchable p95 ≤ 200 ms, `iiv serve` at 50,000 notes in 400 MB
+TANTIVY_TARGETS: dict[str, tuple[float | None, float | None]] = {
+    "cold start → full-text index complete": (10, 15),
+    "cold `iiv index` (CLI)": (None, 15),
+    "save → searchable (atomic rename), p95": (200, 200),
+    "/api/search p95, query mix with snippets": (10, 10),
+    "/api/search p95 ÷ rg median, worst query": (0.05, 0.05),
+    "peak RSS of `iiv serve`": (300, 400),
+}
+
+
 def _number(value: float, unit: str) -> str:
     if math.isnan(value):
         return "—"
@@ -183,7 +199,7 @@ def _number(value: float, unit: str) -> str:
 
 def _cell(measure: Measure, result: SizeResult) -> str:
     value = measure.read(result)
-    target = measure.target(result.notes)
+    target = measure.target(result)
     text = _number(value, measure.unit)
     if target is None or math.isnan(value):
         return text
@@ -192,9 +208,16 @@ def _cell(measure: Measure, result: SizeResult) -> str:
 
 
 def summary_table(results: list[SizeResult]) -> str:
+    """One table per vault size, the engines side by side, each with its targets."""
+    sizes = list(dict.fromkeys(r.notes for r in results))
+    return "\n\n".join(_size_table([r for r in results if r.notes == n]) for n in sizes)
+
+
+def _size_table(results: list[SizeResult]) -> str:
+    notes = results[0].notes
     head = (
-        "| measure | "
-        + " | ".join(f"target at {r.notes:,} | {r.notes:,} notes" for r in results)
+        f"| {notes:,} notes | "
+        + " | ".join(f"target ({_engine(r)}) | {_engine(r)}" for r in results)
         + " |"
     )
     rule = "| --- |" + " --- | --- |" * len(results)
@@ -202,42 +225,55 @@ def summary_table(results: list[SizeResult]) -> str:
     for measure in MEASURES:
         cells = []
         for result in results:
-            target = measure.target(result.notes)
+            target = measure.target(result)
             cells += [
                 "—" if target is None else f"≤ {_number(target, measure.unit)}",
                 _cell(measure, result),
             ]
+        if all(cell == "—" for cell in cells[1::2]):
+            continue  # a row no engine measures (stock Whoosh, for tantivy alone)
         label = measure.label.format(burst=f"{results[0].burst:,}")
         rows.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join([head, rule, *rows])
 
 
+def _engine(result: SizeResult) -> str:
+    return "Whoosh" if result.engine == "whoosh" else result.engine
+
+
 def search_table(result: SizeResult) -> str:
+    stocked = bool(result.search_stock)
     lines = [
-        f"Search at {result.notes:,} notes ({len(next(iter(result.search.values()))['ms'])} "
-        "requests per query, 20 results with snippets; rg lists the matching files):",
+        f"Search at {result.notes:,} notes with {_engine(result)} "
+        f"({len(next(iter(result.search.values()))['ms'])} requests per query, 20 results "
+        "with snippets; rg lists the matching files):",
         "",
-        "| query | notes found | iiv p50 | iiv p95 | stock Whoosh p50 | stock Whoosh p95 "
-        "| rg median (files) | iiv p95 ÷ rg |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| query | notes found | iiv p50 | iiv p95 | "
+        + ("stock Whoosh p50 | stock Whoosh p95 | " if stocked else "")
+        + "rg median (files) | iiv p95 ÷ rg |",
+        "| --- | ---: | ---: | ---: | " + ("---: | ---: | " if stocked else "") + "---: | ---: |",
     ]
     for label, q in result.search.items():
         stock = result.search_stock.get(label, {}).get("ms", [])
+        stock_cells = f"{median(stock):.1f} ms | {percentile(stock, 95):.1f} ms | "
         ratio, rg = _ratio(q), median(q["rg_ms"])
         rg_cell = "— (rg not found)" if math.isnan(rg) else f"{rg:.1f} ms ({q['rg_files']:,})"
         lines.append(
             f"| {label}: `{q['query']}` | {q['total']:,} | {median(q['ms']):.1f} ms | "
-            f"{percentile(q['ms'], 95):.1f} ms | {median(stock):.1f} ms | "
-            f"{percentile(stock, 95):.1f} ms | {rg_cell} | "
+            f"{percentile(q['ms'], 95):.1f} ms | {stock_cells if stocked else ''}{rg_cell} | "
             f"{'—' if math.isnan(ratio) else f'{ratio:.2f}'} |"
         )
     after = result.search_after_change_ms
     lines += [
         "",
         f"Right after each save, one search for the common words or the phrase, in turn: "
-        f"p50 {median(after):.1f} ms, p95 {percentile(after, 95):.1f} ms over {len(after)}. "
-        "Stock Whoosh: the same index searched by `iiv serve` with "
-        "`IIV_ENGINE=whoosh-stock`, in the same run.",
+        f"p50 {median(after):.1f} ms, p95 {percentile(after, 95):.1f} ms over {len(after)}."
+        + (
+            " Stock Whoosh: the same index searched by `iiv serve` with "
+            "`IIV_ENGINE=whoosh-stock`, in the same run."
+            if stocked
+            else ""
+        ),
     ]
     return "\n".join(lines)
 
@@ -246,7 +282,8 @@ def details(result: SizeResult) -> str:
     m = result.manifest
     fresh, due_after = result.fresh_ms, result.due_after_change_ms
     rows = [
-        f"**{result.notes:,} notes** ({m['people']:,} people, {m['interviews']:,} interviews, "
+        f"**{result.notes:,} notes, {_engine(result)}** ({m['people']:,} people, "
+        f"{m['interviews']:,} interviews, "
         f"{m['plain']:,} plain notes; {m['total_bytes'] / 1e6:.1f} MB; due list "
         f"{result.expected_due:,} items):",
         "",
@@ -280,7 +317,10 @@ def machine() -> str:
     memory = _meminfo_gb()
     versions = ", ".join(
         [_whoosh()]
-        + [f"{name} {_version(name)}" for name in ("watchdog", "Flask", "waitress", "PyYAML")]
+        + [
+            f"{name} {_version(name)}"
+            for name in ("tantivy", "watchdog", "Flask", "waitress", "PyYAML")
+        ]
     )
     rg = _first_line(["rg", "--version"]) or "rg not found"
     return "\n".join(
@@ -357,7 +397,10 @@ def generated(results: list[SizeResult], command: str, load: tuple[float, float]
         "Medians over repeated runs; p50/p95 are nearest-rank percentiles. Targets at 50,000 "
         'notes that the issue gives as "within twice the 10k figures" are twice the 10k '
         "targets; issue #13 sets search at 50,000 notes (100 ms) and /api/due right after a "
-        "save (50 ms). ✅ met, ❌ missed.",
+        "save (50 ms); issue #20 sets the tantivy engine's own (search p95 10 ms and 0.05 × rg, "
+        "a cold build of 50,000 notes in 15 s, save → searchable 200 ms, `iiv serve` at "
+        "50,000 notes in 400 MB). The engines ran one after the other on the same vaults, "
+        "each from an empty index. ✅ met, ❌ missed.",
         "",
         summary_table(results),
         "",

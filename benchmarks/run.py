@@ -44,6 +44,7 @@ class Options:
     requests: int = 50  # /api/due and Today requests
     burst: int = 1000  # notes a checkout switches
     seed: int = 1
+    engines: tuple[str, ...] = ("whoosh",)  # search engines measured, one after the other
 
 
 @dataclass
@@ -51,6 +52,7 @@ class SizeResult:
     notes: int
     manifest: dict[str, Any]
     expected_due: int
+    engine: str = "whoosh"  # the search engine measured
     burst: int = 0  # notes the git checkout switches
     cold_due_s: list[float] = field(default_factory=list)
     cold_index_s: list[float] = field(default_factory=list)
@@ -75,21 +77,22 @@ class SizeResult:
     serve_peak_before_today_mb: float = 0.0
 
 
-def measure(notes: int, options: Options, progress: Progress) -> SizeResult:
-    """Every figure for one vault size."""
-    say = _prefixed(progress, f"[{notes:,} notes]")
+def measure(notes: int, options: Options, progress: Progress, engine: str = "whoosh") -> SizeResult:
+    """Every figure for one vault size, searched with `engine`."""
+    say = _prefixed(progress, f"[{notes:,} notes, {engine}]")
     say("preparing the vault (generated once, then reused)")
     root, manifest = generate.cached(options.workdir, notes, options.seed)
     changes = _prepare_git(root, manifest, options.burst)
-    result = SizeResult(notes, dict(manifest.__dict__), _expected_due(root, manifest))
+    expected_due = _expected_due(root, manifest)
+    result = SizeResult(notes, dict(manifest.__dict__), expected_due, engine)
     result.burst = len(changes) or options.burst  # the checkout planned, when git is missing
-    scratch = options.workdir / f"run-{notes}"
+    scratch = options.workdir / f"run-{notes}-{engine}"
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
     index_dir = _cold_starts(root, manifest, result, scratch, options, say)
     _cold_cli(root, result, scratch, options, say)
     _warm_starts(root, manifest, result, index_dir, scratch, options, say)
-    with Server(root, index_dir, scratch / "serve.log") as server:
+    with Server(root, index_dir, scratch / "serve.log", engine) as server:
         server.wait_settled(manifest.notes, timeout=_budget(notes))
         _searches(root, manifest, server.client, result, options, say)
         result.due_ms = _timed_gets("/api/due", manifest, server.client, options.requests)
@@ -103,9 +106,10 @@ def measure(notes: int, options: Options, progress: Progress) -> SizeResult:
         result.today_ms = _timed_gets("/", manifest, server.client, options.requests)
         say(f"Today page median {_median(result.today_ms):.1f} ms")
         result.serve_peak_mb = server.peak_rss_mb()
-    with Server(root, index_dir, scratch / "stock.log", engine="whoosh-stock") as stock:
-        stock.wait_settled(manifest.notes, timeout=_budget(notes))
-        _stock_searches(manifest, stock.client, result, options, say)
+    if engine == "whoosh":  # the same index, read by Whoosh's own reader
+        with Server(root, index_dir, scratch / "stock.log", engine="whoosh-stock") as stock:
+            stock.wait_settled(manifest.notes, timeout=_budget(notes))
+            _stock_searches(manifest, stock.client, result, options, say)
     say(
         f"iiv serve peak RSS {result.serve_peak_mb:.0f} MB "
         f"({result.serve_peak_before_today_mb:.0f} MB before the Today page)"
@@ -148,7 +152,7 @@ def _cold_starts(
     for attempt in range(1, options.repeat + 1):
         shutil.rmtree(index_dir, ignore_errors=True)
         due_s, index_s, serve_mb, build_mb, cpu_s = _cold_start(
-            root, manifest, index_dir, scratch, result.expected_due
+            root, manifest, index_dir, scratch, result
         )
         result.cold_cpu_s.append(cpu_s)
         result.cold_due_s.append(due_s)
@@ -164,12 +168,12 @@ def _cold_starts(
 
 
 def _cold_start(
-    root: Path, manifest: Manifest, index_dir: Path, scratch: Path, expected_due: int
+    root: Path, manifest: Manifest, index_dir: Path, scratch: Path, result: SizeResult
 ) -> tuple[float, float, float, float, float]:
-    today = manifest.today
+    today, expected_due = manifest.today, result.expected_due
     log = scratch / "cold.log"
     log.unlink(missing_ok=True)
-    with Server(root, index_dir, log) as server:
+    with Server(root, index_dir, log, result.engine) as server:
         server.wait_status(
             lambda s: s["notes"] == manifest.notes,
             _budget(manifest.notes),
@@ -211,6 +215,7 @@ def _cold_cli(
             ["index", "--vault", str(root), "--index-dir", str(folder)],
             scratch / "cli.log",
             timeout=_budget(result.notes),
+            engine=result.engine,
         )
         _check_log(run.output)
         result.cold_cli_s.append(run.seconds)
@@ -234,11 +239,11 @@ def _warm_starts(
     """Nothing changed: `iiv index`, then `iiv serve` until /api/status answers."""
     args = ["index", "--vault", str(root), "--index-dir", str(index_dir)]
     for attempt in range(1, options.repeat + 1):
-        run = run_iiv(args, scratch / "warm.log", timeout=_budget(result.notes))
+        run = run_iiv(args, scratch / "warm.log", _budget(result.notes), result.engine)
         if ": 0 added, 0 modified, 0 removed" not in run.output:
             raise BenchmarkError(f"a warm iiv index changed something: {run.output}")
         result.warm_index_s.append(run.seconds)
-        with Server(root, index_dir, scratch / "warm-serve.log") as server:
+        with Server(root, index_dir, scratch / "warm-serve.log", result.engine) as server:
             server.wait_status(lambda s: s["notes"] == manifest.notes, 60, "/api/status")
             result.warm_serve_s.append(time.perf_counter() - server.started)
             server.wait_settled(manifest.notes, timeout=_budget(manifest.notes))
@@ -404,7 +409,7 @@ def _bursts(
     for attempt in range(1, options.repeat + 1):
         for branch in ("burst", "main"):
             seconds = _checkout(root, branch, *states[branch], server)
-            _verify(root, index_dir)
+            _verify(root, index_dir, result.engine)
             result.burst_s.append(seconds)
             say(
                 f"git checkout {branch} ({attempt}/{options.repeat}): consistent in {seconds:.2f} s"
@@ -425,7 +430,7 @@ def _checkout(root: Path, branch: str, notes: int, with_word: int, server: Serve
     return time.perf_counter() - started
 
 
-def _verify(root: Path, index_dir: Path) -> None:
+def _verify(root: Path, index_dir: Path, engine: str) -> None:
     """The index holds exactly the vault's notes, at their current size and mtime."""
     from iiv.config import load_config
     from iiv.search import open_engine
@@ -433,7 +438,7 @@ def _verify(root: Path, index_dir: Path) -> None:
 
     config, _ = load_config(root)
     files, _ = scan(root, config)
-    index = open_engine(index_dir)
+    index = open_engine(index_dir, engine)
     try:
         indexed = index.indexed()
     finally:

@@ -4,6 +4,7 @@ here (the figures are in docs/performance.md); only that every measurement compl
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,9 @@ def test_the_benchmark_runs_on_a_thousand_notes_and_writes_its_page(tmp_path: Pa
         assert f"| {row} |" in text
     assert "python -m benchmarks --notes 1000" in text
     assert (tmp_path / "work" / "results.json").exists()
+    if importlib.util.find_spec("tantivy"):  # both engines, side by side
+        assert "| 1,000 notes | target (Whoosh) | Whoosh | target (tantivy) | tantivy |" in text
+        assert "**1,000 notes, tantivy**" in text
 
 
 def test_the_report_names_the_machine_without_rg_or_git(

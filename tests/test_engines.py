@@ -81,6 +81,7 @@ def test_the_engine_option_and_iiv_engine_override_the_setting(tantivy_vault: Pa
     assert search(tantivy_vault, "kayak", "--engine", "whoosh") == ["notes/Boats.md"]
     assert engine_of(index / "whoosh") == "whoosh" and not (index / "tantivy").exists()
     assert search(tantivy_vault, "program", IIV_ENGINE="whoosh-stock") == ["people/Ada Lovelace.md"]
+    assert search(tantivy_vault, "trip", IIV_SEARCH_ENGINE="whoosh") == ["notes/Boats.md"]  # #13's
     assert not (index / "tantivy").exists()
     bad = iiv("search", "kayak", "--engine", "lucene", "--vault", str(tantivy_vault))
     assert bad.exit_code == 2 and "'lucene' is not one of 'whoosh', 'whoosh-stock', 'tantivy'" in (

@@ -93,7 +93,7 @@ def index_dir_option(function: F) -> F:
 def engine_option(function: F) -> F:
     return click.option(
         "--engine",
-        envvar="IIV_ENGINE",
+        envvar=["IIV_ENGINE", "IIV_SEARCH_ENGINE"],  # the second: its name in #13, still read
         type=click.Choice(list(SEARCH_ENGINES)),
         help="The full-text search engine (default: search_engine in iiv.yaml, else whoosh); "
         'tantivy, for very large vaults, needs pip install "iiv[fast]".',

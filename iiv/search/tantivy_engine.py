@@ -360,13 +360,17 @@ class TantivyEngine:
 
     def tidy(self) -> None:
         """Delete what a rebuild killed midway left beside the index (its `.new` or `.old`
-        folder). Only for the one writer: another could be building `.new` right now."""
+        folder), and what a writer killed midway left in it (files no commit uses). Only for
+        the one writer: another could be building `.new` right now."""
         for leftover in folders.beside(self.folder):
             with suppress(IivError):
                 folders.check_replaceable(leftover, OWN_FILES)
                 if leftover.is_dir():
                     log.info("deleting %s, left by a rebuild that did not finish", leftover)
                     shutil.rmtree(leftover, ignore_errors=True)
+        if self._index is not None:
+            with suppress(IivError, ValueError, OSError):  # busy or damaged: a later writer
+                _finish(_lock_writer(_opened(self.folder), WRITE_HEAP, 1, 0.0))
 
     def _replace(self, make: Callable[[Path], int]) -> int:
         fresh, old = folders.beside(self.folder)

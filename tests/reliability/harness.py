@@ -407,21 +407,25 @@ QUERIES = [
 ]
 
 
-def differences(root: Path, index_dir: Path, scratch: Path | None = None) -> list[str]:
+def differences(
+    root: Path, index_dir: Path, scratch: Path | None = None, engine: str | None = None
+) -> list[str]:
     """What the index in `index_dir` holds that a fresh read of the vault would not, and the
-    reverse: missing, stale, duplicated or unknown notes, catalog entries, search results.
+    reverse: missing, stale, duplicated or unknown notes, catalog entries, search results;
+    and, for tantivy, files that no commit uses.
 
     With `scratch`, a fresh index is also built there and every query in QUERIES compared.
     """
     from iiv.library import Library
 
-    library = Library.open(root, index_dir)
+    library = Library.open(root, index_dir, engine=engine)
     try:
         if library.index.needs_rebuild:
             return [f"the index still needs rebuilding: {library.index.reason}"]
         found = _index_differences(library) + _catalog_differences(library)
+        found += _unused_files(library.index.folder)
         if scratch is not None and not found:
-            found += _search_differences(library, scratch)
+            found += _search_differences(library, scratch, engine)
         return found
     finally:
         library.close()
@@ -457,10 +461,21 @@ def _catalog_differences(library: Any) -> list[str]:
     return found
 
 
-def _search_differences(library: Any, scratch: Path) -> list[str]:
+def _unused_files(folder: Path) -> list[str]:
+    """tantivy's segment files that its table of contents does not name (a writer killed
+    midway leaves them; the next writer deletes them)."""
+    meta = folder / "meta.json"
+    if not meta.exists():
+        return []
+    used = {s["segment_id"].replace("-", "") for s in json.loads(meta.read_text())["segments"]}
+    files = sorted(p.name for p in folder.iterdir() if len(p.name.split(".")[0]) == 32)
+    return [f"a file no commit uses: {name}" for name in files if name.split(".")[0] not in used]
+
+
+def _search_differences(library: Any, scratch: Path, engine: str | None) -> list[str]:
     from iiv.library import Library
 
-    fresh = Library.open(library.root, scratch)
+    fresh = Library.open(library.root, scratch, engine=engine)
     try:
         fresh.rebuild()
         found = []

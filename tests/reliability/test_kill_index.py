@@ -7,6 +7,7 @@ traceback, after which the index and the catalog equal a fresh read of the vault
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import time
 from collections.abc import Callable
@@ -34,6 +35,20 @@ from tests.reliability.harness import (
 
 pytestmark = pytest.mark.timeout(3600)
 MODES = ("build", "sync", "rebuild")  # from no index, after changes, `iiv index --rebuild`
+ENGINES = [
+    "whoosh",
+    pytest.param(
+        "tantivy",
+        marks=pytest.mark.skipif(
+            importlib.util.find_spec("tantivy") is None, reason="tantivy is not installed"
+        ),
+    ),
+]
+
+
+def named(name: str, engine: str) -> str:
+    """A run's name (which seeds its random choices): Whoosh's as before there were two."""
+    return name if engine == "whoosh" else f"{name} ({engine})"
 
 
 def bulk_vault(tmp_path: Path, notes: int) -> Path:
@@ -46,11 +61,12 @@ def bulk_vault(tmp_path: Path, notes: int) -> Path:
 class Runs:
     """The vault, its index, and how each run prepares, kills and checks."""
 
-    def __init__(self, tmp_path: Path, name: str) -> None:
+    def __init__(self, tmp_path: Path, name: str, engine: str) -> None:
         self.tmp_path = tmp_path
         self.root = bulk_vault(tmp_path, count(fast=400, long=3000))
         self.index_dir = tmp_path / "index"
-        self.env = environment(tmp_path)
+        self.engine = engine
+        self.env = {**environment(tmp_path), "IIV_ENGINE": engine}
         self.random = rng(name)
         self.next_number = 10**6
         self.failures: list[str] = []
@@ -79,14 +95,17 @@ class Runs:
             code, stderr = result.returncode, result.stderr
         if code != 0 or "Traceback" in stderr:
             self.failures.append(f"{what}: the next start exited {code}: {stderr[-2000:]}")
-        # A rebuild killed midway leaves its folder (`whoosh.new`, `whoosh.old`) beside the
+        # A rebuild killed midway leaves its folder (`whoosh.new`, `tantivy.old`) beside the
         # index; the next start deletes it.
-        left = sorted(p.name for p in self.index_dir.iterdir() if p.name.startswith("whoosh."))
+        left = sorted(
+            p.name for p in self.index_dir.iterdir() if p.name.startswith(("whoosh.", "tantivy."))
+        )
         if left:
             self.leftovers += 1
             self.failures.append(f"{what}: the next start left {', '.join(left)}")
         scratch = self.tmp_path / "fresh" if full else None
-        self.failures += [f"{what}: {d}" for d in differences(self.root, self.index_dir, scratch)]
+        found = differences(self.root, self.index_dir, scratch, self.engine)
+        self.failures += [f"{what}: {d}" for d in found]
 
     def tally(self, outcome: str) -> None:
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
@@ -104,8 +123,9 @@ def calibrate(
     return durations
 
 
-def test_killing_iiv_index_mid_indexing_recovers_by_itself(tmp_path: Path) -> None:
-    runs = Runs(tmp_path, "kill index")
+@pytest.mark.parametrize("engine", ENGINES)
+def test_killing_iiv_index_mid_indexing_recovers_by_itself(tmp_path: Path, engine: str) -> None:
+    runs = Runs(tmp_path, named("kill index", engine), engine)
 
     def start(mode: str, delay: float | None = None) -> float:
         args = iiv("index", "--vault", str(runs.root), "--index-dir", str(runs.index_dir))
@@ -116,7 +136,7 @@ def test_killing_iiv_index_mid_indexing_recovers_by_itself(tmp_path: Path) -> No
         return result.seconds
 
     total = count(fast=4, long=70)
-    with figures("kill iiv index") as record:
+    with figures(named("kill iiv index", engine)) as record:
         durations = calibrate(runs, MODES, start)
         runs.outcomes.clear()
         for number in range(total):
@@ -131,8 +151,11 @@ def test_killing_iiv_index_mid_indexing_recovers_by_itself(tmp_path: Path) -> No
         report(record, runs, total, durations)
 
 
-def test_killing_iiv_serve_during_its_first_sync_recovers_by_itself(tmp_path: Path) -> None:
-    runs = Runs(tmp_path, "kill serve")
+@pytest.mark.parametrize("engine", ENGINES)
+def test_killing_iiv_serve_during_its_first_sync_recovers_by_itself(
+    tmp_path: Path, engine: str
+) -> None:
+    runs = Runs(tmp_path, named("kill serve", engine), engine)
 
     def start(mode: str, delay: float | None = None) -> float:
         with served(runs.root, runs.index_dir, runs.env) as server:
@@ -143,7 +166,7 @@ def test_killing_iiv_serve_during_its_first_sync_recovers_by_itself(tmp_path: Pa
             return delay
 
     total = count(fast=2, long=40)
-    with figures("kill iiv serve during its first sync") as record:
+    with figures(named("kill iiv serve during its first sync", engine)) as record:
         durations = calibrate(runs, ("build", "serve"), start)
         runs.outcomes.clear()
         for number in range(total):
