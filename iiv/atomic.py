@@ -2,7 +2,8 @@
 
 `replace_if_unchanged` puts new bytes in the place of a file only if that file still holds
 what was read (its hash): an editor's save landing at any moment is never overwritten.
-`create_exclusively` makes a new file appear whole or not at all, never over an existing one.
+`create_exclusively` makes a new file appear whole or not at all, never over an existing one
+(`create_many_exclusively`: many at once, synced together).
 Both write the bytes to a file without a name first (Linux's O_TMPFILE) or, elsewhere, to a
 hidden temp file that the vault walk and the watcher ignore, then link or rename it in place.
 On Linux the swap goes through the C library (`linkat`, `renameat2`, `statx`) by ctypes.
@@ -20,11 +21,14 @@ import secrets
 import stat
 import struct
 import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from iiv.errors import EditConflict, NoteExists
+from iiv.errors import EditConflict, EditRefused, IivError, NoteExists
 
 TEMP_NAME_BYTES = 100  # keeps `.{name}.iiv-XXXXXX.tmp` under the 255-byte name limit
 TEMP_RE = re.compile(r"\..*\.iiv-[0-9a-f]{6}\.tmp", re.DOTALL)  # what `_temp_name` makes
@@ -183,8 +187,11 @@ def _libc() -> Any:
     return libc
 
 
-def _written_temp(target: Path, data: bytes, mode: int | None) -> tuple[int, Path | None]:
-    """An open file beside `target` holding `data`, synced, with `mode` (None: a new file's).
+def _written_temp(
+    target: Path, data: bytes, mode: int | None, sync: bool = True
+) -> tuple[int, Path | None]:
+    """An open file beside `target` holding `data`, synced (unless the caller syncs it), with
+    `mode` (None: a new file's).
 
     Where the system allows (Linux's O_TMPFILE) the file has no name (None) until it is
     linked: a crash while it is written leaves nothing in the vault. Elsewhere it is a hidden
@@ -196,7 +203,7 @@ def _written_temp(target: Path, data: bytes, mode: int | None) -> tuple[int, Pat
     if fd is None:
         fd, temp = _temp_file(target, created)
     try:
-        _write_all(fd, data)
+        _write_all(fd, data, sync)
         if mode is not None:
             os.fchmod(fd, mode)
     except BaseException:
@@ -266,11 +273,12 @@ def _remove_stale_temps(folder: Path) -> None:
                         os.unlink(entry.path)
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def _write_all(fd: int, data: bytes, sync: bool = True) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
-    os.fsync(fd)
+    if sync:
+        os.fsync(fd)
 
 
 def _write_and_close(fd: int, data: bytes) -> None:
@@ -313,6 +321,79 @@ def create_exclusively(target: Path, data: bytes, rel_path: str) -> None:
             with suppress(OSError):
                 os.unlink(temp)
     fsync_folder(target.parent)
+
+
+@dataclass
+class _Unlinked:
+    """A new file's bytes, written and open, waiting to be synced and linked to its name."""
+
+    target: Path
+    data: bytes
+    rel_path: str
+    fd: int
+    temp: Path | None
+
+
+def create_many_exclusively(files: Sequence[tuple[Path, bytes, str]]) -> list[IivError | None]:
+    """`create_exclusively` for many files (target, bytes, the path to name in a message): all
+    are written first and synced together (one wait for the disk instead of two per file), then
+    each is linked to its name and each folder synced once. Each file appears whole or not at
+    all; for each, None when it was created, else what stopped it. Keeps one file open per
+    item: callers pass a few hundred at most."""
+    cleaned: set[Path] = set()
+    written = [_write_unlinked(target, data, rel, cleaned) for target, data, rel in files]
+    ready = [item for item in written if isinstance(item, _Unlinked)]
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:  # the file system commits them together
+            list(pool.map(os.fsync, [item.fd for item in ready]))
+        outcomes = [_link(item) if isinstance(item, _Unlinked) else item for item in written]
+    except OSError as error:  # the disk failed the sync: nothing of these is linked
+        reason = error.strerror or str(error)
+        outcomes = [EditRefused(f"{rel}: cannot create: {reason}") for _, _, rel in files]
+    finally:
+        for item in ready:
+            _discard(item)
+    for folder in {item.target.parent for item in ready}:
+        fsync_folder(folder)
+    return outcomes
+
+
+def _write_unlinked(
+    target: Path, data: bytes, rel_path: str, cleaned: set[Path]
+) -> _Unlinked | IivError:
+    if target.parent not in cleaned:
+        _remove_stale_temps(target.parent)
+        cleaned.add(target.parent)
+    try:
+        fd, temp = _written_temp(target, data, None, sync=False)
+    except OSError as error:
+        return EditRefused(f"{rel_path}: cannot create: {error.strerror}")
+    return _Unlinked(target, data, rel_path, fd, temp)
+
+
+def _link(item: _Unlinked) -> IivError | None:
+    try:
+        if item.temp:
+            os.link(item.temp, item.target)
+        else:
+            _link_unnamed(item.fd, item.target)
+    except FileExistsError:
+        return NoteExists(_exists_message(item.rel_path))
+    except OSError:  # no hard links here (FAT, some network drives)
+        try:
+            _write_new(item.target, item.data, item.rel_path)
+        except NoteExists as error:
+            return error
+        except OSError as error:
+            return EditRefused(f"{item.rel_path}: cannot create: {error.strerror}")
+    return None
+
+
+def _discard(item: _Unlinked) -> None:
+    os.close(item.fd)
+    if item.temp:
+        with suppress(OSError):
+            os.unlink(item.temp)
 
 
 def _write_new(target: Path, data: bytes, rel_path: str) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass, fields, replace
 from datetime import date
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from zoneinfo import available_timezones
 
 import yaml
 
@@ -17,6 +18,7 @@ from iiv.workdays import BadWait, Wait, Workweek, country_known, is_off, parse_w
 
 CONFIG_FILE = "iiv.yaml"
 MAX_DAYS = 36_500  # a hundred years: more overflows the calendar
+MAX_MINUTES = 24 * 60  # an interview in a calendar lasts at most a day
 
 
 NUDGE = Wait(7, business=True)  # the method's 3B7: the nudge after 7 business days,
@@ -47,6 +49,8 @@ class Config:
     people: str = "people"
     interviews: str = "interviews"
     companies: str = "companies"
+    interview_minutes: int = 60  # how long an interview with a time lasts in the calendar
+    timezone: str | None = None  # an IANA name for interview times; None: the machine's
     # kepano's layout: notes whose `categories` hold one of these are people or interviews
     person_categories: tuple[str, ...] = ("People",)
     interview_categories: tuple[str, ...] = ("Meetings",)
@@ -62,13 +66,16 @@ class Config:
         return Workweek(self.holidays, self.public_holidays)
 
 
-NUMBERS = {f.name for f in fields(Config) if f.type == "int"}
+MINUTES = {"interview_minutes"}
+NUMBERS = {f.name for f in fields(Config) if f.type == "int"} - MINUTES
 FOLDERS = {f.name for f in fields(Config) if f.type == "str"} - {"search_engine"}
 WAITS = {f.name for f in fields(Config) if f.type in ("Wait", "Wait | None")}
 OPTIONAL_WAITS = {f.name for f in fields(Config) if f.type == "Wait | None"}
 NAMES = {f.name for f in fields(Config) if f.type == "tuple[str, ...]"}
 TEXTS = {"me"}
-KNOWN = NUMBERS | FOLDERS | NAMES | WAITS | TEXTS | {"holidays", "public_holidays", "search_engine"}
+ZONES = {"timezone"}
+KNOWN = NUMBERS | FOLDERS | NAMES | WAITS | TEXTS | MINUTES | ZONES
+KNOWN |= {"holidays", "public_holidays", "search_engine"}
 
 
 class _Loader(yaml.SafeLoader):
@@ -122,6 +129,12 @@ def _parse_config(text: str) -> tuple[Config, list[Problem]]:
 
 
 def _check(key: str, value: object) -> str | None:
+    if key in MINUTES:
+        if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_MINUTES:
+            return None
+        return f"{key}: expected a number of minutes from 1 to {MAX_MINUTES}, got {value!r}"
+    if key in ZONES:
+        return None if isinstance(value, str) and is_time_zone(value) else _bad_zone(key, value)
     if key in NUMBERS:
         if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
             return None if value <= MAX_DAYS else f"{key}: {value} is more than {MAX_DAYS} days"
@@ -153,6 +166,21 @@ def _check(key: str, value: object) -> str | None:
         return f"{key}: {problem}; searching with {Config.search_engine}" if problem else None
     known = ", ".join(sorted(KNOWN))
     return f"{key}: unknown setting (known: {known})"
+
+
+def is_time_zone(name: str) -> bool:
+    """An IANA time zone name this machine knows (`Europe/London`, `UTC`)."""
+    return name in _time_zones()
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    # The list, not ZoneInfo(name): that also opens folders and stray files of the zone database.
+    return frozenset(available_timezones())
+
+
+def _bad_zone(key: str, value: object) -> str:
+    return f"{key}: {value!r} is not an IANA time zone name (like Europe/London or UTC)"
 
 
 def _check_wait(key: str, value: object) -> str | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -26,11 +26,12 @@ from iiv.atomic import (
     conflict_message,
     content_hash,
     create_exclusively,
+    create_many_exclusively,
     remove_file,
     replace_if_unchanged,
 )
 from iiv.config import Config
-from iiv.errors import BadArgument, EditConflict, EditRefused, NoteNotFound
+from iiv.errors import BadArgument, EditConflict, EditRefused, IivError, NoteNotFound
 from iiv.frontmatter import KEY_RE
 from iiv.note import BOM, UTF16_BOMS, Note, parse_note
 from iiv.sections import find_section
@@ -43,6 +44,11 @@ LINE_BREAKS = "\r\n\x85\u2028\u2029"  # YAML 1.1 breaks lines on all of these
 LINE_END_RE = re.compile(r"(\r\n|\r|\n)")
 PROPERTY_NAME_RE = re.compile(r"\w(?:[\w .-]*[\w.-])?")
 UNQUOTED_END = re.compile(r"[ \t]#")  # where a comment starts after a plain value
+PropertyValue = str | list[str]  # a property's text, or a list written `[a, b]`
+FLOW_INDICATORS = ",[]{}"  # a plain item of `[a, b]` cannot hold these
+# Every scalar as text; libyaml's loader when there is one, 20 times quicker.
+BASE_LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+NOTES_AT_ONCE = 128  # new notes written, then synced together (each holds a file open)
 
 
 # Pure: bytes in, bytes out.
@@ -162,26 +168,37 @@ def with_lines_in_section(data: bytes, title: str, new_lines: list[str]) -> byte
     return text.to_bytes()
 
 
-def with_property(data: bytes, key: str, value: str) -> bytes:
-    """The file with front-matter property `key` set to the text `value`, one line changed.
+def with_property(data: bytes, key: str, value: PropertyValue) -> bytes:
+    """The file with front-matter property `key` set to `value` (a text, or a list written as
+    `[a, b]`), one line changed.
 
     An existing `key:` line keeps its key text, spacing, trailing comment and ending; a missing
     key is added before the closing `---`; a file without front-matter gets one at the top.
     Refused when the result would not read back as exactly that change.
     """
-    if not PROPERTY_NAME_RE.fullmatch(key):
-        raise BadArgument(f"{key!r} is not a property name (letters, digits, spaces, _ . -)")
+    return with_properties(data, {key: value})
+
+
+def with_properties(data: bytes, values: Mapping[str, PropertyValue]) -> bytes:
+    """`with_property` for several keys at once: one line each, read back and checked once."""
+    for key in values:
+        if not PROPERTY_NAME_RE.fullmatch(key):
+            raise BadArgument(f"{key!r} is not a property name (letters, digits, spaces, _ . -)")
     text = _split(data)
     before = parse_note("note.md", data)
     close = _front_matter_close(before, text)
-    scalar = yaml_scalar(value)
-    if close is None:
-        ending = text.dominant_ending()
-        text.lines[0:0] = [("---", ending), (f"{key}: {scalar}", ending), ("---", ending)]
-    else:
+    for key, value in values.items():
+        scalar = yaml_scalar(value) if isinstance(value, str) else yaml_flow_list(value)
+        if close is None:
+            ending = text.dominant_ending()
+            text.lines[0:0] = [("---", ending), (f"{key}: {scalar}", ending), ("---", ending)]
+            close = 2
+            continue
+        count = len(text.lines)
         _set_in_block(text, close, key, scalar, before)
+        close += len(text.lines) - count
     result = text.to_bytes()
-    _check_only_key_changed(before, parse_note("note.md", result), key, value)
+    _check_only_keys_changed(before, parse_note("note.md", result), values)
     return result
 
 
@@ -276,11 +293,15 @@ def _closing_quote(old: str) -> int | None:
     return None
 
 
-def _check_only_key_changed(before: Note, after: Note, key: str, value: str) -> None:
-    others_before = {k: _comparable(v) for k, v in before.meta.items() if k != key}
-    others_after = {k: _comparable(v) for k, v in after.meta.items() if k != key}
+def _check_only_keys_changed(
+    before: Note, after: Note, values: Mapping[str, PropertyValue]
+) -> None:
+    others_before = {k: _comparable(v) for k, v in before.meta.items() if k not in values}
+    others_after = {k: _comparable(v) for k, v in after.meta.items() if k not in values}
     broken = any(p.code == "yaml" for p in after.problems)
-    if broken or after.meta.get(key) != value or others_before != others_after:
+    wrong = [key for key, value in values.items() if after.meta.get(key) != value]
+    if broken or wrong or others_before != others_after:
+        key = wrong[0] if wrong else next(iter(values))
         raise EditRefused(f"cannot set {key} without rewriting the front-matter: edit it yourself")
 
 
@@ -301,6 +322,16 @@ def yaml_scalar(value: str) -> str:
     return value if _is_plain(value) else _double_quoted(value)
 
 
+def yaml_flow_list(items: list[str]) -> str:
+    """`[a, "b, c"]`: each item plain when it reads back as the same text, else double-quoted."""
+    return "[" + ", ".join(_flow_item(item) for item in items) + "]"
+
+
+def _flow_item(item: str) -> str:
+    plain = _is_plain(item) and not any(char in FLOW_INDICATORS for char in item)
+    return item if plain else _double_quoted(item)
+
+
 def _is_plain(value: str) -> bool:
     if not value or value in NULL_WORDS or value != value.strip(" \t"):
         return False
@@ -309,7 +340,7 @@ def _is_plain(value: str) -> bool:
     if any(char in LINE_BREAKS or not _printable(char) for char in value if char != "\t"):
         return False
     try:
-        return bool(yaml.load(f"k: {value}", Loader=yaml.BaseLoader) == {"k": value})
+        return bool(yaml.load(f"k: {value}", Loader=BASE_LOADER) == {"k": value})
     except yaml.YAMLError:
         return False
 
@@ -389,12 +420,24 @@ def set_property(
     root: Path,
     rel_path: str,
     key: str,
-    value: str,
+    value: PropertyValue,
     expected_hash: str,
     config: Config | None = None,
 ) -> str:
     """Set front-matter property `key` to `value`; returns the file's new hash."""
     change = partial(with_property, key=key, value=value)
+    return _apply(root, rel_path, expected_hash, change, rel_path, config)
+
+
+def set_properties(
+    root: Path,
+    rel_path: str,
+    values: dict[str, PropertyValue],
+    expected_hash: str,
+    config: Config | None = None,
+) -> str:
+    """Set several properties, one line each, in one atomic write; returns the new hash."""
+    change = partial(with_properties, values=values)
     return _apply(root, rel_path, expected_hash, change, rel_path, config)
 
 
@@ -474,6 +517,45 @@ def create_note(root: Path, rel_path: str, text: str, config: Config | None = No
     return target
 
 
+def create_notes(
+    root: Path,
+    notes: Sequence[tuple[str, str]],
+    config: Config | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[IivError | None]:
+    """Create many new notes (path, text), each as `create_note` does: whole or not at all,
+    never overwriting, but a batch at a time, synced together (`atomic.create_many_exclusively`).
+    Returns, for each note, None when it was created, else what stopped it; `progress` hears of
+    each batch."""
+    config = config or Config()
+    outcomes: list[IivError | None] = []
+    for start in range(0, len(notes), NOTES_AT_ONCE):
+        batch = notes[start : start + NOTES_AT_ONCE]
+        checked = [_checked_new(root, rel, text, config) for rel, text in batch]
+        ready = [item for item in checked if not isinstance(item, IivError)]
+        written = iter(create_many_exclusively(ready))
+        outcomes += [item if isinstance(item, IivError) else next(written) for item in checked]
+        if progress:
+            progress(len(batch))
+    return outcomes
+
+
+def _checked_new(
+    root: Path, rel_path: str, text: str, config: Config
+) -> tuple[Path, bytes, str] | IivError:
+    """Where a new note goes (its folders made), or why it cannot go there."""
+    try:
+        target = root / _new_note_path(rel_path, config)
+        _check_inside(root, target.parent, rel_path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _check_inside(root, target.parent, rel_path)
+    except IivError as error:
+        return error
+    except OSError as error:
+        return EditRefused(f"{rel_path}: cannot create: {error.strerror}")
+    return target, text.encode("utf-8"), rel_path
+
+
 def _new_note_path(rel_path: str, config: Config) -> str:
     rel = rel_path.replace("\\", "/").strip()
     if _escapes(rel):
@@ -506,15 +588,19 @@ __all__ = [
     "complete_task",
     "content_hash",
     "create_note",
+    "create_notes",
     "read",
     "remove_note",
     "replace_line",
     "rewrite",
+    "set_properties",
     "set_property",
     "snooze_task",
     "with_lines_in_section",
+    "with_properties",
     "with_property",
     "with_task_completed",
     "with_task_snoozed",
+    "yaml_flow_list",
     "yaml_scalar",
 ]

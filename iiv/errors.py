@@ -33,3 +33,7 @@ class BadArgument(IivError):
 
 class Stopped(IivError):
     """Work in progress was stopped because iiv is shutting down."""
+
+
+class BadFile(IivError):
+    """A file given to a command is not what the command reads (a vCard, a CSV export, ...)."""

@@ -17,6 +17,8 @@ from iiv.followups import FollowUp
 
 if TYPE_CHECKING:  # the index loads Whoosh, which `iiv due` must not pay for
     from iiv.actions import Applied
+    from iiv.contacts.apply import Imported
+    from iiv.contacts.plan import Plan
     from iiv.debrief import Recorded
     from iiv.journal import Entry
     from iiv.messages import Draft
@@ -46,22 +48,63 @@ def due_list(items: list[FollowUp], today: date, within: int) -> str:
 
 
 def search_results(result: SearchResult) -> str:
+    notice = f"\n{result.notice}" if result.notice else ""
     if not result.hits:
         hint = f" Did you mean: {result.suggestion}?" if result.suggestion else ""
-        return f"No notes match {result.query!r}.{hint}"
+        return f"No notes match {result.query!r}.{hint}{notice}"
     lines = [f"{result.total} {plural(result.total, 'note')} match {result.query!r}:"]
     for hit in result.hits:
         snippet = html.unescape(re.sub(r"</?mark>", "", hit.snippet)).replace("\n", " ")
         lines += [f"\n{hit.title}  ({hit.kind}, {hit.path})", f"  {snippet[:SNIPPET_CHARS]}"]
     if result.pages > 1:
         lines.append(f"\npage {result.page} of {result.pages} (--page N for more)")
-    return "\n".join(lines)
+    return "\n".join(lines) + notice
 
 
 def check_summary(problems: int, notes: int) -> str:
     if not problems:
         return f"No problems in {notes} notes."
     return f"{problems} {plural(problems, 'problem')} in {notes} notes."
+
+
+def import_plan(plan: Plan) -> str:
+    """The dry run's table, a row per contact, then each disagreement, left-out field and
+    unreadable part as one `FILE:LINE: ...` line."""
+    lines = [
+        _import_row(row.action, f"{row.file}:{row.line}", row.name, row.path, row.adds)
+        for row in plan.rows
+    ]
+    for row in plan.rows:
+        who = f"{row.name}: " if row.name else ""
+        lines += [f"{row.file}:{row.line}: {who}{note}" for note in row.notes]
+    return "\n".join(lines)
+
+
+def _import_row(action: str, where: str, name: str, path: str | None, adds: tuple[str, ...]) -> str:
+    target = f" → {path}" if path else ""
+    added = f" (+ {', '.join(adds)})" if adds else ""
+    return f"{action:<10}  {where}  {name}{target}{added}".rstrip()
+
+
+def import_summary(plan: Plan) -> str:
+    counts = ", ".join(
+        f"{plan.count(action)} {label}"
+        for action, label in (
+            ("create", "to create"),
+            ("update", "to update"),
+            ("duplicate", plural(plan.count("duplicate"), "duplicate")),
+            ("unreadable", "unreadable"),
+        )
+    )
+    return f"Dry run: {counts}. Nothing was written; add --apply to write."
+
+
+def import_result(applied: Imported) -> str:
+    created, updated = len(applied.created), len(applied.updated)
+    lines = list(applied.failed)
+    failed = f"; {len(applied.failed)} not written" if applied.failed else ""
+    lines.append(f"Created {created} {plural(created, 'note')}, updated {updated}{failed}.")
+    return "\n".join(lines)
 
 
 def targets_table(ranked: list[Target], batch: int, advised: int) -> str:

@@ -270,6 +270,10 @@ class Repo:
         )
         return all(ok)
 
+    def ignored(self, path: str) -> bool:
+        """Whether .gitignore excludes `path` (relative to the top folder, git's working one)."""
+        return self.git.run("check-ignore", "-q", "--", path, check=False).code == 0
+
     def empty_tree(self) -> str:
         if self._empty is None:
             self._empty = self.git.text("mktree", input=b"")
@@ -474,9 +478,17 @@ def _config_options(settings: Iterable[str]) -> list[str]:
 
 
 def _remote_moved(output: str) -> bool:
-    """Whether a push failed because the remote branch moved on since it was fetched."""
-    moved = ("(fetch first)", "(non-fast-forward)", "(stale info)", "(failed to update ref)")
-    return any(reason in output for reason in moved)
+    """Whether a push failed because the remote branch moved on since it was fetched (and not,
+    say, because of a lock file another push left on the remote)."""
+    if any(reason in output for reason in ("(fetch first)", "(non-fast-forward)", "(stale info)")):
+        return True
+    return "(failed to update ref)" in output and "but expected" in output
+
+
+def in_repository(folder: Path) -> bool:
+    """Whether a folder is in a git repository: a `.git` in it or a folder above (no git run)."""
+    here = folder.resolve()
+    return any((each / ".git").exists() for each in (here, *here.parents))
 
 
 def not_a_repository(vault: Path) -> str:
@@ -487,4 +499,13 @@ def not_a_repository(vault: Path) -> str:
     )
 
 
-__all__ = ["Git", "GitError", "GitTimeout", "NotARepository", "Repo", "TreeChange", "Upstream"]
+__all__ = [
+    "Git",
+    "GitError",
+    "GitTimeout",
+    "NotARepository",
+    "Repo",
+    "TreeChange",
+    "Upstream",
+    "in_repository",
+]

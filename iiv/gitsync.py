@@ -18,19 +18,31 @@ import getpass
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import socket
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from iiv import atomic
+from iiv.atomic import TEMP_RE
 from iiv.errors import EditConflict, IivError
-from iiv.git import Git, GitError, Repo, TreeChange, Upstream, environment
+from iiv.git import (
+    LOCAL_TIMEOUT,
+    NETWORK_TIMEOUT,
+    Git,
+    GitError,
+    GitTimeout,
+    Repo,
+    TreeChange,
+    Upstream,
+    environment,
+)
 from iiv.sync import (
     Blob,
     Change,
@@ -82,6 +94,8 @@ def sync_vault(options: SyncOptions) -> SyncReport:
         try:
             report = _run(options, journal)
         except IivError as error:
+            if not isinstance(error, GitTimeout):  # a git stopped at its timeout may leave
+                journal.end()  # locks: the journal stays, and the next sync removes them
             when = datetime.now(timezone.utc)
             SyncState.load(options.state).failed(str(error), when).save(options.state)
             raise
@@ -92,16 +106,17 @@ def sync_vault(options: SyncOptions) -> SyncReport:
 
 def _run(options: SyncOptions, journal: Journal) -> SyncReport:
     repo = Repo.discover(options.vault, environment(options.env))
-    timeouts = {
-        k: v
-        for k, v in (("timeout", options.timeout), ("network_timeout", options.network_timeout))
-        if v is not None
-    }
-    git = Git(repo.top, _ssh_env(repo, environment(options.env)), on_start=journal.started)
-    repo = repo.with_git(replace(git, **timeouts))  # type: ignore[arg-type]
+    git = Git(
+        repo.top,
+        _ssh_env(repo, environment(options.env)),
+        timeout=options.timeout or LOCAL_TIMEOUT,
+        network_timeout=options.network_timeout or NETWORK_TIMEOUT,
+        on_start=journal.started,
+    )
+    repo = repo.with_git(git)
     recover(repo, journal, options.state)
     journal.begin()
-    return _Sync(repo, options).run()
+    return _Sync(repo, options, journal).run()
 
 
 def _ssh_env(repo: Repo, env: dict[str, str]) -> dict[str, str]:
@@ -149,17 +164,25 @@ class Journal:
             self._record.update(git=pid, git_start=_start_time(pid), command=command, calls=calls)
             self._write()
 
+    def writing(self, folders: set[str]) -> None:
+        """Note the folders the sync is about to write notes in (its temp files may be left)."""
+        if self._record:
+            self._record["folders"] = sorted(folders)
+            self._write()
+
     def end(self) -> None:
         self._record = {}
         with suppress(FileNotFoundError):
             self.path.unlink()
 
     def interrupted(self) -> dict[str, Any] | None:
+        """What the interrupted sync recorded, with `updated`: when it last started a git."""
         try:
             record = json.loads(self.path.read_text(encoding="utf-8"))
+            updated = self.path.stat().st_mtime
         except (OSError, ValueError):
             return None
-        return record if isinstance(record, dict) else None
+        return {**record, "updated": updated} if isinstance(record, dict) else None
 
     def _write(self) -> None:
         temp = self.path.with_name(self.path.name + ".new")
@@ -193,17 +216,21 @@ def recover(repo: Repo, journal: Journal, state: Path) -> None:
         pid, start = record.get("git"), record.get("git_start")
         if isinstance(pid, int) and _alive(pid, start):
             _end_process(pid, start)
+        # Its git made them after the sync began, and at most a timeout after its last start.
         since = float(record.get("started", 0)) - 2.0
-        for lock in stale_locks(repo, since):
+        until = float(record["updated"]) + max(LOCAL_TIMEOUT, NETWORK_TIMEOUT) + 2.0
+        for left in stale_locks(repo, since, until) + temp_files(repo, record, since, until):
             with suppress(FileNotFoundError):
-                lock.unlink()
-    leftovers = ("merge.index", "target.index", "checkout", "merge-files", "sync.journal.new")
-    for leftover in (state / name for name in leftovers):
-        if leftover.is_dir():
-            shutil.rmtree(leftover, ignore_errors=True)
-        else:
-            with suppress(FileNotFoundError):
-                leftover.unlink()
+                left.unlink()
+    # A sync's private indexes, their locks and the files it checks out: nothing to keep.
+    shutil.rmtree(work_folder(state), ignore_errors=True)
+    with suppress(FileNotFoundError):
+        (state / "sync.journal.new").unlink()
+
+
+def work_folder(state: Path) -> Path:
+    """Where a sync keeps its scratch files, beside the index: emptied at every start."""
+    return state / "sync-work"
 
 
 def _end_process(pid: int, start: str | None) -> None:
@@ -218,8 +245,23 @@ def _end_process(pid: int, start: str | None) -> None:
             time.sleep(0.05)
 
 
-def stale_locks(repo: Repo, since: float) -> list[Path]:
-    """Lock files git creates, made at or after `since`: those of the interrupted sync."""
+def temp_files(repo: Repo, record: dict[str, Any], since: float, until: float) -> list[Path]:
+    """iiv's temp files in the folders the interrupted sync was writing in, named or renamed
+    while it ran (a rename sets the time of change): a kill in an atomic write's instant leaves
+    one, holding a version that git has too."""
+    found = []
+    for folder in record.get("folders", []):
+        with suppress(OSError), os.scandir(repo.top / folder) as entries:
+            for entry in entries:
+                if TEMP_RE.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                    changed = entry.stat(follow_symlinks=False).st_ctime
+                    if since <= changed <= until:
+                        found.append(Path(entry.path))
+    return found
+
+
+def stale_locks(repo: Repo, since: float, until: float) -> list[Path]:
+    """Lock files git creates, made between `since` and `until`: the interrupted sync's."""
     found: set[Path] = set()
     for folder in {repo.git_dir, repo.common_dir}:
         found.update(folder.glob("*.lock"))
@@ -228,7 +270,7 @@ def stale_locks(repo: Repo, since: float) -> list[Path]:
     stale = []
     for path in sorted(found):
         with suppress(OSError):
-            if path.is_file() and path.stat().st_mtime >= since:
+            if path.is_file() and since <= path.stat().st_mtime <= until:
                 stale.append(path)
     return stale
 
@@ -241,9 +283,11 @@ class _Moved(Exception):
 
 
 class _Sync:
-    def __init__(self, repo: Repo, options: SyncOptions) -> None:
-        self.repo, self.options = repo, options
+    def __init__(self, repo: Repo, options: SyncOptions, journal: Journal) -> None:
+        self.repo, self.options, self.journal = repo, options, journal
         self.machine = options.machine
+        self.work = work_folder(options.state)
+        self.work.mkdir(parents=True, exist_ok=True)
         self.committed: list[str] = []
         self.received: list[str] = []
         self.conflicts: list[Conflict] = []
@@ -354,7 +398,7 @@ class _Sync:
         self._bring_in(ours, target, upstream)
 
     def _merge_commit(self, upstream: Upstream, ours: str, theirs: str) -> str:
-        index = self.options.state / "merge.index"
+        index = self.work / "merge.index"
         with suppress(FileNotFoundError):
             index.unlink()
         base = self.repo.merge_base(ours, theirs) or self.repo.empty_tree()
@@ -422,11 +466,12 @@ class _Sync:
         ]
         current = {c.path: self._current(c, upstream) for c in changes}
         todo = [c for c in changes if current[c.path] is not _DONE]
-        folder = self.options.state / "checkout"
+        self.journal.writing({str(PurePosixPath(c.path).parent) for c in todo})
+        folder = self.work / "checkout"
         shutil.rmtree(folder, ignore_errors=True)
         written = [c.path for c in todo if c.new is not None]
         if written:
-            self.repo.check_out(target, written, self.options.state / "target.index", folder)
+            self.repo.check_out(target, written, self.work / "target.index", folder)
         for change in sorted(todo, key=lambda c: c.new is not None):  # deletions first
             self._write(change, current[change.path], folder)
         shutil.rmtree(folder, ignore_errors=True)
@@ -447,12 +492,18 @@ class _Sync:
             return data
         if self._same(change.path, change.new, data):
             return _DONE
-        if change.old is None and data is not None:
+        where = vault_relative(change.path, self.repo.prefix)
+        if change.old is None and data is not None and self.repo.ignored(change.path):
             raise GitError(
-                f"{change.path} exists here but is not committed (ignored by .gitignore?), and "
-                f"{upstream.label} has another one: move it away, then iiv sync"
+                f"{where} exists here, ignored by .gitignore, and {upstream.label} has another "
+                "one: move it away, then iiv sync"
             )
-        raise _Moved
+        if not change.path.startswith(self.repo.prefix):  # never committed by iiv: the user's
+            raise GitError(
+                f"{where} (outside the vault) has changes here that are not committed, and "
+                f"{upstream.label} changed it too: commit or stash them, then iiv sync"
+            )
+        raise _Moved  # saved since the commit: the next round commits it, then merges
 
     def _same(self, path: str, blob: Blob | None, data: bytes | None) -> bool:
         if blob is None or data is None:
@@ -515,7 +566,7 @@ def _blob_id(data: bytes, length: int) -> str:
 
 
 def _replace_symlink(path: Path, made: Path) -> None:
-    temp = path.with_name(f".{path.name}.iiv-link.tmp")
+    temp = path.with_name(f".{path.name}.iiv-{secrets.token_hex(3)}.tmp")  # atomic.TEMP_RE
     with suppress(FileNotFoundError):
         temp.unlink()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from iiv.cache import index_folder as index_folder  # where it was first defined
+from iiv.cache import private
 from iiv.catalog import Catalog
 from iiv.config import Config, engine_problem, load_config
 from iiv.followups import FollowUp
@@ -124,6 +125,7 @@ class Library:
         self.catalog = Catalog(folder / "catalog.sqlite")
         self.store = NoteStore(root, config, self.catalog, tuple(problems))
         self.index = _open_index(folder, config.search_engine)
+        private(folder)  # the catalog and the index just made: the owner's only
         self._write = threading.Lock()
         self.last_sync: datetime | None = None
         self._indexed = 0 if self.index.needs_rebuild else self.index.count()

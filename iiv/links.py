@@ -74,6 +74,17 @@ def fold(name: str) -> str:
     return unicodedata.normalize("NFC", name).casefold().strip()
 
 
+def loose_fold(name: str) -> str:
+    """`fold`, also ignoring accents (and compatibility forms such as `ﬁ`) and repeated spaces:
+    how a name someone typed, or an imported contact's, is compared with the vault's people
+    ("jose  garcia" is "José García")."""
+    folded = " ".join(fold(name).split())
+    if folded.isascii():
+        return folded
+    decomposed = unicodedata.normalize("NFKD", folded)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
 class Named(NamedTuple):
     """What a note offers to the resolver: its path and the names it may be linked by (a tuple:
     one is made for every note of a snapshot)."""

@@ -9,7 +9,6 @@ Pure: a vault snapshot in, a note out, or an error that says what to type instea
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from datetime import date
 
@@ -17,7 +16,7 @@ from rapidfuzz import fuzz, process
 
 from iiv.actions import Step, a_note, either
 from iiv.errors import BadArgument, NoteNotFound
-from iiv.links import fold
+from iiv.links import loose_fold
 from iiv.note import Note
 from iiv.snapshot import Vault
 
@@ -25,13 +24,7 @@ MAX_CANDIDATES = 10
 MAX_SUGGESTIONS = 3
 SIMILAR = 80  # the rapidfuzz WRatio score (0-100) from which a name is suggested
 
-
-def loose(name: str) -> str:
-    """The key names are matched by: `links.fold`, and without accents."""
-    folded = fold(name)
-    if folded.isascii():
-        return folded
-    return "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
+loose = loose_fold  # the one name-folding rule, in links; contact matching uses it too
 
 
 def find_person(vault: Vault, text: str) -> Note:

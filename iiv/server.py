@@ -16,6 +16,7 @@ import waitress
 from waitress import wasyncore
 from waitress.server import BaseWSGIServer, MultiSocketServer
 
+from iiv.addresses import lan_address, remote_host_names, url_host
 from iiv.autosync import AutoSync, SyncSettings
 from iiv.cache import Serving, current_serving, forget_serving, index_folder, record_serving
 from iiv.errors import BadArgument, IivError
@@ -27,6 +28,7 @@ from iiv.worker import Worker
 
 log = logging.getLogger(__name__)
 LOCK_WAIT = 30.0  # seconds `iiv serve` waits for another iiv to finish writing the index
+LOOPBACK_BINDS = ("127.0.0.1", "localhost", "::1")
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ class Server:
     """A library with its worker and a waitress server, runnable in the foreground or a thread."""
 
     def __init__(self, options: ServeOptions) -> None:
-        if options.host not in ("127.0.0.1", "localhost", "::1") and not options.allow_remote:
+        if options.host not in LOOPBACK_BINDS and not options.allow_remote:
             raise BadArgument(
                 f"refusing to listen on {options.host}: anyone who can reach it could read your "
                 "notes. Use --allow-remote (an access token is then required)."
@@ -78,19 +80,20 @@ class Server:
             raise _listen_error(options, error) from None
         assert not isinstance(self.wsgi, MultiSocketServer)
         self.port: int = self.wsgi.effective_port
-        remote = (options.host,) if options.allow_remote else ()
+        remote = options.allow_remote and options.host not in LOOPBACK_BINDS
         self.settings = WebSettings(
             port=self.port,
             secret_key=load_secret(self.library.folder),
-            extra_hosts=remote,
-            token=options.token if remote else None,
+            extra_hosts=remote_host_names(options.host) if remote else (),
+            token=options.token if options.allow_remote else None,
         )
         self.app = create_app(self.library, self.settings, self.worker.activity)
         settings = SyncSettings(every=options.sync_every)
         self.autosync = AutoSync(self.library, settings, self.worker.activity)
         self.app.extensions["iiv_sync"] = self.autosync
         self.wsgi.application = self.app
-        self.url = f"http://{_url_host(options.host)}:{self.port}/"
+        shown = url_host(lan_address(options.host)) if remote else _url_host(options.host)
+        self.url = f"http://{shown}:{self.port}/"
         self._thread: threading.Thread | None = None
         record_serving(self.library.folder, Serving(os.getpid(), self.url))
 

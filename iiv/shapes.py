@@ -11,6 +11,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from iiv.contacts.apply import Imported
+    from iiv.contacts.plan import Plan
     from iiv.library import Activity, LibraryState
     from iiv.snapshot import Vault
     from iiv.targets import Target
@@ -33,6 +35,33 @@ def error(message: str) -> dict[str, str]:
 def due(today: date, values: Iterable[Jsonable]) -> dict[str, Any]:
     """`{"today": "YYYY-MM-DD", "items": [...]}`: the due list as of `today`."""
     return {"today": today.isoformat(), **items(values)}
+
+
+def import_plan(plan: Plan, applied: Imported | None) -> dict[str, Any]:
+    """`{"applied", "counts", "rows": [{"file", "line", "name", "action", "path", "adds",
+    "notes"}]}`, and with --apply `created`, `updated` and `failed`."""
+    from iiv.contacts.plan import ACTIONS  # vCard and CSV readers: only for an import
+
+    data: dict[str, Any] = {
+        "applied": applied is not None,
+        "counts": {action: plan.count(action) for action in ACTIONS},
+        "rows": [
+            {
+                "file": row.file,
+                "line": row.line,
+                "name": row.name,
+                "action": row.action,
+                "path": row.path,
+                "adds": list(row.adds),
+                "notes": list(row.notes),
+            }
+            for row in plan.rows
+        ],
+    }
+    if applied is not None:
+        data.update(created=list(applied.created), updated=list(applied.updated))
+        data["failed"] = list(applied.failed)
+    return data
 
 
 def status(library: LibraryState, activity: Activity) -> dict[str, Any]:

@@ -8,17 +8,23 @@ in Obsidian comments (`%% ... %%`), which neither Obsidian's reading view nor ii
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from pathvalidate import sanitize_filename
+
 from iiv import messages
 from iiv.config import CONFIG_FILE, Config
-from iiv.edit import create_note, with_property
+from iiv.edit import PropertyValue, create_note, with_properties, with_property
 from iiv.errors import BadArgument, NoteExists
+from iiv.links import fold
 from iiv.note import STATUSES
 from iiv.vault import read_template
+
+MAX_NAME_BYTES = 120  # a note's file name without `.md`: room for a path on every system
+LINK_BREAKERS = "#^[]|"  # valid in file names, but they end or split a wikilink
 
 PERSON = """\
 ---
@@ -130,6 +136,10 @@ holidays: []
 templates: templates
 people: people
 interviews: interviews
+# Minutes an interview with a time lasts in the calendar (iiv calendar):
+interview_minutes: 60
+# The time zone of interview times, as an IANA name (default: this computer's):
+# timezone: Europe/London
 """
 
 GITIGNORE = """\
@@ -194,13 +204,44 @@ def message_template(root: Path, config: Config, kind: str) -> str:
     return own if own is not None else messages.BUILT_IN[kind]
 
 
-def safe_file_name(title: str) -> str:
-    """A title as a file name that works on every OS and in a wikilink."""
-    cleaned = "".join(" " if c in '\\/:*?"<>|#^[]' or ord(c) < 32 else c for c in title)
-    cleaned = " ".join(cleaned.split()).strip(". ")
+def safe_file_name(title: str, limit: int = MAX_NAME_BYTES) -> str:
+    """A title as a file name (without `.md`) that works on Linux, macOS and Windows and in a
+    wikilink: no `\\ / : * ? " < > |` or control characters (pathvalidate's rule for every
+    system), no `# ^ [ ]`, no leading or trailing dot or space, no reserved name such as `CON`
+    (which gets a `_`), at most `limit` bytes of UTF-8. What is taken out becomes a space."""
+    spaced = "".join(" " if char in LINK_BREAKERS else char for char in title)
+    cleaned = _tidy(sanitize_filename(_tidy(spaced), replacement_text=" ", platform="universal"))
+    cleaned = _tidy(sanitize_filename(cleaned, platform="universal", max_len=limit))
     if not cleaned:
         raise BadArgument(f"{title!r} cannot be used as a note name")
-    return cleaned[:120]
+    return cleaned
+
+
+def _tidy(name: str) -> str:
+    return " ".join(name.split()).strip(". ")
+
+
+def unique_file_name(title: str, taken: Set[str]) -> str:
+    """`safe_file_name(title)`, or with ` 2`, ` 3`, ... when a name in `taken` (folded, as
+    `links.fold` folds them) is the same but for case, as macOS and Windows see it."""
+    name = safe_file_name(title)
+    number = 1
+    while fold(name) in taken:
+        number += 1
+        suffix = f" {number}"
+        name = safe_file_name(title, MAX_NAME_BYTES - len(suffix)) + suffix
+    return name
+
+
+def person_text(template: str, name: str, values: Mapping[str, PropertyValue], today: date) -> str:
+    """A person note from a person template: `name`, and the properties set one line each.
+
+    The template's `{{title}}` gets the file-name form of the name (no quotes or colons that
+    could break its YAML); when that differs from the name, the `name` property is then set."""
+    title = safe_file_name(name)
+    data = render(template, title, today.isoformat()).encode("utf-8")
+    exact = {"name": name} if title != name else {}
+    return with_properties(data, {**exact, **values}).decode("utf-8")
 
 
 def new_person(
@@ -213,12 +254,10 @@ def new_person(
 ) -> str:
     """A person note from the template, with `company` and any `extra` properties set."""
     rel = f"{config.people}/{safe_file_name(name)}.md"
-    data = render(template_text(root, config, "person"), name, today.isoformat()).encode("utf-8")
-    if company:
-        data = with_property(data, "company", company)
-    for key, value in (extra or {}).items():
-        data = with_property(data, key, value)
-    create_note(root, rel, data.decode("utf-8"))
+    values: dict[str, PropertyValue] = {"company": company} if company else {}
+    values.update(extra or {})
+    template = template_text(root, config, "person")
+    create_note(root, rel, person_text(template, name, values, today))
     return rel
 
 

@@ -6,11 +6,14 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from flask.testing import FlaskClient
 
 if TYPE_CHECKING:
+    from werkzeug.test import TestResponse
+
     from iiv.server import Server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,3 +73,12 @@ def serving(
         yield server
     finally:
         server.close()
+
+
+class LocalClient(FlaskClient):
+    """A test client whose requests name 127.0.0.1:8765, the dashboard's address, as Host
+    (`app.test_client_class = LocalClient`)."""
+
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        kwargs.setdefault("base_url", "http://127.0.0.1:8765")
+        return super().open(*args, **kwargs)

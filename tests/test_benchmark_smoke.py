@@ -78,3 +78,19 @@ def test_the_report_names_the_machine_without_rg_or_git(
     monkeypatch.setenv("PATH", str(tmp_path))  # no rg, no git
     text = machine()
     assert "; rg not found; git not found" in text
+
+
+def test_the_import_benchmark_runs(tmp_path: Path) -> None:
+    from benchmarks.imports import connections, measure, report
+
+    assert connections(50, seed=3) == connections(50, seed=3)
+    timings = measure(200, seed=3, workdir=tmp_path)
+    assert [t.last_line for t in timings] == [
+        "Dry run: 200 to create, 0 to update, 0 duplicates, 0 unreadable. Nothing was written;"
+        " add --apply to write.",
+        "Created 200 notes, updated 0.",
+        "Created 0 notes, updated 0.",
+        "",
+        "Created 0 notes, updated 0.",
+    ]
+    assert report(200, timings).startswith("Importing 200 LinkedIn connections")

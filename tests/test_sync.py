@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -10,6 +17,7 @@ from click.testing import CliRunner
 
 from iiv.cli import cli
 from iiv.errors import IivError
+from iiv.gitsync import SyncOptions, sync_vault
 from iiv.vault import load
 from tests.devices import Device, git, git_env, remote_and_devices
 from tests.helpers import requires_git
@@ -237,6 +245,18 @@ def test_a_sync_without_a_git_identity_signs_as_the_login_at_the_machine(
     assert device.git("log", "-1", "--format=%an <%ae>") == f"{login} <{login}@desk>"
 
 
+def stopped_midway(device: Device, *command: str) -> None:
+    """Run a git command that stops on a conflict, as the user's own would."""
+    device.git("switch", "--quiet", "-c", "other")
+    device.write("people/Ada Lovelace.md", ADA.replace("First line", "Other first line"))
+    device.git("commit", "--quiet", "-am", "other")
+    device.git("switch", "--quiet", "main")
+    device.write("people/Ada Lovelace.md", ADA.replace("First line", "Main first line"))
+    device.git("commit", "--quiet", "-am", "main")
+    result = subprocess.run(["git", *command], cwd=device.root, env=device.env, capture_output=True)
+    assert result.returncode != 0, "the command should have stopped on the conflict"
+
+
 @pytest.mark.parametrize(
     ("setup", "message"),
     [
@@ -246,20 +266,101 @@ def test_a_sync_without_a_git_identity_signs_as_the_login_at_the_machine(
             "git -C {top} switch main, then iiv sync",
         ),
         (
-            lambda d: (d.git_dir() / "MERGE_HEAD").write_text(d.git("rev-parse", "HEAD")),
+            lambda d: stopped_midway(d, "merge", "other"),
             "the repository is in the middle of a merge: finish it with git commit, or undo "
             "it with git merge --abort; then iiv sync",
         ),
+        (
+            lambda d: stopped_midway(d, "rebase", "other"),
+            "the repository is in the middle of a rebase: git rebase --continue, or git rebase "
+            "--abort; then iiv sync",
+        ),
+        (
+            lambda d: stopped_midway(d, "cherry-pick", "other"),
+            "the repository is in the middle of a cherry-pick: git cherry-pick --continue, or "
+            "--abort; then iiv sync",
+        ),
+        (
+            lambda d: stopped_midway(d, "revert", "--no-edit", "HEAD~1"),
+            "the repository is in the middle of a revert: git revert --continue, or --abort; "
+            "then iiv sync",
+        ),
     ],
+    ids=["detached", "merge", "rebase", "cherry-pick", "revert"],
 )
-def test_a_sync_refuses_when_git_is_busy(
+def test_a_sync_refuses_while_git_waits_for_the_user(
     devices: tuple[Device, Device], setup: object, message: str
 ) -> None:
     laptop, _phone = devices
     setup(laptop)  # type: ignore[operator]
+    before = laptop.git("status", "--porcelain")
     with pytest.raises(IivError) as raised:
         laptop.sync()
     assert str(raised.value) == message.format(top=laptop.root)
+    assert laptop.git("status", "--porcelain") == before
+
+
+def test_a_remote_that_hangs_is_stopped_after_the_timeout(
+    devices: tuple[Device, Device], tmp_path: Path
+) -> None:
+    laptop, _phone = devices
+    script = tmp_path / "upload-pack"
+    script.write_text("#!/bin/sh\nsleep 60\n")
+    script.chmod(0o755)
+    laptop.git("config", "remote.origin.uploadpack", str(script))
+    laptop.write("notes/Idea.md", "# Idea\n")
+    options = SyncOptions(laptop.root, laptop.state, "laptop", laptop.env, network_timeout=1.0)
+
+    started = time.monotonic()
+    report = sync_vault(options)
+
+    assert time.monotonic() - started < 20
+    assert report.warnings == (
+        "could not reach origin (git fetch did not finish within 1 s and was stopped): "
+        "the changes are committed here and will push on the next sync",
+    )
+    assert report.committed == ("notes/Idea.md",)
+
+
+def test_a_remote_that_asks_for_a_password_is_not_waited_on(
+    devices: tuple[Device, Device],
+) -> None:
+    laptop, _phone = devices
+    with password_server() as url:
+        laptop.git("remote", "set-url", "origin", url)
+        laptop.write("notes/Idea.md", "# Idea\n")
+
+        report = laptop.sync()
+
+    (warning,) = report.warnings
+    assert warning.startswith("could not reach origin (")
+    assert "terminal prompts disabled" in warning
+    assert report.committed == ("notes/Idea.md",)
+
+
+@contextmanager
+def password_server() -> Iterator[str]:
+    """An HTTP git remote on 127.0.0.1 that answers every request with 401: a password."""
+
+    class AskForPassword(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="vault"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), AskForPassword)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/vault.git"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 # The command
@@ -420,3 +521,122 @@ def test_a_remote_that_moves_before_the_push_is_merged_again(
     laptop.sync()
     assert laptop.read("notes/Desk.md") == "# Written on the desk\n"
     assert laptop.read("notes/Phone.md") == "# Written on the phone\n"
+
+
+def test_uncommitted_changes_outside_the_vault_that_the_remote_changed_are_left_alone(
+    tmp_path: Path,
+) -> None:
+    env = git_env(tmp_path)
+    git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", "remote.git", env=env)
+    clones = []
+    for name in ("laptop", "phone"):
+        git(tmp_path, "clone", "--quiet", "remote.git", name, env=env)
+        clones.append(Device(name, tmp_path / name / "vault", tmp_path / f"{name}-state", env))
+    laptop, phone = clones
+    (laptop.root.parent / "code.py").write_text("print(1)\n")
+    laptop.write("Welcome.md", "# Welcome\n")
+    git(laptop.root.parent, "add", "-A", env=env)
+    git(laptop.root.parent, "commit", "--quiet", "-m", "start", env=env)
+    git(laptop.root.parent, "push", "--quiet", "-u", "origin", "main", env=env)
+    git(phone.root.parent, "pull", "--quiet", env=env)
+    (laptop.root.parent / "code.py").write_text("print(2)\n")
+    git(laptop.root.parent, "commit", "--quiet", "-am", "code", env=env)
+    git(laptop.root.parent, "push", "--quiet", env=env)
+    (phone.root.parent / "code.py").write_text("print('mine, not committed')\n")
+    phone.write("notes/Phone.md", "# Phone\n")
+
+    with pytest.raises(IivError) as raised:
+        phone.sync()
+
+    assert str(raised.value) == (
+        "../code.py (outside the vault) has changes here that are not committed, and "
+        "origin/main changed it too: commit or stash them, then iiv sync"
+    )
+    assert (phone.root.parent / "code.py").read_text() == "print('mine, not committed')\n"
+    assert phone.git("log", "-1", "--format=%s") == "iiv sync on phone: Phone.md"
+    assert not (phone.git_dir() / "MERGE_HEAD").exists()
+
+
+def test_an_ignored_file_here_is_not_overwritten_by_one_from_the_remote(
+    devices: tuple[Device, Device],
+) -> None:
+    laptop, phone = devices
+    laptop.write("drafts/Letter.md", "# The laptop's letter\n")
+    laptop.git("add", "--force", "drafts/Letter.md")
+    laptop.sync()
+    phone.write(".gitignore", "drafts/\n")
+    phone.write("drafts/Letter.md", "# The phone's own letter, ignored\n")
+
+    with pytest.raises(IivError) as raised:
+        phone.sync()
+
+    assert str(raised.value) == (
+        "drafts/Letter.md exists here, ignored by .gitignore, and origin/main has another one: "
+        "move it away, then iiv sync"
+    )
+    assert phone.read("drafts/Letter.md") == "# The phone's own letter, ignored\n"
+
+
+def interrupted(device: Device, seconds_ago: float) -> None:
+    """The journal an interrupted sync leaves: begun, and its last git started, back then,
+    while it wrote notes in notes/."""
+    device.state.mkdir(parents=True, exist_ok=True)
+    journal = device.state / "sync.journal"
+    then = time.time() - seconds_ago
+    record = {"pid": 1, "started": then, "git": 999999, "git_start": "0", "calls": 3}
+    record["folders"] = ["notes"]
+    journal.write_text(json.dumps(record))  # a git long gone (its start time differs)
+    os.utime(journal, (then, then))
+
+
+def test_the_locks_an_interrupted_sync_left_are_removed_by_the_next(
+    devices: tuple[Device, Device],
+) -> None:
+    laptop, phone = devices
+    phone.write("notes/Phone.md", "# Phone\n")
+    phone.sync()
+    interrupted(laptop, seconds_ago=10)
+    lock = laptop.git_dir() / "index.lock"
+    private = laptop.state / "sync-work" / "merge.index.lock"  # a killed read-tree's
+    for path in (lock, private):
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(b"")
+        os.utime(path, (time.time() - 9, time.time() - 9))
+    temp = laptop.root / "notes" / ".Gone.md.iiv-0a1b2c.tmp"  # a note deleted, killed midway
+    laptop.write("notes/.Gone.md.iiv-0a1b2c.tmp", "# Gone\n")
+    laptop.write("notes/After.md", "# After the crash\n")
+
+    report = laptop.sync()
+
+    assert report.summary() == (
+        "Committed 1 note, received 1 from origin/main, pushed 2 commits to origin/main."
+    )
+    assert not lock.exists() and not private.exists() and not temp.exists()
+    assert laptop.clean()
+    assert not (laptop.state / "sync.journal").exists()
+
+
+def test_a_lock_made_long_after_the_interrupted_sync_is_left_to_its_owner(
+    devices: tuple[Device, Device],
+) -> None:
+    laptop, _phone = devices
+    interrupted(laptop, seconds_ago=1000)
+    lock = laptop.git_dir() / "index.lock"
+    lock.write_bytes(b"")  # the user's own git, running now
+    laptop.write("notes/After.md", "# After the crash\n")
+
+    with pytest.raises(IivError) as raised:
+        laptop.sync()
+
+    assert str(raised.value).startswith(f"git add: Unable to create '{lock}': File exists.")
+    assert lock.exists()
+
+
+def test_a_refused_sync_leaves_no_journal(devices: tuple[Device, Device]) -> None:
+    laptop, _phone = devices
+    laptop.git("checkout", "--quiet", "--detach")
+
+    with pytest.raises(IivError):
+        laptop.sync()
+
+    assert not (laptop.state / "sync.journal").exists()

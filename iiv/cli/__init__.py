@@ -6,10 +6,10 @@ the module of its area (or a new module with a `COMMANDS` tuple) and list that m
 
 from __future__ import annotations
 
-from iiv.cli import coach, followups, notes, search, serve, steps, sync, vault
+from iiv.cli import calendar, coach, contacts, followups, notes, search, serve, steps, sync, vault
 from iiv.cli.base import cli
 
-for _area in (vault, notes, followups, steps, coach, search, serve, sync):
+for _area in (vault, notes, followups, steps, coach, search, calendar, contacts, serve, sync):
     for _command in _area.COMMANDS:
         cli.add_command(_command)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -150,3 +151,19 @@ def progress(label: str) -> Iterator[Callable[[int, int], None]]:
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+
+
+def write_output(data: bytes, out: Path | None) -> None:
+    """Print `data`, or write it to `out` whole: a temporary file beside it, then a rename."""
+    if out is None:
+        stdout = click.get_binary_stream("stdout")
+        stdout.write(data)
+        stdout.flush()
+        return
+    out = out.expanduser()
+    temp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        temp.write_bytes(data)
+        os.replace(temp, out)
+    finally:
+        temp.unlink(missing_ok=True)

@@ -49,11 +49,16 @@ def serve(
     """Serve the dashboard and JSON API on localhost, keeping the index in sync.
 
     \b
+    With --host 0.0.0.0 --allow-remote, a phone on the same network can open it: iiv prints
+    an address with this machine's LAN address and an access token, and a QR code.
+
+    \b
     Example:
       iiv serve --vault ~/interviews
       iiv serve --vault vault-example --port 8800
       iiv serve --vault ~/interviews --sync 10m
       iiv serve --vault ~/interviews --engine tantivy
+      iiv serve --host 0.0.0.0 --allow-remote
     """
     from iiv.autosync import parse_every
     from iiv.server import ServeOptions, Server
@@ -86,7 +91,23 @@ def serve(
         gc.enable()
     url = server.url + (f"?token={token}" if token else "")
     click.echo(f"iiv is serving {server.library.root} at {url}  (Ctrl+C to stop)")
+    if server.settings.extra_hosts:
+        click.echo(phone_hint(url))
     server.run()
+
+
+def phone_hint(url: str) -> str:
+    """The URL as a QR code for a phone's camera, with how to use it."""
+    import io
+
+    import segno
+
+    drawing = io.StringIO()
+    segno.make(url, error="m").terminal(out=drawing, compact=True)
+    return (
+        "On a phone on the same network, open the address above or scan this code; "
+        "the token is then kept in a cookie:\n" + drawing.getvalue()
+    )
 
 
 COMMANDS = (serve,)

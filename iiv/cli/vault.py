@@ -10,6 +10,7 @@ import click
 
 from iiv import formats, shapes
 from iiv.cli.base import json_option, print_json, vault_option
+from iiv.git import in_repository
 from iiv.template import init_vault
 from iiv.vault import load
 
@@ -31,13 +32,8 @@ def init(path: Path) -> None:
         click.echo(f"created {path}/{rel}")
     if not created:
         click.echo(f"{path} is already a vault: nothing to create")
-    if created and not in_git(path):
+    if created and not in_repository(path):
         click.echo(formats.git_hint(path))
-
-
-def in_git(path: Path) -> bool:
-    """Whether the folder is inside a git repository (a `.git` here or in a folder above)."""
-    return any((folder / ".git").exists() for folder in (path.resolve(), *path.resolve().parents))
 
 
 @click.command()

@@ -32,13 +32,13 @@ from whoosh.filedb import compound
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile
 from whoosh.reading import MultiReader, SegmentReader
-from whoosh.searching import ResultsPage, Searcher
+from whoosh.searching import Searcher
 from whoosh.util.filelock import try_for
 from whoosh.writing import SegmentWriter
 
 from iiv.errors import IivError
 from iiv.search.engine import BUSY
-from iiv.search.layers import StockLayer, page_of
+from iiv.search.layers import StockLayer, collected
 from iiv.search.merging import SMALL_SEGMENT, Recent
 from iiv.search.postings import Page, Postings, Reading, evaluate
 
@@ -189,13 +189,11 @@ class FastLayer(StockLayer):
         finally:
             lock.release()
 
-    def top(self, searcher: Any, parsed: Any, page: int, limit: int) -> Page:
-        found = evaluate(self.postings, searcher, parsed, page, limit)
+    def top(self, searcher: Any, parsed: Any, page: int, limit: int, deadline: float) -> Page:
+        found = evaluate(self.postings, searcher, parsed, page, limit, deadline)
         if found is not None:
             return found
-        collector = _Counting(page * limit)
-        searcher.search_with_collector(parsed, collector)
-        return page_of(ResultsPage(collector.results(), page, pagelen=limit))
+        return collected(searcher, parsed, page, limit, deadline, _Counting(page * limit))
 
     def warm(self, searcher: Any) -> None:
         self.postings.warm(searcher)

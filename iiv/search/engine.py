@@ -56,7 +56,8 @@ class SearchEngine(Protocol):
     def search(self, query: str, limit: int = 20, page: int = 1) -> SearchResult:
         """One page of the notes matching `query` (iiv's query syntax, see the README), best
         first, with snippets, the exact count and, when nothing matches, a suggestion.
-        Never raises for bad syntax."""
+        Never raises for bad syntax. The work is bounded (wildcards, time); the result's
+        `notice` says what was left out."""
         ...
 
     def update(self, changed: Sequence[tuple[Note, FileStat]], removed: Iterable[str]) -> None:

@@ -10,13 +10,16 @@ golden tests (tests/search/test_fast_paths.py) compare them.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from whoosh import index
+from whoosh.collectors import TimeLimit, TimeLimitCollector, TopCollector
 from whoosh.index import LockError
+from whoosh.searching import ResultsPage
 
 from iiv.errors import IivError
 from iiv.search.engine import BUSY
@@ -93,9 +96,13 @@ class StockLayer:
         finally:
             let_go()
 
-    def top(self, searcher: Any, parsed: Any, page: int, limit: int) -> Page:
-        """The page of best matches, and the exact count."""
-        return page_of(searcher.search_page(parsed, page, pagelen=limit))
+    def top(self, searcher: Any, parsed: Any, page: int, limit: int, deadline: float) -> Page:
+        """The page of best matches, and the exact count; what was found by `deadline` (a
+        `time.monotonic()` value) if the search takes longer."""
+        # without block skipping and matcher replacement, which drop notes that cannot reach
+        # the page and so would leave them uncounted
+        every = TopCollector(limit=page * limit, usequality=False, replace=0)
+        return collected(searcher, parsed, page, limit, deadline, every)
 
     def warm(self, searcher: Any) -> None:
         """Prepare for the first searches after a build or a merge (nothing, here)."""
@@ -104,10 +111,24 @@ class StockLayer:
         """Drop what was kept of an index that has been replaced (nothing, here)."""
 
 
-def page_of(results: Any) -> Page:
-    """Whoosh's page of results as a `Page`."""
+def collected(
+    searcher: Any, parsed: Any, page: int, limit: int, deadline: float, collector: Any
+) -> Page:
+    """The page Whoosh's `collector` finds (it must count every match), stopped at `deadline`
+    with what it found by then."""
+    timelimit = deadline - time.monotonic()
+    if timelimit <= 0:  # the time was spent before the search began (expanding wildcards)
+        return Page(0, 0, 0, [], cut_short=True)
+    # (no SIGALRM: it would interrupt whichever thread of the server runs when it comes)
+    timed = TimeLimitCollector(collector, timelimit=timelimit, use_alarm=False)
+    cut = False
+    try:
+        searcher.search_with_collector(parsed, timed)
+    except TimeLimit:
+        cut = True
+    results = ResultsPage(timed.results(), page, pagelen=limit)
     hits = [(float(hit.score or 0.0), shown(hit.fields())) for hit in results]
-    return Page(int(results.total), int(results.pagenum), int(results.pagecount), hits)
+    return Page(int(results.total), int(results.pagenum), int(results.pagecount), hits, cut)
 
 
 def choose(fast: bool) -> StockLayer:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import heapq
 import math
 import threading
+import time
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ Docs = dict[int, float]  # document → score, in one segment
 STORED_PER_SEGMENT = 2_000  # stored fields kept for each segment (the hits shown)
 POSTINGS_PER_SEGMENT = 4_000_000  # postings kept for each segment (about 40 MB at most)
 POSITIONS_PER_SEGMENT = 200_000  # documents' positions kept for each segment
+PHRASES_PER_SEGMENT = 256  # phrases whose matching documents are kept for each segment
 WARM_TERMS = 32  # the most common terms of each field decoded after a build or a merge
 WARM_FIELDS = ("body", "title")
 
@@ -47,6 +49,7 @@ class Page:
     page: int
     pages: int
     hits: list[tuple[float, dict[str, Any]]]
+    cut_short: bool = False  # the search took too long: what was found by then
 
 
 class _Segment:
@@ -60,6 +63,7 @@ class _Segment:
         self.lengths: dict[str, list[int]] = {}
         self.scores: dict[tuple[str, bytes], tuple[tuple[float, float], list[float]]] = {}
         self.stored: dict[int, dict[str, Any]] = {}
+        self.phrases: dict[tuple[str, tuple[bytes, ...]], frozenset[int]] = {}
         self.deleted: tuple[int, frozenset[int]] = (-1, frozenset())
         self.decoded = 0  # postings kept
         self.positioned = 0  # documents whose positions are kept
@@ -134,15 +138,18 @@ class Postings:
 
 
 def evaluate(
-    postings: Postings, searcher: Any, parsed: query.Query, page: int, limit: int
+    postings: Postings, searcher: Any, parsed: query.Query, page: int, limit: int, deadline: float
 ) -> Page | None:
     """The page of `parsed`'s best matches, as Whoosh's collector would find them (best
-    first, equal scores in document order), or None for a query this does not evaluate."""
+    first, equal scores in document order), or None for a query this does not evaluate.
+
+    Past `deadline` (a `time.monotonic()` value), no more terms are read: the page holds what
+    was found by then (never a note that does not match) and says it was cut short."""
     if not _supported(parsed, searcher.schema) or not isinstance(searcher.weighting, BM25F):
         return None
     leaves = _leaves(searcher)
     caches = postings.segments(reader for reader, _ in leaves)
-    stats = _Stats(searcher)
+    stats = _Stats(searcher, deadline)
     found: list[tuple[float, int]] = []
     where: list[tuple[int, Any, _Segment]] = []
     total = 0
@@ -157,7 +164,8 @@ def evaluate(
     pages = math.ceil(total / limit)
     page = min(pages, page)
     best = heapq.nlargest(page * limit, found)[max(0, (page - 1) * limit) :]
-    return Page(total, page, pages, [(score, _stored(where, -negated)) for score, negated in best])
+    hits = [(score, _stored(where, -negated)) for score, negated in best]
+    return Page(total, page, pages, hits, stats.late)
 
 
 def _leaves(searcher: Any) -> list[tuple[Any, int]]:
@@ -188,9 +196,16 @@ def _supported(node: query.Query, schema: Any) -> bool:
 class _Stats:
     """The statistics scores come from, of the whole index (Whoosh's parent searcher)."""
 
-    def __init__(self, searcher: Any) -> None:
+    def __init__(self, searcher: Any, deadline: float) -> None:
         self.searcher = searcher
         self.weighting = searcher.weighting
+        self.deadline = deadline
+        self.late = False  # the deadline passed: terms were left unread
+
+    def in_time(self) -> bool:
+        if not self.late and time.monotonic() > self.deadline:
+            self.late = True
+        return not self.late
 
     def idf(self, field: str, term: bytes) -> float:
         return float(self.searcher.idf(field, term))
@@ -252,11 +267,16 @@ def _intersection(node: query.Query, leaf: _Leaf) -> Docs:
     for child in negative:
         if docs:
             excluded = _docs(child, leaf)
+            if leaf.stats.late:  # what to leave out is not all known: nothing is sure
+                return {}
             docs = {doc: score + 1.0 for doc, score in docs.items() if doc not in excluded}
     return docs
 
 
 def _term(leaf: _Leaf, field: str, text: str) -> Docs:
+    """The term's documents and scores; none once the deadline passed."""
+    if not leaf.stats.in_time():
+        return {}
     term = leaf.stats.searcher.schema[field].to_bytes(text)
     ids, scores = _scored(leaf, field, term)
     return dict(zip(ids, scores, strict=True))
@@ -312,18 +332,32 @@ def _lengths(cache: _Segment, reader: Any, field: str) -> list[int]:
 
 def _phrase(leaf: _Leaf, node: query.Phrase) -> Docs:
     """Documents holding the words next to each other, in order; scored as the sum of the
-    words' scores, as Whoosh scores a phrase."""
+    words' scores, as Whoosh scores a phrase. Which documents hold the phrase is kept with
+    the segment (it never changes); only the scores are summed again."""
     field = node.fieldname
     to_bytes = leaf.stats.searcher.schema[field].to_bytes
-    terms = [to_bytes(word) for word in node.words]
+    terms = tuple(to_bytes(word) for word in node.words)
     parts = [_term(leaf, field, word) for word in node.words]
-    candidates = sorted(parts, key=len)[0].keys() if parts else set()
+    phrases = leaf.cache.phrases
+    matching = phrases.get((field, terms))
+    if matching is None:
+        matching = frozenset(_matching(leaf, field, terms, parts))
+        if len(phrases) >= PHRASES_PER_SEGMENT:
+            phrases.clear()
+        phrases[field, terms] = matching
+    return {doc: sum(part[doc] for part in parts) for doc in matching}
+
+
+def _matching(leaf: _Leaf, field: str, terms: tuple[bytes, ...], parts: list[Docs]) -> set[int]:
+    """The documents holding every word, and in them the words in order, side by side."""
+    smallest = sorted(parts, key=len)[:1]
+    candidates: set[int] = set(smallest[0]) if smallest else set()
     for part in parts:
-        candidates = candidates & part.keys()
+        candidates &= part.keys()
     if len(terms) > 1 and candidates:
         positions = [_positions(leaf, field, term, candidates) for term in terms]
         candidates = {doc for doc in candidates if _in_order([p[doc] for p in positions])}
-    return {doc: sum(part[doc] for part in parts) for doc in candidates}
+    return candidates
 
 
 def _in_order(positions: list[tuple[int, ...]]) -> bool:

@@ -8,6 +8,8 @@ that does not parse searches its words instead: no query text is an error.
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from whoosh import qparser, query
@@ -15,6 +17,11 @@ from whoosh import qparser, query
 from iiv.search.schema import QUERY_SCHEMA, SCHEMA, SEARCH_FIELDS
 
 RARE = 20  # a term in fewer than 1/RARE of the notes is rare: walked, not loaded
+MAX_WILDCARDS = 4  # words with a wildcard (or a range of words) a query may hold
+MAX_EXPANSION = 200  # indexed words one wildcard may stand for, in each field
+CHECK_EVERY = 64  # words expanded between two looks at the clock
+TIME_BUDGET = 1.0  # seconds one search may take; then it shows what it found by then
+TOO_LONG = "the search took too long: these are the notes found by then"
 
 
 def parse(text: str) -> query.Query:
@@ -98,3 +105,74 @@ def body_terms(reader: Any, parsed: query.Query) -> frozenset[str]:
     # (whoosh skips leaves after the first unless a field is named)
     found = parsed.existing_terms(reader, phrases=True, expand=True, fieldname="body")
     return frozenset(term.decode("utf-8") for field, term in found if field == "body")
+
+
+Expansion = Callable[[query.MultiTerm], Iterable[str]]  # the indexed words a wildcard stands for
+
+
+def bounded(
+    parsed: query.Query, expand: Expansion, deadline: float
+) -> tuple[query.Query, list[str]]:
+    """The query with its wildcards bounded, and what was left out, said in words.
+
+    A wildcard walks the vocabulary, and any web page can make a browser send a search, so
+    the work one query can cause is bounded, whatever the engine: the first MAX_WILDCARDS
+    words with a wildcard (or a range of words) are searched, the others are left out; each
+    stands for at most MAX_EXPANSION indexed words in each field, the first of those
+    `expand` gives (in order); expanding stops at `deadline` (a `time.monotonic()` value).
+    Each wildcard becomes the words it stands for, as Whoosh searches it.
+    """
+    notices: list[str] = []
+    typed: list[str] = []
+
+    def visit(node: query.Query) -> query.Query:
+        if not isinstance(node, query.MultiTerm):
+            return node
+        key = str(getattr(node, "text", None) or node)
+        if key not in typed:
+            typed.append(key)
+        if typed.index(key) >= MAX_WILDCARDS:
+            _say(notices, f"only the first {MAX_WILDCARDS} words with a wildcard are searched")
+            return query.NullQuery
+        return _expanded(node, expand, deadline, notices)
+
+    return parsed.accept(visit).normalize(), notices
+
+
+def whoosh_words(reader: Any) -> Expansion:
+    """The indexed words a Whoosh wildcard stands for, as Whoosh expands it."""
+
+    def expand(node: query.MultiTerm) -> Iterator[str]:
+        field = node.field()
+        if field in reader.schema:
+            from_bytes = reader.schema[field].from_bytes
+            yield from (from_bytes(word) for _, word in node.expanded_terms(reader) if word)
+
+    return expand
+
+
+def _expanded(
+    node: query.MultiTerm, expand: Expansion, deadline: float, notices: list[str]
+) -> query.Query:
+    field = node.field()
+    words: list[query.Query] = []
+    for number, word in enumerate(expand(node)):
+        if number == MAX_EXPANSION:
+            _say(
+                notices,
+                f"a word with a wildcard stands for more than {MAX_EXPANSION} words: "
+                f"the first {MAX_EXPANSION} are searched",
+            )
+            break
+        if number % CHECK_EVERY == CHECK_EVERY - 1 and time.monotonic() > deadline:
+            _say(notices, TOO_LONG)
+            break
+        words.append(query.Term(field, word))
+    if not words:
+        return query.NullQuery
+    return words[0] if len(words) == 1 else query.Or(words, boost=node.boost)
+
+
+def _say(notices: list[str], notice: str) -> None:
+    if notice not in notices:
+        notices.append(notice)

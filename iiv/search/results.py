@@ -22,6 +22,7 @@ class SearchResult:
     page: int
     pages: int
     suggestion: str | None  # "did you mean" query text when nothing matched
+    notice: str | None = None  # why the search did less than it was asked (see `limits`)
 
     def to_json(self) -> dict[str, object]:
         """The shape of `/api/search` and `iiv search --json` (documented in the README)."""
@@ -31,6 +32,7 @@ class SearchResult:
             "page": self.page,
             "pages": self.pages,
             "suggestion": self.suggestion,
+            "notice": self.notice,
             "results": [
                 {
                     "path": h.path,
@@ -42,3 +44,9 @@ class SearchResult:
                 for h in self.hits
             ],
         }
+
+
+def notice_of(notices: list[str]) -> str | None:
+    """What a search left out, as one sentence: "The search took too long: …; only the …"."""
+    unique = list(dict.fromkeys(notices))
+    return (unique[0][:1].upper() + "; ".join(unique)[1:] + ".") if unique else None

@@ -43,7 +43,7 @@ from iiv.note import DEFAULT_KINDS, Kinds, Note
 from iiv.search import folders, queries
 from iiv.search.analysis import BODY
 from iiv.search.engine import BUSY, LOCK_TIMEOUT
-from iiv.search.results import Hit, SearchResult
+from iiv.search.results import Hit, SearchResult, notice_of
 from iiv.search.snippets import opening, plain, snippet
 from iiv.search.suggestions import suggest
 from iiv.search.tantivy_fields import (
@@ -55,7 +55,7 @@ from iiv.search.tantivy_fields import (
     Values,
     values,
 )
-from iiv.search.tantivy_queries import Untranslatable, escaped, marks, translate
+from iiv.search.tantivy_queries import Untranslatable, escaped, marks, translate, words
 from iiv.vault import FileStat
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,7 @@ class TantivyEngine:
         self.folder = folder
         self.reason = reason
         self.lock_timeout = lock_timeout
+        self.time_budget = queries.TIME_BUDGET
         self._index = index
         self._seen = _signature(folder) if index is not None else None
         self._swap = threading.Lock()  # guards self._index (replaced by rebuild and errors)
@@ -168,6 +169,11 @@ class TantivyEngine:
         self, searcher: tantivy.Searcher, parsed: Any, text: str, limit: int, page: int
     ) -> SearchResult:
         lexicon = _Lexicon(searcher)
+        deadline = time.monotonic() + self.time_budget
+        parsed, notices = queries.bounded(parsed, lambda node: words(node, lexicon), deadline)
+        if time.monotonic() > deadline:  # what to search could not be settled in time
+            notice = notice_of([*notices, queries.TOO_LONG])
+            return SearchResult(text, 0, (), 1, 0, None, notice)
         found = translate(parsed, SCHEMA, lexicon)
         last_page = max(1, math.ceil(searcher.num_docs / limit))
         page = min(max(1, page), last_page)
@@ -185,6 +191,7 @@ class TantivyEngine:
             page=page,
             pages=pages,
             suggestion=suggest(lexicon, parsed, text) if total == 0 else None,
+            notice=notice_of(notices),
         )
 
     @contextmanager

@@ -196,6 +196,23 @@ def _in_range(node: query.TermRange, term: str) -> bool:
     return end is None or not (term > end or (node.endexcl and term == end))
 
 
+def words(node: query.MultiTerm, lexicon: Lexicon) -> list[str]:
+    """The indexed words of its field a prefix, a wildcard or a range of words stands for, in
+    order, as Whoosh expands it."""
+    field = node.field()
+    if isinstance(node, query.Prefix):
+        candidates = lexicon.starting(field, node.text)
+        return sorted(term for term, _ in candidates)
+    if isinstance(node, query.Wildcard):
+        literal = re.split(r"[*?\[]", node.text, maxsplit=1)[0]
+        matches = re.compile(fnmatch.translate(node.text)).match  # as Whoosh matches
+        return sorted(term for term, _ in lexicon.starting(field, literal) if matches(term))
+    if isinstance(node, query.TermRange):
+        candidates = lexicon.starting(field, _common_prefix(node))
+        return sorted(term for term, _ in candidates if _in_range(node, term))
+    return []
+
+
 def marks(node: query.Query, lexicon: Lexicon) -> frozenset[str]:
     """The body terms a query looks for that the index holds, prefixes, wildcards and ranges
     expanded: what a snippet marks. The same as Whoosh's

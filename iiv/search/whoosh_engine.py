@@ -19,6 +19,7 @@ import math
 import re
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -28,13 +29,14 @@ from whoosh import index, query
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, LockError
 
+from iiv.cache import private
 from iiv.errors import IivError, Stopped
 from iiv.note import DEFAULT_KINDS, Kinds, Note
 from iiv.search import build, folders, merging, queries
 from iiv.search.analysis import BODY
 from iiv.search.engine import BUSY, LOCK_TIMEOUT
 from iiv.search.layers import StockLayer, choose
-from iiv.search.results import Hit, SearchResult
+from iiv.search.results import Hit, SearchResult, notice_of
 from iiv.search.schema import document
 from iiv.search.snippets import opening, snippet
 from iiv.search.suggestions import suggestion
@@ -67,6 +69,7 @@ class WhooshEngine:
         self.reason = reason
         self.layer = layer
         self.lock_timeout = lock_timeout
+        self.time_budget = queries.TIME_BUDGET
         self._ix = ix
         self._swap = threading.Lock()  # guards self._ix (replaced by rebuild and errors) and:
         self._idle: list[tuple[Any, Any]] = []  # (whoosh index, searcher) not in use
@@ -126,32 +129,46 @@ class WhooshEngine:
             return f"{reader.generation()}:{','.join(leaves)}"
 
     def search(self, query: str, limit: int = 20, page: int = 1) -> SearchResult:
-        """One page of the notes matching `query`, best first; never raises for bad syntax."""
+        """One page of the notes matching `query`, best first; never raises for bad syntax.
+
+        The work is bounded (any web page can make a browser search): wildcards as
+        `queries.bounded` says, and the time, `time_budget` seconds, after which the page
+        holds what was found by then; `notice` says what was left out."""
+        deadline = time.monotonic() + self.time_budget
         parsed = queries.parse(query)
         with self._searcher() as searcher:
             try:
-                return self._page(searcher, parsed, query, max(1, limit), page)
+                return self._page(searcher, parsed, query, (max(1, limit), page), deadline)
             except Exception:  # a query whoosh chokes on (not damage): search its words instead
-                return self._page(searcher, queries.words_only(query), query, max(1, limit), page)
+                words = queries.words_only(query)
+                return self._page(searcher, words, query, (max(1, limit), page), deadline)
 
     def _page(
-        self, searcher: Any, parsed: query.Query, text: str, limit: int, page: int
+        self,
+        searcher: Any,
+        parsed: query.Query,
+        text: str,
+        asked: tuple[int, int],
+        deadline: float,
     ) -> SearchResult:
-        last_page = max(1, math.ceil(searcher.doc_count() / limit))
+        limit, page = asked
+        page = min(max(1, page), max(1, math.ceil(searcher.doc_count() / limit)))
         reader = searcher.reader()
-        pruned = queries.lean(parsed, reader)
-        page = min(max(1, page), last_page)
-        found = self.layer.top(searcher, pruned, page, limit)
+        within, notices = queries.bounded(parsed, queries.whoosh_words(reader), deadline)
+        pruned = queries.lean(within, reader)
+        found = self.layer.top(searcher, pruned, page, limit, deadline)
+        if found.cut_short:
+            notices.append(queries.TOO_LONG)
         terms = queries.body_terms(reader, pruned) if found.total else frozenset()
+        asking = found.total == 0 and time.monotonic() < deadline
         return SearchResult(
             query=text,
             total=found.total,
             hits=tuple(_hit(score, stored, terms) for score, stored in found.hits),
             page=max(1, found.page),
             pages=found.pages,
-            suggestion=(
-                suggestion(searcher, parsed, text, queries.parse) if found.total == 0 else None
-            ),
+            suggestion=suggestion(searcher, parsed, text, queries.parse) if asking else None,
+            notice=notice_of(notices),
         )
 
     @contextmanager
@@ -287,6 +304,7 @@ class WhooshEngine:
                 with suppress(Exception):  # releases the write lock if commit did not
                     writer.cancel()
                 raise
+            private(self.folder, depth=1)  # the commit's new files: the owner's only
 
     def rebuild(
         self,
@@ -375,6 +393,7 @@ class WhooshEngine:
                 shutil.rmtree(fresh, ignore_errors=True)
                 raise
             let_go()
+            private(fresh, depth=1)
             with self._swap:
                 folders.swap_in(fresh, self.folder, old)
                 self._ix, self.reason = index.open_dir(str(self.folder)), None

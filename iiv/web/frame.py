@@ -38,6 +38,7 @@ def install(app: Flask) -> None:
     app.add_template_filter(nowrap_dates)
     app.register_error_handler(404, not_found)
     app.register_error_handler(400, bad_request)
+    app.register_error_handler(413, too_large)
     app.register_error_handler(500, server_error)
     app.register_error_handler(EditConflict, conflict)
     app.register_error_handler(NoteNotFound, missing)
@@ -129,6 +130,15 @@ def not_found(error: HTTPException) -> tuple[str, int] | tuple[Response, int]:
 
 def bad_request(error: HTTPException) -> tuple[str, int]:
     return error_page(400, "Bad request", "The form or address could not be understood.")
+
+
+def too_large(error: HTTPException) -> tuple[str, int]:
+    limit = request.max_content_length or 0
+    message = (
+        f"The request is larger than this page accepts ({limit / 1_000_000:g} MB); "
+        "nothing was read or changed."
+    )
+    return error_page(413, "Too large", message)
 
 
 def server_error(error: HTTPException) -> tuple[str, int]:

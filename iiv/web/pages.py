@@ -2,7 +2,8 @@
 the CSRF token, the day a page shows, a note as it is on disk now.
 
 The pages live beside this module, one blueprint per area: `today`, `search`, `notes` (person,
-interview, note, company), `problems`, `actions` (the edit buttons) and `api`; what frames every
+interview, note, company), `problems`, `actions` (the edit buttons), `calendar` (the feed
+and how to subscribe), `imports` (the Import page) and `api`; what frames every
 page (the header's counts, the confirmations, the error pages) is in `frame`.
 """
 

@@ -59,6 +59,7 @@ class SearchPage:
     next_url: str | None
     suggestion: str | None
     suggestion_url: str | None
+    notice: str | None  # what the search left out to stay quick
     kinds: list[Choice]
     statuses: list[Choice]
     tags: list[str]
@@ -124,6 +125,7 @@ def _page(query: str, result: SearchResult | None, vault: Vault) -> SearchPage:
         next_url=search_url(query, page + 1) if page < pages else None,
         suggestion=suggestion,
         suggestion_url=search_url(suggestion) if suggestion else None,
+        notice=result.notice if result else None,
         kinds=_choices(query, "kind", (("", "All"), *KINDS)),
         statuses=_choices(query, "status", (("", "Any status"), *((s, s) for s in STATUSES))),
         tags=sorted({tag.lower() for note in vault.notes.values() for tag in note.tags}),

@@ -5,7 +5,9 @@
   (Under no-referrer, browsers send `Origin: null` for our own forms: then
   `Sec-Fetch-Site: same-origin` must say so.)
 - Headers: a strict Content-Security-Policy (no inline script), nosniff, no framing, no referrer.
-- A bind address other than loopback needs an access token.
+- A bind address other than loopback needs an access token, on every request (a view that
+  checks a secret of its own, like the calendar feed's token, is marked `@own_secret`).
+- Request bodies are bounded: 1 MB, or what a view marked `@allows_upload(size)` accepts.
 """
 
 from __future__ import annotations
@@ -15,13 +17,17 @@ import hmac
 import os
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
-from flask import Flask, Response, abort, g, request
+from flask import Flask, Response, abort, current_app, g, request
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 ABSOLUTE_URI_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://(?P<authority>[^/?#]*)")
+MAX_BODY = 1_000_000  # bytes of a request body, unless a view allows an upload
+View = TypeVar("View", bound=Callable[..., Any])
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -70,6 +76,28 @@ def load_secret(folder: Path) -> bytes:
     return path.read_bytes()
 
 
+def own_secret(view: View) -> View:
+    """Mark a view that checks a secret of its own (the calendar feed's token, for calendar
+    apps, which cannot keep a cookie): the access token of remote serving is not asked for."""
+    view.iiv_own_secret = True  # type: ignore[attr-defined]
+    return view
+
+
+def allows_upload(size: int) -> Callable[[View], View]:
+    """Mark a view that accepts a request body of up to `size` bytes (a file upload)."""
+
+    def mark(view: View) -> View:
+        view.iiv_max_body = size  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def _view_mark(name: str) -> Any:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, name, None)
+
+
 def install(app: Flask, settings: WebSettings) -> None:
     @app.before_request
     def check_request() -> None:
@@ -79,7 +107,8 @@ def install(app: Flask, settings: WebSettings) -> None:
         if named is not None and named.lower() not in settings.allowed_hosts:
             message = "Refused: the request line names another host.\n"
             abort(Response(message, 421, mimetype="text/plain"))
-        if settings.token:
+        request.max_content_length = _view_mark("iiv_max_body") or MAX_BODY
+        if settings.token and not _view_mark("iiv_own_secret"):
             if not _has_token(settings.token):
                 abort(
                     Response("Refused: an access token is required.\n", 401, mimetype="text/plain")

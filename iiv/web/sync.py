@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, url_for
 
 from iiv.autosync import AutoSync, SyncSettings, SyncView
+from iiv.git import in_repository
 from iiv.web.pages import csrf_token, library
 
 bp = Blueprint("sync", __name__)
@@ -60,7 +61,7 @@ def sync_page() -> str:
         and (state.last_sync or "") <= (state.last_error_at or ""),
         conflicts=conflict_links(),
         csrf_token=csrf_token(),
-        in_git=_in_git(),
+        in_git=in_repository(library().root),
         folder=shlex.quote(str(library().root)),
     )
     return render_template("sync.html", page=page)
@@ -131,8 +132,3 @@ def _ago(seconds: float) -> str:
     if seconds < 129600:
         return f" ({round(seconds / 3600)} hours ago)"
     return f" ({round(seconds / 86400)} days ago)"
-
-
-def _in_git() -> bool:
-    root = library().root
-    return any((folder / ".git").exists() for folder in (root, *root.parents))

@@ -74,7 +74,9 @@ def edit(device: Device, random: random.Random, run: int, shared: list[str]) -> 
 
 
 def kill_tree(pid: int) -> None:
-    """SIGKILL a process and everything it started (git runs in sessions of its own)."""
+    """SIGKILL a process and everything it started (git runs in sessions of its own), but for
+    the remote's side of a fetch or push: on a real remote it runs on another machine, which a
+    crash here does not kill (losing the connection, it stops cleanly)."""
     family = [pid]
     for parent in family:
         for children in Path(f"/proc/{parent}/task").glob("*/children"):
@@ -84,8 +86,11 @@ def kill_tree(pid: int) -> None:
                 continue
     for member in family:
         try:
+            command = Path(f"/proc/{member}/cmdline").read_bytes()
+            if b"receive-pack" in command or b"upload-pack" in command:
+                continue
             os.kill(member, signal.SIGKILL)
-        except ProcessLookupError:
+        except (OSError, ProcessLookupError):
             continue
 
 

@@ -87,13 +87,15 @@ def _answers(engine: SearchEngine) -> dict[str, Any]:
     answers: dict[str, Any] = {"count": engine.count(), "indexed": sorted(engine.indexed().items())}
     for text in QUERIES:
         result = engine.search(text, limit=1000)
+        first = engine.search(text, limit=20)
         hits = {h.path: (h.score, h.kind, h.title, h.snippet) for h in result.hits}
         answers[text] = {
             "total": result.total,
             "pages": result.pages,
             "suggestion": result.suggestion,
             "hits": hits,
-            "first page": [(h.path, h.score) for h in engine.search(text, limit=20).hits],
+            "first page": [(h.path, h.score) for h in first.hits],
+            "first page's count": first.total,
         }
     return answers
 
