@@ -167,11 +167,22 @@ def _summary(step: Step, note: Note, details: Details) -> str:
 
 
 def _set(note: Note, key: str, value: str | None) -> tuple[Edit, ...]:
+    """Set `key` to `value`, unless it holds it already, spaces aside (a form sends a field
+    back tidied)."""
     if value is None:
         return ()
     current = note.status if key == "status" else note.meta.get(key)
-    same = ("" if current is None else str(current).strip()) == value
+    same = " ".join(str(current or "").split()) == " ".join(value.split())
     return () if same else (SetProperty(key, value),)
+
+
+def _set_meeting(note: Note, details: Details, step: str) -> tuple[Edit, ...]:
+    """The meeting's date and time, unless the note holds them already, in whichever of the
+    forms it may be written (`2026-12-03T15:30`, `2026-12-03 15:30:00`)."""
+    when = _meeting(details, step)
+    if note.date is not None and (note.date, note.time) == (details.day, details.time):
+        return ()
+    return (SetProperty("date", when),)
 
 
 def _day(details: Details, step: str) -> str:
@@ -205,7 +216,7 @@ def _schedule(note: Note, details: Details) -> tuple[Edit, ...]:
     return (
         *_answered(note, details),
         *_set(note, "status", "scheduled"),
-        *_set(note, "date", _meeting(details, "schedule")),
+        *_set_meeting(note, details, "schedule"),
         *_set(note, "medium", details.medium or None),
         *_set(note, "location", details.location or None),
     )
@@ -213,11 +224,10 @@ def _schedule(note: Note, details: Details) -> tuple[Edit, ...]:
 
 def _edit(note: Note, details: Details) -> tuple[Edit, ...]:
     """The edit form: each field given, when it differs; empty text clears a text field."""
-    when = _meeting(details, "edit") if details.day else None
     if details.time and not details.day:
         raise BadArgument("a time needs a date")
     return (
-        *_set(note, "date", when),
+        *(_set_meeting(note, details, "edit") if details.day else ()),
         *_set(note, "medium", details.medium),
         *_set(note, "location", details.location),
         *_set(note, "goal", details.goal),

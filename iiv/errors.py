@@ -23,6 +23,10 @@ class EditConflict(IivError):
     """The file changed since it was read; nothing was written."""
 
 
+class UndoConflict(EditConflict):
+    """The note changed since iiv wrote the change to undo; nothing was undone."""
+
+
 class EditRefused(IivError):
     """The requested edit does not apply to the file as it is (no task on that line, ...)."""
 

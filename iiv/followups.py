@@ -22,6 +22,15 @@ LABELS = {  # every kind of follow-up, as the dashboard names it
     "keep-in-touch": "Keep in touch",
 }
 KINDS = tuple(LABELS)
+# What clears a follow-up that no step records in its note (`FollowUp.step` is None), as
+# `iiv done` says it; a kind whose follow-ups always name their step needs no line here.
+NOT_RECORDED = {
+    "prepare": "preparing is not recorded in the note; the reminder goes once the conversation"
+    " is done (iiv status NOTE done) or moved (iiv schedule NOTE --date)",
+    "next-contact": "asking the next contact is recorded in a conversation with them"
+    " (iiv new interview NAME --status requested); the reminder also goes once the request"
+    " waiting there is answered or nudged",
+}
 # ties on a date: people first
 URGENCY = ("thank-you", "nudge", "next-contact", "prepare", "report-back", "task", "keep-in-touch")
 OPEN_INTERVIEW = ("requested", "scheduled")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from iiv import edit
 from iiv.config import Config
-from iiv.errors import EditConflict, IivError, NoteNotFound
+from iiv.errors import EditConflict, IivError, NoteNotFound, UndoConflict
 
 JOURNAL_FILE = "journal.sqlite"
 MAX_ENTRIES = 100
@@ -181,7 +181,7 @@ def undo(
             edit.rewrite(root, entry.path, entry.after_hash, lambda _: before, config)
     except EditConflict:
         message = f"{entry.path} changed since iiv wrote it ({entry.summary}); nothing was undone"
-        raise EditConflict(message) from None
+        raise UndoConflict(message) from None
     except NoteNotFound:
         raise NoteNotFound(f"{entry.path} is gone; nothing was undone") from None
     journal.mark_undone(entry.id)

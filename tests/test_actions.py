@@ -350,14 +350,21 @@ STARTS = [
     REQUESTED.rstrip("\n"),
     REQUESTED.replace("medium: video\n", "medium: 'video'   # or a call\nlocation:\n"),
 ]
+STEP = st.builds(
+    Details,
+    day=st.dates(date(2026, 1, 1), date(2027, 12, 31)),
+    time=st.sampled_from([None, "09:30", "14:00"]),
+    medium=st.sampled_from([None, "", "video", "coffee"]),
+    location=st.sampled_from([None, "Lisbon", "The café, by the  river"]),
+    goal=st.sampled_from([None, "", "Learn how she got there"]),
+    line=st.just(11),  # the task's line, for complete and snooze
+    days=st.sampled_from([None, 1, 7]),
+    answered=st.sampled_from([None, DAY]),
+)
 MOVES = st.lists(
     st.one_of(
-        st.just(("undo", None, None)),
-        st.tuples(
-            st.sampled_from(sorted(set(actions.STEPS) - {"contacted"})),
-            st.dates(date(2026, 1, 1), date(2027, 12, 31)),
-            st.sampled_from([None, "09:30", "14:00"]),
-        ),
+        st.just(("undo", Details())),
+        st.tuples(st.sampled_from(sorted(set(actions.STEPS) - {"contacted"})), STEP),
     ),
     max_size=12,
 )
@@ -368,7 +375,7 @@ MOVES = st.lists(
 )
 @given(start=st.sampled_from(STARTS), moves=MOVES)
 def test_every_undo_restores_the_exact_bytes(
-    tmp_path: Path, start: str, moves: list[tuple[str, date | None, str | None]]
+    tmp_path: Path, start: str, moves: list[tuple[str, Details]]
 ) -> None:
     root = make_vault(tmp_path, {PATH: start.encode("utf-8")})
     folder = tmp_path / "cache"
@@ -376,14 +383,13 @@ def test_every_undo_restores_the_exact_bytes(
     (folder / journal.JOURNAL_FILE).unlink(missing_ok=True)
     book = Journal(folder)
     stack: list[bytes] = []  # the bytes before each change not undone yet
-    for name, day, time in moves:
+    for name, details in moves:
         current = (root / PATH).read_bytes()
         if name == "undo":
             if stack:
                 undo(root, book)
                 assert (root / PATH).read_bytes() == stack.pop()
             continue
-        details = Details(day, time, line=11 if name == "complete" else None)
         try:
             done = apply(root, PATH, name, details, edit.content_hash(current), book)
         except (EditRefused, BadArgument):

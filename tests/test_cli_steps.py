@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from iiv.cli import cli
+from tests.helpers import make_vault
 
 CHIARA = "interviews/2026-11-20 Chiara Bianchi.md"
 LUCIA = "interviews/2026-11-28 Lucía Fernández.md"
@@ -203,6 +204,34 @@ def test_done_on_a_preparation_says_what_clears_it(vault: Path) -> None:
     )
 
 
+def test_done_on_a_next_contact_never_asked_says_what_clears_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_vault(
+        tmp_path,
+        {
+            "people/Ada.md": "---\ntype: person\ncompany: Engines\n---\n",
+            "people/Bea.md": "---\ntype: person\ncompany: Engines\n---\n",
+            "interviews/2026-11-23 Ada.md": '---\ntype: interview\nperson: "[[Ada]]"\n'
+            "status: requested\nrequested: 2026-11-23\n---\n",
+        },
+    )
+    monkeypatch.setenv("IIV_VAULT", str(root))
+    monkeypatch.setenv("IIV_INDEX_DIR", str(tmp_path / "index"))
+    rows = json.loads(iiv("due", "--today", "2026-11-27", "--json")[1])["items"]
+    assert [(r["path"], r["line"]) for r in rows if r["kind"] == "next-contact"] == [
+        ("people/Bea.md", 3)
+    ]
+    before = (root / "people/Bea.md").read_bytes()
+    assert iiv("done", "people/Bea.md:3", "--date", "2026-11-27") == (
+        1,
+        "Error: people/Bea.md:3: asking the next contact is recorded in a conversation with"
+        " them (iiv new interview NAME --status requested); the reminder also goes once the"
+        " request waiting there is answered or nudged\n",
+    )
+    assert (root / "people/Bea.md").read_bytes() == before
+
+
 def test_done_on_the_day_marks_the_conversation_done(vault: Path) -> None:
     code, out = iiv("done", f"{KENJI}:6", "--date", "2026-12-03")
     assert code == 0 and out.startswith("Conversation with Kenji Watanabe, Amara Okafor done\n")
@@ -252,21 +281,57 @@ def test_a_refusal_is_one_line_and_changes_nothing(
 
 
 @pytest.mark.parametrize(
-    "args",
+    ("args", "message"),
     [
-        ["status", "Chiara Bianchi", "scheduled"],
-        ["schedule", "Chiara Bianchi"],
-        ["schedule", "Chiara Bianchi", "--date", "2026-13-01"],
-        ["thanked", "Lucía Fernández", "--date", "tomorrow"],
-        ["undo", "0"],
+        (
+            ["status", "Chiara Bianchi", "scheduled"],
+            "Invalid value for 'STATUS': a scheduled conversation has a date:"
+            " iiv schedule NOTE --date DATE (see iiv status --help)",
+        ),
+        (
+            ["status", "Chiara Bianchi", "maybe"],
+            "Invalid value for 'STATUS': 'maybe' is not one of requested, done, declined,"
+            " no-reply, cancelled (see iiv status --help)",
+        ),
+        (["schedule", "Chiara Bianchi"], "Missing option '--date' (see iiv schedule --help)"),
+        (
+            ["schedule", "Chiara Bianchi", "--date", "2026-13-01"],
+            "Invalid value for '--date': 2026-13-01 is not a real date (see iiv schedule --help)",
+        ),
+        (
+            ["thanked", "Lucía Fernández", "--date", "tomorrow"],
+            "Invalid value for '--date': expected a date like 2026-11-21, got 'tomorrow'"
+            " (see iiv thanked --help)",
+        ),
+        (
+            ["nudged", "Chiara Bianchi", "--date", "2026-11-28T10:00"],
+            "Invalid value for '--date': expected a date like 2026-11-21, got"
+            " '2026-11-28T10:00' (see iiv nudged --help)",
+        ),
+        (
+            ["undo", "0"],
+            "Invalid value for '[CHANGE]': 0 is not in the range x>=1 (see iiv undo --help)",
+        ),
+        (["contacted"], "Missing argument 'PERSON' (see iiv contacted --help)"),
+        (
+            ["thank", "Lucía Fernández"],
+            "No such command 'thank'. Did you mean 'thanked'? (see iiv --help)",
+        ),
+        (["--bogus"], "No such option '--bogus' (see iiv --help)"),
     ],
 )
-def test_a_usage_error_exits_2_and_changes_nothing(vault: Path, args: list[str]) -> None:
+def test_a_usage_error_is_one_line_exits_2_and_changes_nothing(
+    vault: Path, args: list[str], message: str
+) -> None:
     before = {p: p.read_bytes() for p in vault.rglob("*") if p.is_file()}
     result = CliRunner().invoke(cli, args)
-    assert result.exit_code == 2
-    assert "Traceback" not in result.output
+    assert (result.exit_code, result.output) == (2, f"Error: {message}\n")
     assert {p: p.read_bytes() for p in vault.rglob("*") if p.is_file()} == before
+
+
+def test_a_group_alone_still_shows_its_help() -> None:
+    result = CliRunner().invoke(cli, ["new"])
+    assert result.output.startswith("Usage: iiv new [OPTIONS] COMMAND [ARGS]...\n")
 
 
 def test_an_ambiguous_name_lists_the_candidates(vault: Path) -> None:

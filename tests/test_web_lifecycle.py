@@ -13,9 +13,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from click.testing import CliRunner
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from iiv.cli import cli
+from iiv.library import Library
 from tests.web_helpers import form_with_button, get, post, post_forms, text
 
 TODAY = date.today().isoformat()
@@ -164,11 +167,133 @@ def test_the_details_form_saves_only_the_changed_lines(client: FlaskClient, vaul
     )
 
 
+def test_the_details_form_sent_back_unchanged_writes_nothing(
+    client: FlaskClient, vault: Path, library: Library
+) -> None:
+    """A date written with a T or seconds, and a medium with two spaces, are what the form
+    shows: sent back as they are, they match the note and no line is rewritten."""
+    note = vault / KENJI
+    written = note.read_bytes().replace(b"date: 2026-12-03 15:30", b"date: 2026-12-03T15:30:00")
+    note.write_bytes(written.replace(b"medium: office visit", b"medium: office  visit"))
+    library.sync([KENJI])
+    before = note.read_bytes()
+    label = "Save the details of 2026-12-03 Kenji Watanabe and Amara Okafor"
+    html = text(get(client, page(KENJI)))
+    action, data = form_with_button(html, label)
+    fields = ("date", "time", "medium", "location", "goal")
+    data.update({name: html_value(html, f"edit-{name}") for name in fields})
+    assert post(client, action, data).status_code == 303
+    assert note.read_bytes() == before
+    assert confirmation(text(get(client, page(KENJI)))) == (
+        "Nothing to change: Kenji Watanabe, Amara Okafor: details saved"
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("date", "", "schedule needs a date"),
+        ("date", "2026-12-32", "date: 2026-12-32 is not a real date"),
+        ("time", "25:00", "time: expected a time like 14:30, got &#39;25:00&#39;"),
+        ("medium", "x" * 2001, "medium: at most 2,000 characters, got 2,001"),
+    ],
+)
+def test_they_said_yes_with_a_bad_field_is_refused_and_nothing_is_written(
+    client: FlaskClient, vault: Path, field: str, value: str, message: str
+) -> None:
+    before = (vault / CHIARA).read_bytes()
+    action, data = form_with_button(
+        text(get(client, page(CHIARA))), "They said yes: 2026-11-20 Chiara Bianchi"
+    )
+    data.update({"date": "2026-12-10", "time": "14:00", "medium": "video", field: value})
+    response = post(client, action, data)
+    assert response.status_code == 400
+    assert message in text(response)
+    assert (vault / CHIARA).read_bytes() == before
+
+
 def html_value(html: str, field_id: str) -> str:
     """The value a page's field starts with, as the browser would send it back."""
     found = re.search(rf'id="{field_id}" [^>]*value="([^"]*)"', html)
     assert found is not None
     return unescape(found.group(1))
+
+
+@pytest.mark.parametrize(
+    ("label", "data", "change"),
+    [
+        (
+            "Reschedule: 2026-12-03 Kenji Watanabe and Amara Okafor",
+            {"date": "2026-12-08", "time": "15:30", "medium": "office visit"},
+            [("date: 2026-12-03 15:30", "date: 2026-12-08 15:30")],
+        ),
+        (
+            "Cancelled: 2026-12-03 Kenji Watanabe and Amara Okafor",
+            {},
+            [("status: scheduled", "status: cancelled")],
+        ),
+        (
+            "Done: 2026-12-03 Kenji Watanabe and Amara Okafor",
+            {},
+            [("status: scheduled", "status: done")],
+        ),
+    ],
+)
+def test_a_scheduled_conversation_is_moved_cancelled_or_done_from_its_page(
+    client: FlaskClient,
+    vault: Path,
+    label: str,
+    data: dict[str, str],
+    change: list[tuple[str, str]],
+) -> None:
+    before = (vault / KENJI).read_bytes()
+    action, form = form_with_button(text(get(client, page(KENJI))), label)
+    assert post(client, action, {**form, **data}).status_code == 303
+    assert changes(before, (vault / KENJI).read_bytes()) == change
+
+
+def test_request_sent_from_a_prospects_page(client: FlaskClient, vault: Path) -> None:
+    before = (vault / INES).read_bytes()
+    assert click_on(client, INES, "Request sent: 2026-11-30 Ines Carvalho").status_code == 303
+    assert changes(before, (vault / INES).read_bytes()) == [
+        ("status: prospect", "status: requested"),
+        ("", f"requested: {TODAY}"),
+    ]
+    assert (
+        confirmation(text(get(client, page(INES)))) == f"Request to Ines Carvalho sent on {TODAY}"
+    )
+
+
+def test_a_change_made_in_the_browser_is_undone_from_the_terminal(
+    client: FlaskClient, vault: Path, library: Library
+) -> None:
+    before = (vault / CHIARA).read_bytes()
+    assert click_on(client, CHIARA, "Nudged: 2026-11-20 Chiara Bianchi").status_code == 303
+    result = CliRunner().invoke(
+        cli, ["undo", "--vault", str(vault), "--index-dir", str(library.folder)]
+    )
+    assert (result.exit_code, result.output) == (
+        0,
+        f"Undone: Chiara Bianchi nudged on {TODAY} ({CHIARA})\n",
+    )
+    assert (vault / CHIARA).read_bytes() == before
+
+
+def test_undo_of_a_note_changed_since_is_409_and_changes_nothing(
+    client: FlaskClient, vault: Path
+) -> None:
+    assert click_on(client, CHIARA, "Nudged: 2026-11-20 Chiara Bianchi").status_code == 303
+    html = text(get(client, page(CHIARA)))
+    with open(vault / CHIARA, "a", encoding="utf-8") as handle:
+        handle.write("She replied on LinkedIn.\n")
+    edited = (vault / CHIARA).read_bytes()
+    response = post(client, *form_with_button(html, f"Undo: Chiara Bianchi nudged on {TODAY}"))
+    assert response.status_code == 409
+    assert (
+        f"{CHIARA} changed since iiv wrote it (Chiara Bianchi nudged on {TODAY});"
+        " nothing was undone"
+    ) in text(response)
+    assert (vault / CHIARA).read_bytes() == edited
 
 
 def test_a_step_on_a_note_changed_since_the_page_is_409(client: FlaskClient, vault: Path) -> None:

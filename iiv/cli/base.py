@@ -39,15 +39,40 @@ class Group(click.Group):
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
 
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        with usage_in_one_line():  # `iiv --bogus`
+            return super().make_context(info_name, args, parent, **extra)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with usage_in_one_line():  # a command's own options and arguments
+                return super().invoke(ctx)
         except IivError as error:
             raise click.ClickException(str(error)) from None
         except OSError as error:
             reason = error.strerror or str(error)
             message = f"{reason}: {error.filename}" if error.filename else reason
             raise click.ClickException(message) from None
+
+
+@contextmanager
+def usage_in_one_line() -> Iterator[None]:
+    """A usage error as one line that says where help is (click's own adds the usage line and
+    a blank one); its exit status stays 2."""
+    try:
+        yield
+    except click.exceptions.NoArgsIsHelpError:
+        raise  # `iiv new` alone: the help, as asked
+    except click.UsageError as error:
+        where = error.ctx.command_path if error.ctx else "iiv"
+        message = error.format_message().removesuffix(".")
+        raise click.UsageError(f"{message} (see {where} --help)") from None
 
 
 @click.group(name="iiv", cls=Group, context_settings={"help_option_names": ["-h", "--help"]})

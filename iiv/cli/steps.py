@@ -20,6 +20,7 @@ from iiv.actions import STATUS_STEPS, STEPS, Applied, Details, apply
 from iiv.cache import index_folder
 from iiv.cli.base import (
     F,
+    day_type,
     index_dir_option,
     json_option,
     print_json,
@@ -30,7 +31,7 @@ from iiv.config import Config, load_config
 from iiv.dates import BadDate, parse_datetime
 from iiv.edit import read
 from iiv.errors import BadArgument, EditRefused
-from iiv.followups import KINDS, followups
+from iiv.followups import KINDS, NOT_RECORDED, followups
 from iiv.journal import Journal, undo
 from iiv.names import find_conversation, find_person
 from iiv.snapshot import Vault
@@ -63,19 +64,14 @@ class Where:
 def date_option(help_text: str) -> Callable[[F], F]:
     def decorate(function: F) -> F:
         return click.option(
-            "--date", "when", type=_day, default=date.today, help=f"{help_text} (default: today)."
+            "--date",
+            "when",
+            type=day_type,
+            default=date.today,
+            help=f"{help_text} (default: today).",
         )(function)
 
     return decorate
-
-
-def _day(value: str | date) -> date:
-    if isinstance(value, date):
-        return value
-    day, time = _moment(value)
-    if time:
-        raise click.BadParameter(f"expected a date like 2026-11-21, got {value!r}")
-    return day
 
 
 def _moment(value: str) -> tuple[date, str | None]:
@@ -181,9 +177,20 @@ def nudged(note: str, when: date, **opts: Any) -> None:
     _step_command("nudged", note, Details(when), opts)
 
 
+def _settable(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if value == "scheduled":
+        raise click.BadParameter(
+            "a scheduled conversation has a date: iiv schedule NOTE --date DATE"
+        )
+    if value not in STATUS_STEPS:
+        known = ", ".join(STATUS_STEPS)
+        raise click.BadParameter(f"{value!r} is not one of {known}")
+    return value
+
+
 @click.command()
 @click.argument("note", metavar="NOTE")
-@click.argument("status", type=click.Choice(sorted(STATUS_STEPS)))
+@click.argument("status", metavar="STATUS", callback=_settable)
 @date_option("The date a done conversation gets if it has none")
 @common
 def status(note: str, status: str, when: date, **opts: Any) -> None:
@@ -265,13 +272,11 @@ def _completing_step(where: Where, rel: str, line: int, day: date, kind: str | N
     kinds = sorted({i.kind for i in found})
     if len(kinds) > 1:
         raise BadArgument(f"{rel}:{line} holds {len(kinds)} rows ({', '.join(kinds)}): add --kind")
-    if not found or found[0].kind == "task":
-        return "complete"
+    if not found:
+        return "complete"  # a task without a date is no row, and can still be ticked
     if found[0].step is None:
-        raise EditRefused(
-            f"{rel}:{line}: preparing is not recorded in the note; the reminder goes once the"
-            " conversation is done (iiv status NOTE done) or moved (iiv schedule NOTE --date)"
-        )
+        why = NOT_RECORDED.get(found[0].kind, "nothing in the note records it")
+        raise EditRefused(f"{rel}:{line}: {why}")
     return found[0].step
 
 

@@ -25,7 +25,7 @@ from iiv.web.urls import note_url, safe_next
 
 bp = Blueprint("actions", __name__, url_prefix="/do")
 NEW_STATUSES = ("scheduled", "requested", "prospect", "done")
-MAX_TEXT = 300  # characters of a medium, location or goal typed in a form
+MAX_TEXT = 2_000  # characters of a medium, location or goal sent by a form: refused beyond
 MAX_MEDIUM = 100
 UNDONE = "undone"  # the flash category of an undo's confirmation (others carry the entry's id)
 
@@ -74,7 +74,7 @@ def _run(name: str, details: Details) -> Response:
 
 def _details(name: str) -> Details:
     day = _form_date()
-    if day is None and name != "edit":
+    if day is None and name not in ("edit", "schedule"):  # these two record the meeting's
         day = date.today()
     return Details(
         day=day,
@@ -87,10 +87,14 @@ def _details(name: str) -> Details:
 
 
 def _form_text(name: str) -> str | None:
-    """A one-line text field, spaces tidied; None when the form has no such field."""
+    """A one-line text field, spaces tidied; None when the form has no such field. Never cut:
+    a field sent back unchanged must match the note, or a line would be rewritten."""
     if name not in request.form:
         return None
-    return " ".join(request.form[name].split())[:MAX_TEXT]
+    text = " ".join(request.form[name].split())
+    if len(text) > MAX_TEXT:
+        raise BadArgument(f"{name}: at most {MAX_TEXT:,} characters, got {len(text):,}")
+    return text
 
 
 @bp.post("/new-interview")

@@ -23,7 +23,7 @@ from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
 from iiv import shapes
-from iiv.errors import EditConflict, IivError, NoteNotFound
+from iiv.errors import EditConflict, IivError, NoteNotFound, UndoConflict
 from iiv.web.pages import csrf_token, library
 from iiv.web.urls import here, safe_next
 
@@ -151,6 +151,8 @@ def conflict(error: EditConflict) -> tuple[str, int]:
     message = (
         f"{path} changed since this page was loaded; nothing was written. Reload and try again."
     )
+    if isinstance(error, UndoConflict):  # what matters is the note since iiv wrote it
+        message = str(error)
     return error_page(409, "Changed on disk", message, safe_next(request.form.get("next")))
 
 
