@@ -7,6 +7,7 @@ index folder (`--index-dir` through IIV_INDEX_DIR).
 from __future__ import annotations
 
 import json
+from datetime import date
 from difflib import SequenceMatcher
 from itertools import zip_longest
 from pathlib import Path
@@ -23,6 +24,7 @@ OLU = "interviews/2026-11-05 Oluwaseun Adeyemi.md"
 INES = "interviews/2026-11-30 Ines Carvalho.md"
 KENJI = "interviews/2026-12-03 Kenji Watanabe and Amara Okafor.md"
 FARAH = "people/Farah Haddad.md"
+TODAY = date.today().isoformat()
 
 
 @pytest.fixture
@@ -56,11 +58,12 @@ def test_the_example_request_is_scheduled_done_and_thanked_by_name_and_undone(
     assert (code, out) == (
         0,
         "Chiara Bianchi scheduled for 2026-12-10 14:00\n"
-        f"  {CHIARA}: lines 4, 9 (iiv undo takes it back)\n",
+        f"  {CHIARA}: lines 4, 9, 10 (iiv undo takes it back)\n",
     )
     versions.append(note.read_bytes())
     assert changes(versions[0], versions[1]) == [
         ("status: requested", "status: scheduled"),
+        ("", f"answered: {TODAY}"),  # the day the answer came, for the reply times
         ("", "date: 2026-12-10 14:00"),
     ]
     code, out = iiv("status", "chiara bianchi", "done", "--date", "2026-12-10")
@@ -73,7 +76,7 @@ def test_the_example_request_is_scheduled_done_and_thanked_by_name_and_undone(
     code, out = iiv("thanked", "CHIARA BIANCHI", "--date", "2026-12-11")
     assert (code, out) == (
         0,
-        f"Chiara Bianchi thanked\n  {CHIARA}: line 10 (iiv undo takes it back)\n",
+        f"Chiara Bianchi thanked\n  {CHIARA}: line 11 (iiv undo takes it back)\n",
     )
     versions.append(note.read_bytes())
     assert changes(versions[2], versions[3]) == [("", "thanked: 2026-12-11")]
@@ -112,7 +115,12 @@ def test_the_example_request_is_scheduled_done_and_thanked_by_name_and_undone(
             [4],
             ("status: requested", "status: no-reply"),
         ),
-        (["status", CHIARA, "declined"], CHIARA, [4], ("status: requested", "status: declined")),
+        (
+            ["status", CHIARA, "declined", "--date", "2026-11-24"],
+            CHIARA,
+            [4, 9],
+            ("", "answered: 2026-11-24"),
+        ),
         (
             ["status", "Kenji Watanabe", "cancelled"],
             KENJI,
@@ -149,7 +157,7 @@ def test_the_example_request_is_scheduled_done_and_thanked_by_name_and_undone(
                 "Lagos",
             ],
             OLU,
-            [4, 5, 9, 10],
+            [4, 5, 9, 10, 11],
             ("status: requested", "status: scheduled"),
         ),
     ],

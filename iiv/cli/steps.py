@@ -152,13 +152,15 @@ def schedule(
     """They said yes, or a new date: status: scheduled and the date (medium, location if given).
 
     NOTE is an interview note, or a person: their latest conversation that can be scheduled.
+    A request's answer is recorded too (answered: today), for the reply-time numbers.
 
     \b
     Example:
       iiv schedule "Chiara Bianchi" --date 2026-12-10T14:00 --medium video
     """
     day, time = when
-    _step_command("schedule", note, Details(day, time, medium, location), opts)
+    details = Details(day, time, medium, location, answered=date.today())
+    _step_command("schedule", note, details, opts)
 
 
 @click.command()
@@ -191,7 +193,10 @@ def _settable(ctx: click.Context, param: click.Parameter, value: str) -> str:
 @click.command()
 @click.argument("note", metavar="NOTE")
 @click.argument("status", metavar="STATUS", callback=_settable)
-@date_option("The date a done conversation gets if it has none")
+@date_option(
+    "The day it records: the request sent, the answer (declined), the conversation (done,"
+    " when it has no date)"
+)
 @common
 def status(note: str, status: str, when: date, **opts: Any) -> None:
     """Set a conversation's status: requested, declined, no-reply, cancelled or done.
@@ -203,7 +208,8 @@ def status(note: str, status: str, when: date, **opts: Any) -> None:
       iiv status "Oluwaseun Adeyemi" no-reply
       iiv status "interviews/2026-12-03 Kenji Watanabe.md" done
     """
-    _step_command(STATUS_STEPS[status], note, Details(when), opts)
+    answered = when if status == "declined" else None  # the day the answer came
+    _step_command(STATUS_STEPS[status], note, Details(when, answered=answered), opts)
 
 
 @click.command()
