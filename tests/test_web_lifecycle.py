@@ -449,6 +449,23 @@ def test_a_bad_person_is_refused_and_nothing_is_written(
     assert sorted(p.name for p in (vault / "people").iterdir()) == before
 
 
+def test_contacted_from_a_person_page_writes_last_contact_and_is_undone(
+    client: FlaskClient, vault: Path
+) -> None:
+    farah = "people/Farah Haddad.md"
+    before = (vault / farah).read_bytes()
+    html = text(get(client, f"/person/{quote(farah)}"))
+    action, data = form_with_button(html, "Contacted: Farah Haddad")
+    assert html_value(html, "contacted-date") == TODAY
+    response = post(client, action, {**data, "date": "2026-11-30"})
+    assert response.headers["Location"] == f"/person/{quote(farah)}"
+    assert changes(before, (vault / farah).read_bytes()) == [("", "last_contact: 2026-11-30")]
+    html = text(get(client, f"/person/{quote(farah)}"))
+    assert confirmation(html) == "Farah Haddad contacted on 2026-11-30"
+    post(client, *form_with_button(html, "Undo: Farah Haddad contacted on 2026-11-30"))
+    assert (vault / farah).read_bytes() == before
+
+
 # Companies and Pipeline
 
 

@@ -66,7 +66,7 @@ def person(path: str) -> str | Response:
     vault = library().snapshot()
     theirs = {interview.path for interview in interviews_with(vault, note.path)}
     page = _note_page(note, digest, vault, fields=[], related=theirs)
-    extra: PersonPage = person_page(note, vault, csrf_token())
+    extra: PersonPage = person_page(note, vault, csrf_token(), digest)
     return render_template("person.html", page=page, person=extra)
 
 

@@ -13,7 +13,7 @@ from datetime import date
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
-from iiv.actions import record_created
+from iiv.actions import STEPS, record_created
 from iiv.errors import BadArgument, NoteExists, NoteNotFound
 from iiv.followups import FollowUp
 from iiv.links import Link
@@ -246,6 +246,16 @@ class NewInterviewForm:
 
 
 @dataclass(frozen=True)
+class ContactedForm:
+    """The step "contacted": last_contact set to the day given (today unless changed)."""
+
+    action: str
+    hidden: tuple[tuple[str, str], ...]
+    today: str
+    writes: str
+
+
+@dataclass(frozen=True)
 class PersonPage:
     name: str
     role: str | None
@@ -257,9 +267,12 @@ class PersonPage:
     timeline: list[InterviewLine]
     mentions: list[NoteLink]
     new_interview: NewInterviewForm
+    contacted: ContactedForm
 
 
-def person_page(person: Note, vault: Vault, csrf: str) -> PersonPage:
+def person_page(person: Note, vault: Vault, csrf: str, digest: str) -> PersonPage:
+    """What a person's page shows besides the note; its forms carry the hash `digest` of the
+    note as read for the page."""
     return PersonPage(
         name=person.title,
         role=person.role,
@@ -275,7 +288,21 @@ def person_page(person: Note, vault: Vault, csrf: str) -> PersonPage:
             (("csrf_token", csrf), ("person", person.path)),
             NEW_STATUSES,
         ),
+        contacted=_contacted_form(person, csrf, digest),
     )
+
+
+def _contacted_form(person: Note, csrf: str, digest: str) -> ContactedForm:
+    step = STEPS["contacted"]
+    hidden = (
+        ("csrf_token", csrf),
+        ("path", person.path),
+        ("hash", digest),
+        ("next", here()),
+        ("step", step.name),
+    )
+    writes = f"Writes {step.writes.replace('DATE', 'the date')}"
+    return ContactedForm(url_for("actions.step"), hidden, date.today().isoformat(), writes)
 
 
 def contacts(person: Note) -> list[Contact]:
