@@ -257,12 +257,18 @@ def _mentions_thanks(text: str) -> bool:
     return "thank" in text.lower()
 
 
+def is_thanked(note: Note) -> bool:
+    """Whether a conversation's thank-you is recorded: `thanked`, or a done task about it."""
+    return note.thanked is not None or any(
+        t.is_done and _mentions_thanks(t.description) for t in note.tasks
+    )
+
+
 def _thank_you(vault: Vault, note: Note, today: date) -> Iterator[FollowUp]:
-    if note.status != "done" or note.date is None or note.thanked is not None:
+    if note.status != "done" or note.date is None or is_thanked(note):
         return
-    thank_tasks = [t for t in note.tasks if _mentions_thanks(t.description)]
-    if any(t.is_done or (t.is_open and t.when) for t in thank_tasks):
-        return
+    if any(t.is_open and t.when and _mentions_thanks(t.description) for t in note.tasks):
+        return  # that task is listed instead, with its own date
     people = _people(vault, note)
     due = _shift(note.date, vault.config.thank_you_after)
     what = note.medium or "interview"

@@ -19,7 +19,8 @@ from werkzeug.test import TestResponse
 
 from iiv.cli import cli
 from iiv.library import Library
-from tests.web_helpers import form_with_button, get, post, post_forms, text
+from tests.helpers import make_vault
+from tests.web_helpers import form_with_button, get, post, post_forms, text, web_client
 
 TODAY = date.today().isoformat()
 CHIARA = "interviews/2026-11-20 Chiara Bianchi.md"
@@ -501,6 +502,33 @@ def test_the_pipeline_shows_each_conversation_in_flight_with_age_and_next_step(
     assert labels(unthanked) == [
         "Thanked: Send a thank-you note to Lucía Fernández for the video on 2026-11-28"
     ]
+
+
+def test_a_thank_you_ticked_as_a_task_is_thanked_in_the_pipeline(tmp_path: Path) -> None:
+    def done(tasks: str, more: str = "") -> str:
+        return (
+            '---\ntype: interview\nperson: "[[Ada]]"\nstatus: done\n'
+            f"date: 2026-11-20\n{more}---\n## Follow-ups\n{tasks}"
+        )
+
+    root = make_vault(
+        tmp_path,
+        {
+            "people/Ada.md": "---\ntype: person\n---\n",
+            "interviews/2026-11-20 ticked.md": done("- [x] Send a thank-you note ✅ 2026-11-21\n"),
+            "interviews/2026-11-20 dated.md": done("- [ ] Send a thank-you card 📅 2026-12-03\n"),
+            "interviews/2026-11-20 thanked.md": done("", "thanked: 2026-11-21\n"),
+            "interviews/2026-11-20 not yet.md": done(""),
+        },
+    )
+    with web_client(root, tmp_path) as client:
+        unthanked = lane(text(get(client, "/pipeline?today=2026-12-01")), "unthanked")
+    assert re.findall(r'class="card-title" href="[^"]+">([^<]+)</a>', unthanked) == [
+        "2026-11-20 dated",
+        "2026-11-20 not yet",
+    ]
+    dated = unthanked.split("2026-11-20 dated", 1)[1].split("</li>", 1)[0]
+    assert "Send the thank-you" in dated
 
 
 def test_a_pipeline_button_records_the_next_step(client: FlaskClient, vault: Path) -> None:

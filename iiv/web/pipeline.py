@@ -12,7 +12,7 @@ from datetime import date
 from flask import Blueprint, render_template, url_for
 
 from iiv.actions import STEPS
-from iiv.followups import FollowUp
+from iiv.followups import FollowUp, is_thanked
 from iiv.note import Note
 from iiv.snapshot import Vault
 from iiv.web.due import Button, rows
@@ -70,7 +70,7 @@ def _in_flight(vault: Vault) -> list[list[Note]]:
     for note in vault.interviews:
         status = note.status or "prospect"
         if status == "done":
-            if note.thanked is None:
+            if not is_thanked(note):
                 lanes["unthanked"].append(note)
         elif status in lanes:
             lanes[status].append(note)
@@ -132,9 +132,13 @@ def _in(then: date, day: date) -> str:
 
 
 def _default_step(note: Note) -> str:
-    """What comes next when no follow-up is due: a prospect's request; else nothing to do."""
-    if (note.status or "prospect") == "prospect":
+    """What comes next when no follow-up about the conversation is due: a prospect's request,
+    a done one's thank-you (when a task of the note holds its date, say); else nothing."""
+    status = note.status or "prospect"
+    if status == "prospect":
         return "Send the request when the time is right"
+    if status == "done":
+        return "Send the thank-you"
     return "Nothing due: wait for the date"
 
 
