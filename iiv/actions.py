@@ -448,6 +448,7 @@ def apply(
         return made[-1].after
 
     where = f"{path}:{details.line}" if details.line is not None else path
+    journal.check()  # a change that could not be undone is not made
     written = edit.rewrite(root, path, expected_hash, step, config, where)
     done = made[-1]
     digest = edit.content_hash(written.after)

@@ -117,6 +117,11 @@ class Journal:
             ).fetchall()
         return [_entry(row) for row in rows]
 
+    def check(self) -> None:
+        """Refuse (IivError) now if the journal cannot record, before a change is written."""
+        with self._db():
+            pass
+
     def mark_undone(self, entry_id: int) -> None:
         with self._db() as db:
             db.execute("UPDATE changes SET undone = 1 WHERE id = ?", (entry_id,))
@@ -128,7 +133,10 @@ class Journal:
                 db.execute(SCHEMA)
                 yield db
         except sqlite3.DatabaseError as error:
-            raise IivError(f"the undo journal {self.path} cannot be used: {error}") from None
+            raise IivError(
+                f"the undo journal {self.path} cannot be used: {error}; delete it to start"
+                " a new one (what it holds can then no longer be undone)"
+            ) from None
 
 
 def _trim(db: sqlite3.Connection) -> None:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from iiv import actions, edit, journal
 from iiv.actions import Details, apply, change, changed_lines
-from iiv.errors import BadArgument, EditConflict, EditRefused, NoteNotFound
+from iiv.errors import BadArgument, EditConflict, EditRefused, IivError, NoteNotFound
 from iiv.journal import Journal, NothingToUndo, undo
 from iiv.note import parse_note
 from tests.helpers import make_vault
@@ -338,7 +338,18 @@ def test_a_damaged_journal_is_one_clear_error(book: Journal) -> None:
     with pytest.raises(Exception) as error:
         book.recent()
     assert not isinstance(error.value, sqlite3.Error)
-    assert str(error.value).startswith(f"the undo journal {book.path} cannot be used: ")
+    assert str(error.value) == (
+        f"the undo journal {book.path} cannot be used: file is not a database; delete it to"
+        " start a new one (what it holds can then no longer be undone)"
+    )
+
+
+def test_a_step_is_not_made_when_the_journal_cannot_record_it(vault: Path, book: Journal) -> None:
+    book.path.write_bytes(b"not a database" * 100)
+    before = (vault / PATH).read_bytes()
+    with pytest.raises(IivError, match="cannot be used"):
+        apply(vault, PATH, "nudged", Details(DAY), edit.content_hash(before), book)
+    assert (vault / PATH).read_bytes() == before
 
 
 # Any sequence of steps and undos: each undo puts back the exact bytes.

@@ -408,3 +408,21 @@ def test_the_journal_lives_beside_the_index_outside_the_vault(vault: Path, tmp_p
     iiv("nudged", "Chiara Bianchi")
     assert (tmp_path / "index" / "journal.sqlite").is_file()
     assert not [p for p in vault.rglob("*") if "journal" in p.name]
+
+
+@pytest.mark.parametrize(
+    "args", [["nudged", "Chiara Bianchi"], ["new", "interview", "Chiara Bianchi"]]
+)
+def test_nothing_is_written_when_the_journal_cannot_record_it(
+    vault: Path, tmp_path: Path, args: list[str]
+) -> None:
+    book = tmp_path / "index" / "journal.sqlite"
+    book.parent.mkdir()
+    book.write_bytes(b"not a database" * 100)
+    before = {p: p.read_bytes() for p in vault.rglob("*") if p.is_file()}
+    assert iiv(*args) == (
+        1,
+        f"Error: the undo journal {book} cannot be used: file is not a database; delete it to"
+        " start a new one (what it holds can then no longer be undone)\n",
+    )
+    assert {p: p.read_bytes() for p in vault.rglob("*") if p.is_file()} == before

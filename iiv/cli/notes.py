@@ -40,8 +40,9 @@ def new_person_command(
       iiv new person "Ada Lovelace" --company "Analytical Engines"
     """
     vault = load(vault_path)
+    book = _journal(vault, index_dir)
     rel = new_person(vault.root, vault.config, name, company, date.today())
-    _journal(vault, rel, f"{rel} created", index_dir)
+    record_created(vault.root, rel, f"{rel} created", book)
     click.echo(rel)
 
 
@@ -78,8 +79,9 @@ def new_interview_command(
     known = _person(vault, person)
     name = known.stem if known else person
     note = NewInterview(person=name, day=day, time=time, status=status, medium=medium)
+    book = _journal(vault, index_dir)
     rel = new_interview(vault.root, vault.config, note, date.today())
-    _journal(vault, rel, f"{rel} created", index_dir)
+    record_created(vault.root, rel, f"{rel} created", book)
     click.echo(rel)
     if known is None:
         click.echo(f'note: no person note for {person} yet (iiv new person "{person}")', err=True)
@@ -95,8 +97,11 @@ def _person(vault: Vault, text: str) -> Note | None:
         return None
 
 
-def _journal(vault: Vault, rel: str, summary: str, index_dir: Path | None) -> None:
-    record_created(vault.root, rel, summary, Journal(index_folder(vault.root, index_dir)))
+def _journal(vault: Vault, index_dir: Path | None) -> Journal:
+    """The vault's undo journal, known to record before a note is created."""
+    book = Journal(index_folder(vault.root, index_dir))
+    book.check()
+    return book
 
 
 def _when(text: str | None) -> tuple[date | None, str | None]:

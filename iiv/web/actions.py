@@ -108,8 +108,10 @@ def create_interview() -> Response:
         raise BadArgument(f"status must be one of {', '.join(NEW_STATUSES)}")
     medium = " ".join(request.form.get("medium", "").split())[:MAX_MEDIUM] or None
     new = NewInterview(person.stem, _form_date(), _form_time(), status, medium)
+    book = journal()
+    book.check()
     rel = new_interview(lib.root, lib.config, new, date.today())
-    made = actions.record_created(lib.root, rel, f"{rel} created", journal())
+    made = actions.record_created(lib.root, rel, f"{rel} created", book)
     lib.sync([rel])
     flash(made.summary, str(made.undo))
     return redirect(note_url(rel, "interview"), 303)  # type: ignore[return-value]

@@ -179,8 +179,10 @@ def add_person() -> Response:
     _not_known(vault, name)
     values = {key: _field(key) for key in FIELDS}
     extra = _properties(vault, values)
+    book = journal()
+    book.check()
     rel = new_person(lib.root, lib.config, name, values["company"] or None, date.today(), extra)
-    made = record_created(lib.root, rel, f"{name} added", journal())
+    made = record_created(lib.root, rel, f"{name} added", book)
     lib.sync([rel])
     flash(made.summary, str(made.undo))
     return redirect(note_url(rel, "person"), 303)  # type: ignore[return-value]
