@@ -1,7 +1,8 @@
 """Writing a file atomically: the compare-and-swap under every change iiv makes to a vault.
 
 `replace_if_unchanged` puts new bytes in the place of a file only if that file still holds
-what was read (its hash): an editor's save landing at any moment is never overwritten.
+what was read (its hash): an editor's save landing at any moment is never overwritten
+(`replace_many_if_unchanged`: many at once, synced together).
 `create_exclusively` makes a new file appear whole or not at all, never over an existing one
 (`create_many_exclusively`: many at once, synced together).
 Both write the bytes to a file without a name first (Linux's O_TMPFILE) or, elsewhere, to a
@@ -60,17 +61,98 @@ def replace_if_unchanged(path: Path, data: bytes, expected_hash: str, rel_path: 
     _remove_stale_temps(path.parent)
     fd, temp = _written_temp(path, data, mode)
     try:
+        _swap_in(fd, temp, path, expected_hash, rel_path)
+    finally:
+        os.close(fd)
+    fsync_folder(path.parent)
+
+
+def _swap_in(fd: int, temp: Path | None, path: Path, expected_hash: str, rel_path: str) -> None:
+    """Put the written file `fd` (unnamed, or named `temp`) in the place of `path` if `path`
+    still hashes to `expected_hash`, before and during the swap; EditConflict otherwise."""
+    try:
         checked = _checked_file(path, expected_hash, rel_path)
         temp, replaced = _exchange_in(fd, temp, path, checked)
         if temp and replaced not in (None, checked):  # an editor saved meanwhile
             _put_back(temp, path, os.fstat(fd).st_ino)
             raise EditConflict(conflict_message(rel_path))
     finally:
-        os.close(fd)
         if temp:  # the file replaced, or ours when nothing was; usually deleted already
             with suppress(OSError):
                 os.unlink(temp)
-    fsync_folder(path.parent)
+
+
+@dataclass
+class _Replacement:
+    """A file's new bytes, written and open, waiting to be synced and swapped in."""
+
+    path: Path
+    expected_hash: str
+    rel_path: str
+    fd: int
+    temp: Path | None
+
+
+def replace_many_if_unchanged(
+    files: Sequence[tuple[Path, bytes, str, str]],
+) -> list[IivError | None]:
+    """`replace_if_unchanged` for many files (path, new bytes, expected hash, the path to name
+    in a message): the new bytes are all written first and synced together (one wait for the
+    disk instead of two per file), then each file is checked and swapped in as
+    `replace_if_unchanged` does, and each folder synced once. Each file holds its old bytes or
+    its new ones, never a mix; for each, None when it was replaced, else what stopped it
+    (EditConflict when it changed since it was read). Keeps one file open per item: callers
+    pass a few hundred at most."""
+    cleaned: set[Path] = set()
+    written = [_write_replacement(*file, cleaned) for file in files]
+    ready = [item for item in written if isinstance(item, _Replacement)]
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:  # the file system commits them together
+            list(pool.map(os.fsync, [item.fd for item in ready]))
+        outcomes = [_swap(item) if isinstance(item, _Replacement) else item for item in written]
+    except OSError as error:  # the disk failed the sync: nothing of these is swapped in
+        reason = error.strerror or str(error)
+        outcomes = [_not_written(rel, reason) for _, _, _, rel in files]
+    finally:
+        for item in ready:
+            _discard(item)
+    for folder in {item.path.parent for item in ready}:
+        fsync_folder(folder)
+    return outcomes
+
+
+def _write_replacement(
+    path: Path, data: bytes, expected_hash: str, rel_path: str, cleaned: set[Path]
+) -> _Replacement | IivError:
+    if path.parent not in cleaned:
+        _remove_stale_temps(path.parent)
+        cleaned.add(path.parent)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        fd, temp = _written_temp(path, data, mode, sync=False)
+    except FileNotFoundError:  # deleted since it was read
+        return EditConflict(conflict_message(rel_path))
+    except OSError as error:
+        return _not_written(rel_path, error.strerror or str(error))
+    return _Replacement(path, expected_hash, rel_path, fd, temp)
+
+
+def _swap(item: _Replacement) -> IivError | None:
+    try:
+        _swap_in(item.fd, item.temp, item.path, item.expected_hash, item.rel_path)
+    except EditConflict as error:
+        return error
+    except FileNotFoundError:
+        return EditConflict(conflict_message(item.rel_path))
+    except OSError as error:
+        return _not_written(item.rel_path, error.strerror or str(error))
+    finally:
+        item.temp = None  # `_swap_in` has removed it
+    return None
+
+
+def _not_written(rel_path: str, reason: str) -> EditRefused:
+    return EditRefused(f"{rel_path}: cannot write: {reason}; nothing was written")
 
 
 def _checked_file(path: Path, expected_hash: str, rel_path: str) -> Identity:
@@ -389,7 +471,7 @@ def _link(item: _Unlinked) -> IivError | None:
     return None
 
 
-def _discard(item: _Unlinked) -> None:
+def _discard(item: _Unlinked | _Replacement) -> None:
     os.close(item.fd)
     if item.temp:
         with suppress(OSError):

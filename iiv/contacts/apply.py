@@ -1,21 +1,21 @@
 """Carrying out an import's plan: new person notes created, missing properties added.
 
 Each note is written whole or not at all (`iiv.edit`: a new note appears complete, an update is
-an atomic swap refused if the file changed since it was read). Stopped halfway, an import leaves
-some notes written and the rest untouched; running it again finds the written ones as matches and
-completes the rest.
+an atomic swap refused if the file changed since it was read), a batch at a time, each batch
+synced to disk together. Stopped halfway, an import leaves some notes written and the rest
+untouched; running it again finds the written ones as matches and completes the rest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from iiv.config import Config
-from iiv.contacts.plan import NewPerson, Plan
-from iiv.edit import NOTES_AT_ONCE, create_notes, set_properties
+from iiv.contacts.plan import Addition, NewPerson, Plan
+from iiv.edit import NOTES_AT_ONCE, create_notes, set_properties_in_notes
 from iiv.errors import IivError
 from iiv.template import person_text, template_text
 
@@ -41,15 +41,29 @@ def apply_plan(
         _create(root, config, [_note(template, person, today) for person in batch], created, failed)
         if progress:
             progress(len(batch))
-    for addition in plan.additions:
-        try:
-            set_properties(root, addition.path, dict(addition.values), addition.digest, config)
-            updated.append(addition.path)
-        except IivError as error:
-            failed.append(_failure(addition.path, error))
+    for start in range(0, len(plan.additions), NOTES_AT_ONCE):
+        additions = plan.additions[start : start + NOTES_AT_ONCE]
+        _update(root, config, additions, updated, failed)
         if progress:
-            progress(1)
+            progress(len(additions))
     return Imported(tuple(created), tuple(updated), tuple(failed))
+
+
+def _update(
+    root: Path,
+    config: Config,
+    additions: Sequence[Addition],
+    updated: list[str],
+    failed: list[str],
+) -> None:
+    updates = [(a.path, dict(a.values), a.digest) for a in additions]
+    for addition, outcome in zip(
+        additions, set_properties_in_notes(root, updates, config), strict=True
+    ):
+        if outcome is None:
+            updated.append(addition.path)
+        else:
+            failed.append(_failure(addition.path, outcome))
 
 
 def _note(template: str, person: NewPerson, today: date) -> tuple[str, str | IivError]:
