@@ -217,10 +217,25 @@ def test_new_notes_come_from_the_vaults_person_template(tmp_path: Path) -> None:
         "---\ntype: person\n"
         'name: "Ada \\"Countess\\" Lovelace: maths"\n'
         "team: mine\nrole: Analyst\ntags: [maths, mentor]\n---\n"
-        "# Ada Countess Lovelace maths\n\n## Log\n\nMet at the meetup.\nLikes Bernoulli.\n"
+        "# Ada Countess Lovelace maths\n\n## Log\n\n"
+        "## Notes\n\nMet at the meetup.\nLikes Bernoulli.\n"
     )
     note = load(root).notes[plan.new[0].path]
     assert note.title == 'Ada "Countess" Lovelace: maths' and note.tags == ("maths", "mentor")
+
+
+def test_a_cards_notes_go_under_the_templates_notes_heading(example_vault: Path) -> None:
+    text = (
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Jos\u0065\u0301 Nu\u0301n\u0303ez\n"
+        "NOTE:Met at PyCon.\\nAsks good questions.\x07\x1b[31m\nEND:VCARD\n"
+    )
+    plan = plan_for(example_vault, "vcard", text, "a.vcf")
+    assert [row.path for row in plan.rows] == ["people/Jos\u00e9 N\u00fa\u00f1ez.md"]  # composed
+    apply_plan(example_vault, load(example_vault).config, plan, TODAY)
+    note = (example_vault / "people/José Núñez.md").read_text(encoding="utf-8")
+    assert note.endswith(
+        "## Notes\n\nMet at PyCon.\nAsks good questions.[31m\n\n## Conversations\n"
+    )
 
 
 @pytest.mark.parametrize(

@@ -15,10 +15,11 @@ from pathlib import Path
 
 from iiv.config import Config
 from iiv.contacts.plan import Addition, NewPerson, Plan
-from iiv.edit import NOTES_AT_ONCE, create_notes, set_properties_in_notes
+from iiv.edit import NOTES_AT_ONCE, create_notes, set_properties_in_notes, with_lines_in_section
 from iiv.errors import IivError
 from iiv.template import person_text, template_text
 
+NOTES_HEADING = "Notes"  # the person template's section for what you know about them
 Progress = Callable[[int], None]  # called with the number of notes done since the last call
 
 
@@ -92,9 +93,12 @@ def _create(
 
 
 def _with_body(text: str, body: str) -> str:
+    """The new note with the contact's notes under its `## Notes` heading (one is added at the
+    end when the template has none)."""
     if not body:
         return text
-    return text.rstrip("\n") + "\n\n" + body.rstrip("\n") + "\n"
+    lines = ["", *body.split("\n")]
+    return with_lines_in_section(text.encode("utf-8"), NOTES_HEADING, lines).decode("utf-8")
 
 
 def _failure(path: str, error: IivError) -> str:

@@ -15,7 +15,6 @@ import vobject
 from vobject.base import Component, ContentLine
 
 from iiv.contacts.contact import (
-    MAX_NOTES,
     Contact,
     ContactFile,
     Unreadable,
@@ -23,6 +22,8 @@ from iiv.contacts.contact import (
     clean,
     is_web_address,
     linkedin_key,
+    notes,
+    phone_number,
     tag,
 )
 from iiv.errors import BadFile
@@ -107,7 +108,7 @@ def _contact(card: Component, line: int) -> Contact | Unreadable:
         name=name,
         aliases=tuple(_nicknames(card)),
         emails=tuple(_preferred_first(card, "email")),
-        phones=tuple(_preferred_first(card, "tel")),
+        phones=tuple(phone_number(tel) for tel in _preferred_first(card, "tel")),
         linkedin=clean(linkedin, "URL", warnings),
         urls=tuple(u for u in urls if not linkedin_key(u) and is_web_address(u)),
         company=clean(company, "ORG", warnings),
@@ -216,8 +217,7 @@ def _birthday(card: Component, warnings: list[str]) -> str | None:
 
 
 def _notes(card: Component) -> str:
-    text = "\n\n".join(_text(item.value).replace("\r\n", "\n") for item in _lines(card, "note"))
-    return text.strip()[:MAX_NOTES]
+    return notes("\n\n".join(_text(item.value) for item in _lines(card, "note")))
 
 
 # Out: vCard 3.0, what Google's and Apple's contacts apps read best.
