@@ -109,6 +109,33 @@ def test_a_match_by_email_ignores_case_and_by_name_ignores_accents(tmp_path: Pat
     ]
 
 
+def test_the_files_other_emails_and_phones_are_added_beside_the_notes(tmp_path: Path) -> None:
+    root = vault_with_people(tmp_path)
+    text = (
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Ada Lovelace\nEMAIL;TYPE=pref:ada@home.example\n"
+        "EMAIL:ADA@engines.example\nEMAIL:countess@lovelace.example\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:3.0\nFN:José García\nTEL:+34 600 555 0102\n"
+        "TEL:+34600555999\nEND:VCARD\n"
+    )
+    plan = plan_for(root, "vcard", text, "a.vcf")
+    assert [(row.action, row.adds, row.notes) for row in plan.rows] == [
+        ("update", ("other_emails",), ()),
+        ("update", ("phone", "other_phones"), ()),
+    ]
+    apply_plan(root, load(root).config, plan, TODAY)
+    ada = (root / "people/Ada Lovelace.md").read_text(encoding="utf-8")
+    assert "other_emails: [ada@home.example, countess@lovelace.example]\n" in ada
+    jose = (root / "people/José García.md").read_text(encoding="utf-8")
+    assert "phone: +34 600 555 0102\nother_phones: [+34600555999]\n" in jose
+    again = text.replace("+34600555999", "+34 600 555 999").replace("ADA@", "ada@")
+    assert plan_for(root, "vcard", again, "a.vcf").writes == 0
+    three = again.replace("END:VCARD\nBEGIN", "EMAIL:third@x.example\nEND:VCARD\nBEGIN", 1)
+    assert plan_for(root, "vcard", three, "a.vcf").rows[0].notes == (
+        "other_emails is 'ada@home.example, countess@lovelace.example' in the vault, "
+        "'third@x.example' in the file; kept the vault's",
+    )
+
+
 def test_an_alias_matches_and_a_different_profile_does_not(tmp_path: Path) -> None:
     root = vault_with_people(tmp_path)
     text = (
