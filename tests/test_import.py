@@ -136,6 +136,20 @@ def test_the_files_other_emails_and_phones_are_added_beside_the_notes(tmp_path: 
     )
 
 
+def test_emails_written_as_a_list_match_and_go_out_as_cards(tmp_path: Path) -> None:
+    note = "---\ntype: person\nemail: [grace@navy.example, amazing@grace.example]\n---\n"
+    root = make_vault(tmp_path, {"people/Grace Hopper.md": note})
+    text = "BEGIN:VCARD\nVERSION:3.0\nFN:G. H.\nEMAIL:Amazing@Grace.example\nEND:VCARD\n"
+    assert [(row.action, row.path) for row in plan_for(root, "vcard", text, "a.vcf").rows] == [
+        ("duplicate", "people/Grace Hopper.md")
+    ]
+    out = tmp_path / "out.vcf"
+    assert run("export", "vcard", "--vault", str(root), "--out", str(out))[0] == 0
+    assert "EMAIL;TYPE=INTERNET:grace@navy.example\nEMAIL;TYPE=INTERNET:amazing@grace" in (
+        out.read_text(encoding="utf-8")
+    )
+
+
 def test_an_alias_matches_and_a_different_profile_does_not(tmp_path: Path) -> None:
     root = vault_with_people(tmp_path)
     text = (

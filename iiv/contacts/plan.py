@@ -221,8 +221,8 @@ def _proposed(person: _Person, contact: Contact) -> dict[str, PropertyValue]:
         ("email", "other_emails", contact.emails, str.casefold),
         ("phone", "other_phones", contact.phones, phone_key),
     ):
-        first = _text(person.values.get(single))
-        known = {key(item) for item in (first, *_list(person.values.get(extra))) if item}
+        first = _list(person.values.get(single))  # `email: [a, b]` is written by hand too
+        known = {key(item) for item in (*first, *_list(person.values.get(extra)))}
         if not known:
             continue
         values.pop(single, None)
@@ -267,4 +267,4 @@ def _list(value: object) -> list[str]:
 
 
 def _emails(values: dict[str, PropertyValue]) -> list[str]:
-    return [e for e in (_text(values.get("email")), *_list(values.get("other_emails"))) if e]
+    return [*_list(values.get("email")), *_list(values.get("other_emails"))]

@@ -243,10 +243,11 @@ def _card(person: Note) -> Component:
 def _exported(person: Note) -> Iterator[tuple[str, Any]]:
     meta = person.meta
     yield from (("nickname", alias) for alias in person.aliases)
-    emails = [person.email, *_list(meta.get("other_emails"))]
-    yield from (("email", email) for email in emails if email)
-    phones = [person.phone, *_list(meta.get("other_phones"))]
-    yield from (("tel", phone) for phone in phones if phone)
+    for key, single, extra in (
+        ("email", "email", "other_emails"),
+        ("tel", "phone", "other_phones"),
+    ):
+        yield from ((key, value) for value in (*_list(meta.get(single)), *_list(meta.get(extra))))
     if person.company:
         yield (
             "org",
