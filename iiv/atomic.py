@@ -22,7 +22,7 @@ import secrets
 import stat
 import struct
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
@@ -40,6 +40,7 @@ PROC_FD = "/proc/self/fd"  # where Linux names an open file, for linking an unna
 AT_FDCWD, RENAME_EXCHANGE, LINK_FOLLOW, AT_SYMLINK_NOFOLLOW = -100, 2, 0x400, 0x100
 STATX_BASIC_STATS, STATX_SIZE = 0x7FF, 256
 Identity = tuple[int, int, int, int]  # (device, inode, size, mtime in ns): a file, not a name
+Drop = Callable[[bytes], object]  # deletes the temp name left holding a replaced file
 
 
 def content_hash(data: bytes) -> str:
@@ -67,17 +68,27 @@ def replace_if_unchanged(path: Path, data: bytes, expected_hash: str, rel_path: 
     fsync_folder(path.parent)
 
 
-def _swap_in(fd: int, temp: Path | None, path: Path, expected_hash: str, rel_path: str) -> None:
+def _swap_in(
+    fd: int,
+    temp: Path | None,
+    path: Path,
+    expected_hash: str,
+    rel_path: str,
+    drop: Drop | None = None,
+) -> None:
     """Put the written file `fd` (unnamed, or named `temp`) in the place of `path` if `path`
-    still hashes to `expected_hash`, before and during the swap; EditConflict otherwise."""
+    still hashes to `expected_hash`, before and during the swap; EditConflict otherwise.
+    `drop` deletes the replaced file's temp name (default: at once, here)."""
+    dropped = False
     try:
         checked = _checked_file(path, expected_hash, rel_path)
-        temp, replaced = _exchange_in(fd, temp, path, checked)
+        temp, replaced = _exchange_in(fd, temp, path, checked, drop)
         if temp and replaced not in (None, checked):  # an editor saved meanwhile
             _put_back(temp, path, os.fstat(fd).st_ino)
             raise EditConflict(conflict_message(rel_path))
+        dropped = drop is not None and replaced is not None
     finally:
-        if temp:  # the file replaced, or ours when nothing was; usually deleted already
+        if temp and not dropped:  # the file replaced, or ours when nothing was
             with suppress(OSError):
                 os.unlink(temp)
 
@@ -101,7 +112,9 @@ def replace_many_if_unchanged(
     disk instead of two per file), then each file is checked and swapped in as
     `replace_if_unchanged` does, and each folder synced once. Each file holds its old bytes or
     its new ones, never a mix; for each, None when it was replaced, else what stopped it
-    (EditConflict when it changed since it was read). Keeps one file open per item: callers
+    (EditConflict when it changed since it was read). The old versions are deleted by other
+    threads meanwhile: a crash may leave some under their hidden temp names, which the walk
+    ignores and a later edit in the folder removes. Keeps one file open per item: callers
     pass a few hundred at most."""
     cleaned: set[Path] = set()
     written = [_write_replacement(*file, cleaned) for file in files]
@@ -109,7 +122,15 @@ def replace_many_if_unchanged(
     try:
         with ThreadPoolExecutor(max_workers=8) as pool:  # the file system commits them together
             list(pool.map(os.fsync, [item.fd for item in ready]))
-        outcomes = [_swap(item) if isinstance(item, _Replacement) else item for item in written]
+
+            # Deleting a file whose blocks are on disk can wait for the disk (a file system
+            # mounted with `discard`: 1.6 ms each, against 0.06 ms eight at a time).
+            def drop(name: bytes) -> object:
+                return pool.submit(_unlink_quietly, name)
+
+            outcomes = [
+                _swap(item, drop) if isinstance(item, _Replacement) else item for item in written
+            ]
     except OSError as error:  # the disk failed the sync: nothing of these is swapped in
         reason = error.strerror or str(error)
         outcomes = [_not_written(rel, reason) for _, _, _, rel in files]
@@ -137,9 +158,9 @@ def _write_replacement(
     return _Replacement(path, expected_hash, rel_path, fd, temp)
 
 
-def _swap(item: _Replacement) -> IivError | None:
+def _swap(item: _Replacement, drop: Drop) -> IivError | None:
     try:
-        _swap_in(item.fd, item.temp, item.path, item.expected_hash, item.rel_path)
+        _swap_in(item.fd, item.temp, item.path, item.expected_hash, item.rel_path, drop)
     except EditConflict as error:
         return error
     except FileNotFoundError:
@@ -149,6 +170,11 @@ def _swap(item: _Replacement) -> IivError | None:
     finally:
         item.temp = None  # `_swap_in` has removed it
     return None
+
+
+def _unlink_quietly(name: bytes) -> None:
+    with suppress(OSError):
+        os.unlink(name)
 
 
 def _not_written(rel_path: str, reason: str) -> EditRefused:
@@ -166,7 +192,7 @@ def _checked_file(path: Path, expected_hash: str, rel_path: str) -> Identity:
 
 
 def _exchange_in(
-    fd: int, temp: Path | None, path: Path, checked: Identity
+    fd: int, temp: Path | None, path: Path, checked: Identity, drop: Drop | None = None
 ) -> tuple[Path | None, Identity | None]:
     """Put the new file (`fd`, unnamed or named `temp`) in the place of `path`.
 
@@ -175,7 +201,8 @@ def _exchange_in(
     replaced checked and deleted if it is the one `checked`, in C calls that keep the GIL: the
     temp name lasts three system calls (some 50 µs), which a watcher thread woken by it would
     otherwise stretch to milliseconds. Returns that name if still there, and the identity of
-    the file replaced (None after a plain rename, where there is no exchange).
+    the file replaced (None after a plain rename, where there is no exchange). `drop`, when
+    given, deletes that name instead (later, or in another thread).
     """
     libc = _libc()
     if libc is None:
@@ -187,7 +214,7 @@ def _exchange_in(
         for _ in range(100):
             name = temp or _temp_name(path)
             if temp or libc.linkat(proc, b"%d" % fd, AT_FDCWD, os.fsencode(name), LINK_FOLLOW) == 0:
-                return name, _exchange_and_drop(libc, name, path, checked)
+                return name, _exchange_and_drop(libc, name, path, checked, drop)
             if ctypes.get_errno() != errno.EEXIST:
                 raise _c_error(name)
         raise FileExistsError(f"no free temporary name beside {path.name}")
@@ -196,8 +223,11 @@ def _exchange_in(
             os.close(proc)
 
 
-def _exchange_and_drop(libc: Any, name: Path, path: Path, checked: Identity) -> Identity | None:
-    """Exchange `name` with `path`; delete `name` if it then holds the file `checked`."""
+def _exchange_and_drop(
+    libc: Any, name: Path, path: Path, checked: Identity, drop: Drop | None
+) -> Identity | None:
+    """Exchange `name` with `path`; delete `name` (or `drop` it) if it then holds the file
+    `checked`."""
     source, target = os.fsencode(name), os.fsencode(path)
     if libc.renameat2(AT_FDCWD, source, AT_FDCWD, target, RENAME_EXCHANGE) != 0:
         if ctypes.get_errno() not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
@@ -210,7 +240,10 @@ def _exchange_and_drop(libc: Any, name: Path, path: Path, checked: Identity) -> 
         return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
     replaced = _statx_identity(buffer.raw)
     if replaced == checked:
-        libc.unlink(source)
+        if drop is None:
+            libc.unlink(source)
+        else:
+            drop(source)
     return replaced
 
 

@@ -439,10 +439,11 @@ def test_an_import_killed_while_it_updates_leaves_each_note_old_or_new(tmp_path:
         wait_until(lambda: first.read_bytes() != before[first.name], 60, "the first update")
         process.kill()
     after = {path.name: path.read_bytes() for path in people.iterdir()}
-    # The kill may land between a swap and the removal of the old version, which is then left
-    # hidden (`.NAME.iiv-XXXXXX.tmp`, removed by the next edit there after a minute).
+    # The kill may land between a swap and the removal of the old version (removed a few at a
+    # time, in other threads), which is then left hidden (`.NAME.iiv-XXXXXX.tmp`, ignored by
+    # iiv, Obsidian and git, and removed by the next edit there after a minute).
     hidden = {name for name in after if TEMP_RE.fullmatch(name)}
-    assert len(hidden) <= 1
+    assert len(hidden) <= NOTES_AT_ONCE
     assert all(after[name] == before[name.split(".iiv-")[0][1:]] for name in hidden)
     assert after.keys() - hidden == before.keys()
     updated = [name for name in before if after[name] != before[name]]
