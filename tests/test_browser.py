@@ -287,6 +287,45 @@ def test_adding_a_person_from_the_people_page(tab: Tab, vault: Path) -> None:
     expect(page.locator("tbody tr")).to_contain_text("Analytical Engines")
 
 
+def lanes(page: Page) -> list[tuple[int, int]]:
+    """Where each of the pipeline's four lanes starts: (left, top) in pixels."""
+    boxes = [lane.bounding_box() for lane in page.locator("section.lane").all()]
+    return [(round(box["x"]), round(box["y"])) for box in boxes if box is not None]
+
+
+def test_the_pipeline_is_four_columns_wide_and_stacked_on_a_phone(
+    chromium: Browser, server: Server, tab: Tab
+) -> None:
+    wide = lanes(tab.open("/pipeline" + DAY))
+    assert len(wide) == 4 and len({top for _, top in wide}) == 1
+    assert [left for left, _ in wide] == sorted({left for left, _ in wide})
+    phone = Tab(chromium, server, phone=True)
+    stacked = lanes(phone.open("/pipeline" + DAY))
+    phone.context.close()
+    assert len(stacked) == 4 and len({left for left, _ in stacked}) == 1
+    assert [top for _, top in stacked] == sorted({top for _, top in stacked})
+
+
+# A rule left unclosed in the stylesheet makes every rule after it a nested one, which browsers
+# then apply only inside it: the page loses its layout without any error. We write no nesting.
+NESTED_RULES = """() => {
+  const found = [];
+  const walk = (rules, inside) => {
+    for (const rule of rules) {
+      if (rule instanceof CSSStyleRule && inside) found.push(inside + " { " + rule.selectorText);
+      const within = rule instanceof CSSStyleRule ? rule.selectorText : inside;
+      if (rule.cssRules) walk(rule.cssRules, within);
+    }
+  };
+  for (const sheet of document.styleSheets) walk(sheet.cssRules, null);
+  return found;
+}"""
+
+
+def test_the_stylesheet_has_no_rule_left_open(tab: Tab) -> None:
+    assert tab.open("/").evaluate(NESTED_RULES) == []
+
+
 # What a narrow phone screen must not do: break a date at its hyphen, an e-mail address in
 # the middle of a word (it may break before `@` and `.`), or leave the Open button alone on a
 # line. Each text node holding a date, and each piece of an address, must sit on one line.
