@@ -1,7 +1,8 @@
 """Writing a file atomically: the compare-and-swap under every change iiv makes to a vault.
 
 `replace_if_unchanged` puts new bytes in the place of a file only if that file still holds
-what was read (its hash): an editor's save landing at any moment is never overwritten.
+what was read (its hash): an editor's save landing at any moment is never overwritten
+(`replace_many_if_unchanged`: many at once, synced together).
 `create_exclusively` makes a new file appear whole or not at all, never over an existing one
 (`create_many_exclusively`: many at once, synced together).
 Both write the bytes to a file without a name first (Linux's O_TMPFILE) or, elsewhere, to a
@@ -21,7 +22,7 @@ import secrets
 import stat
 import struct
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ PROC_FD = "/proc/self/fd"  # where Linux names an open file, for linking an unna
 AT_FDCWD, RENAME_EXCHANGE, LINK_FOLLOW, AT_SYMLINK_NOFOLLOW = -100, 2, 0x400, 0x100
 STATX_BASIC_STATS, STATX_SIZE = 0x7FF, 256
 Identity = tuple[int, int, int, int]  # (device, inode, size, mtime in ns): a file, not a name
+Drop = Callable[[bytes], object]  # deletes the temp name left holding a replaced file
 
 
 def content_hash(data: bytes) -> str:
@@ -60,17 +62,123 @@ def replace_if_unchanged(path: Path, data: bytes, expected_hash: str, rel_path: 
     _remove_stale_temps(path.parent)
     fd, temp = _written_temp(path, data, mode)
     try:
+        _swap_in(fd, temp, path, expected_hash, rel_path)
+    finally:
+        os.close(fd)
+    fsync_folder(path.parent)
+
+
+def _swap_in(
+    fd: int,
+    temp: Path | None,
+    path: Path,
+    expected_hash: str,
+    rel_path: str,
+    drop: Drop | None = None,
+) -> None:
+    """Put the written file `fd` (unnamed, or named `temp`) in the place of `path` if `path`
+    still hashes to `expected_hash`, before and during the swap; EditConflict otherwise.
+    `drop` deletes the replaced file's temp name (default: at once, here)."""
+    dropped = False
+    try:
         checked = _checked_file(path, expected_hash, rel_path)
-        temp, replaced = _exchange_in(fd, temp, path, checked)
+        temp, replaced = _exchange_in(fd, temp, path, checked, drop)
         if temp and replaced not in (None, checked):  # an editor saved meanwhile
             _put_back(temp, path, os.fstat(fd).st_ino)
             raise EditConflict(conflict_message(rel_path))
+        dropped = drop is not None and replaced is not None
     finally:
-        os.close(fd)
-        if temp:  # the file replaced, or ours when nothing was; usually deleted already
+        if temp and not dropped:  # the file replaced, or ours when nothing was
             with suppress(OSError):
                 os.unlink(temp)
-    fsync_folder(path.parent)
+
+
+@dataclass
+class _Replacement:
+    """A file's new bytes, written and open, waiting to be synced and swapped in."""
+
+    path: Path
+    expected_hash: str
+    rel_path: str
+    fd: int
+    temp: Path | None
+
+
+def replace_many_if_unchanged(
+    files: Sequence[tuple[Path, bytes, str, str]],
+) -> list[IivError | None]:
+    """`replace_if_unchanged` for many files (path, new bytes, expected hash, the path to name
+    in a message): the new bytes are all written first and synced together (one wait for the
+    disk instead of two per file), then each file is checked and swapped in as
+    `replace_if_unchanged` does, and each folder synced once. Each file holds its old bytes or
+    its new ones, never a mix; for each, None when it was replaced, else what stopped it
+    (EditConflict when it changed since it was read). The old versions are deleted by other
+    threads meanwhile: a crash may leave some under their hidden temp names, which the walk
+    ignores and a later edit in the folder removes. Keeps one file open per item: callers
+    pass a few hundred at most."""
+    cleaned: set[Path] = set()
+    written = [_write_replacement(*file, cleaned) for file in files]
+    ready = [item for item in written if isinstance(item, _Replacement)]
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:  # the file system commits them together
+            list(pool.map(os.fsync, [item.fd for item in ready]))
+
+            # Deleting a file whose blocks are on disk can wait for the disk (a file system
+            # mounted with `discard`: 1.6 ms each, against 0.06 ms eight at a time).
+            def drop(name: bytes) -> object:
+                return pool.submit(_unlink_quietly, name)
+
+            outcomes = [
+                _swap(item, drop) if isinstance(item, _Replacement) else item for item in written
+            ]
+    except OSError as error:  # the disk failed the sync: nothing of these is swapped in
+        reason = error.strerror or str(error)
+        outcomes = [_not_written(rel, reason) for _, _, _, rel in files]
+    finally:
+        for item in ready:
+            _discard(item)
+    for folder in {item.path.parent for item in ready}:
+        fsync_folder(folder)
+    return outcomes
+
+
+def _write_replacement(
+    path: Path, data: bytes, expected_hash: str, rel_path: str, cleaned: set[Path]
+) -> _Replacement | IivError:
+    if path.parent not in cleaned:
+        _remove_stale_temps(path.parent)
+        cleaned.add(path.parent)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        fd, temp = _written_temp(path, data, mode, sync=False)
+    except FileNotFoundError:  # deleted since it was read
+        return EditConflict(conflict_message(rel_path))
+    except OSError as error:
+        return _not_written(rel_path, error.strerror or str(error))
+    return _Replacement(path, expected_hash, rel_path, fd, temp)
+
+
+def _swap(item: _Replacement, drop: Drop) -> IivError | None:
+    try:
+        _swap_in(item.fd, item.temp, item.path, item.expected_hash, item.rel_path, drop)
+    except EditConflict as error:
+        return error
+    except FileNotFoundError:
+        return EditConflict(conflict_message(item.rel_path))
+    except OSError as error:
+        return _not_written(item.rel_path, error.strerror or str(error))
+    finally:
+        item.temp = None  # `_swap_in` has removed it
+    return None
+
+
+def _unlink_quietly(name: bytes) -> None:
+    with suppress(OSError):
+        os.unlink(name)
+
+
+def _not_written(rel_path: str, reason: str) -> EditRefused:
+    return EditRefused(f"{rel_path}: cannot write: {reason}; nothing was written")
 
 
 def _checked_file(path: Path, expected_hash: str, rel_path: str) -> Identity:
@@ -84,7 +192,7 @@ def _checked_file(path: Path, expected_hash: str, rel_path: str) -> Identity:
 
 
 def _exchange_in(
-    fd: int, temp: Path | None, path: Path, checked: Identity
+    fd: int, temp: Path | None, path: Path, checked: Identity, drop: Drop | None = None
 ) -> tuple[Path | None, Identity | None]:
     """Put the new file (`fd`, unnamed or named `temp`) in the place of `path`.
 
@@ -93,7 +201,8 @@ def _exchange_in(
     replaced checked and deleted if it is the one `checked`, in C calls that keep the GIL: the
     temp name lasts three system calls (some 50 µs), which a watcher thread woken by it would
     otherwise stretch to milliseconds. Returns that name if still there, and the identity of
-    the file replaced (None after a plain rename, where there is no exchange).
+    the file replaced (None after a plain rename, where there is no exchange). `drop`, when
+    given, deletes that name instead (later, or in another thread).
     """
     libc = _libc()
     if libc is None:
@@ -105,7 +214,7 @@ def _exchange_in(
         for _ in range(100):
             name = temp or _temp_name(path)
             if temp or libc.linkat(proc, b"%d" % fd, AT_FDCWD, os.fsencode(name), LINK_FOLLOW) == 0:
-                return name, _exchange_and_drop(libc, name, path, checked)
+                return name, _exchange_and_drop(libc, name, path, checked, drop)
             if ctypes.get_errno() != errno.EEXIST:
                 raise _c_error(name)
         raise FileExistsError(f"no free temporary name beside {path.name}")
@@ -114,8 +223,11 @@ def _exchange_in(
             os.close(proc)
 
 
-def _exchange_and_drop(libc: Any, name: Path, path: Path, checked: Identity) -> Identity | None:
-    """Exchange `name` with `path`; delete `name` if it then holds the file `checked`."""
+def _exchange_and_drop(
+    libc: Any, name: Path, path: Path, checked: Identity, drop: Drop | None
+) -> Identity | None:
+    """Exchange `name` with `path`; delete `name` (or `drop` it) if it then holds the file
+    `checked`."""
     source, target = os.fsencode(name), os.fsencode(path)
     if libc.renameat2(AT_FDCWD, source, AT_FDCWD, target, RENAME_EXCHANGE) != 0:
         if ctypes.get_errno() not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
@@ -128,7 +240,10 @@ def _exchange_and_drop(libc: Any, name: Path, path: Path, checked: Identity) -> 
         return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
     replaced = _statx_identity(buffer.raw)
     if replaced == checked:
-        libc.unlink(source)
+        if drop is None:
+            libc.unlink(source)
+        else:
+            drop(source)
     return replaced
 
 
@@ -389,7 +504,7 @@ def _link(item: _Unlinked) -> IivError | None:
     return None
 
 
-def _discard(item: _Unlinked) -> None:
+def _discard(item: _Unlinked | _Replacement) -> None:
     os.close(item.fd)
     if item.temp:
         with suppress(OSError):

@@ -29,6 +29,7 @@ from iiv.atomic import (
     create_many_exclusively,
     remove_file,
     replace_if_unchanged,
+    replace_many_if_unchanged,
 )
 from iiv.config import Config
 from iiv.errors import BadArgument, EditConflict, EditRefused, IivError, NoteNotFound
@@ -471,15 +472,8 @@ def rewrite(
 ) -> Rewrite:
     """Replace the note's bytes with `change(bytes)`, atomically, if they still hash to
     `expected_hash`; a refusal from `change` is reported for `where` (default: the path)."""
-    # Write to the real file, so a symlinked note stays a symlink.
-    path = Path(os.path.realpath(note_file(root, rel_path, config)))
-    data = _read_file(path, rel_path)
-    if content_hash(data) != expected_hash:
-        raise EditConflict(conflict_message(rel_path))
-    try:
-        new = change(data)
-    except (EditRefused, NoteNotFound, BadArgument) as error:
-        raise type(error)(f"{where or rel_path}: {error}") from None
+    path, data = _read_checked(root, rel_path, expected_hash, config)
+    new = _changed(data, change, where or rel_path)
     if new != data:
         try:
             replace_if_unchanged(path, new, expected_hash, rel_path)
@@ -487,6 +481,61 @@ def rewrite(
             message = f"{rel_path}: cannot write: {error.strerror}; nothing was written"
             raise EditRefused(message) from None
     return Rewrite(rel_path, data, new)
+
+
+def _read_checked(
+    root: Path, rel_path: str, expected_hash: str, config: Config | None
+) -> tuple[Path, bytes]:
+    """The note's real path (a symlinked note stays a symlink) and its bytes, if they still
+    hash to `expected_hash`."""
+    path = Path(os.path.realpath(note_file(root, rel_path, config)))
+    data = _read_file(path, rel_path)
+    if content_hash(data) != expected_hash:
+        raise EditConflict(conflict_message(rel_path))
+    return path, data
+
+
+def _changed(data: bytes, change: Callable[[bytes], bytes], where: str) -> bytes:
+    try:
+        return change(data)
+    except (EditRefused, NoteNotFound, BadArgument) as error:
+        raise type(error)(f"{where}: {error}") from None
+
+
+def set_properties_in_notes(
+    root: Path,
+    updates: Sequence[tuple[str, Mapping[str, PropertyValue], str]],
+    config: Config | None = None,
+) -> list[IivError | None]:
+    """`set_properties` for many notes (path, values, expected hash): each is checked and
+    written whole or not at all, as `set_properties` does, but the new bytes of all of them
+    are synced together (`atomic.replace_many_if_unchanged`). For each note, None when it was
+    written (or needed no change), else what stopped it. Keeps one file open per note: pass
+    at most `NOTES_AT_ONCE`."""
+    prepared = [
+        _prepared_rewrite(root, rel, digest, partial(with_properties, values=values), config)
+        for rel, values, digest in updates
+    ]
+    ready = [item for item in prepared if isinstance(item, tuple)]
+    written = iter(replace_many_if_unchanged(ready))
+    return [next(written) if isinstance(item, tuple) else item for item in prepared]
+
+
+def _prepared_rewrite(
+    root: Path,
+    rel_path: str,
+    expected_hash: str,
+    change: Callable[[bytes], bytes],
+    config: Config | None,
+) -> tuple[Path, bytes, str, str] | IivError | None:
+    """What `replace_many_if_unchanged` needs to write the change; None when the note needs
+    none, or the error that stops it."""
+    try:
+        path, data = _read_checked(root, rel_path, expected_hash, config)
+        new = _changed(data, change, rel_path)
+    except IivError as error:
+        return error
+    return None if new == data else (path, new, expected_hash, rel_path)
 
 
 def remove_note(
@@ -594,6 +643,7 @@ __all__ = [
     "replace_line",
     "rewrite",
     "set_properties",
+    "set_properties_in_notes",
     "set_property",
     "snooze_task",
     "with_lines_in_section",

@@ -184,7 +184,8 @@ def _interview_event(note: Note, vault: Vault, options: FeedOptions) -> Event:
     event.add("uid", _uid("interview", note.path))
     event.add("dtstamp", options.now)
     _add_times(event, note.date, note.time, vault.config, options.zone)
-    event.add("summary", f"{(note.medium or 'Interview').capitalize()} with {people}")
+    medium = note.medium or "interview"
+    event.add("summary", f"{medium[:1].upper()}{medium[1:]} with {people}")  # "MS Teams" stays
     if note.location:
         event.add("location", note.location)
     url = options.page_url(note.path, "interview")

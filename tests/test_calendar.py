@@ -247,6 +247,22 @@ def test_the_feed_refuses_a_foreign_host(client: FlaskClient, host: str) -> None
     assert response.status_code == 421
 
 
+def test_an_interviews_medium_keeps_its_capitals_and_location(tmp_path: Path) -> None:
+    root = make_vault(
+        tmp_path,
+        {
+            "people/Noor Aziz.md": "---\ntype: person\n---\n",
+            "i.md": (
+                "---\ntype: interview\nperson: '[[Noor Aziz]]'\nstatus: scheduled\n"
+                "date: 2026-12-02 09:00\nmedium: MS Teams\nlocation: 'https://teams.example/x'\n---\n"
+            ),
+        },
+    )
+    event = events(feed(root))["MS Teams with Noor Aziz"]
+    assert str(event["LOCATION"]) == "https://teams.example/x"
+    assert event["DTEND"].dt - event["DTSTART"].dt == timedelta(minutes=60)
+
+
 def test_dates_at_the_calendars_ends_do_not_break_the_feed(tmp_path: Path) -> None:
     root = make_vault(
         tmp_path,

@@ -17,6 +17,7 @@ from iiv.edit import (
     create_note,
     read,
     replace_line,
+    set_properties_in_notes,
     set_property,
     snooze_task,
     with_property,
@@ -423,6 +424,37 @@ def test_editing_through_a_symlink_keeps_the_symlink(tmp_path: Path) -> None:
 
     assert (root / "link.md").is_symlink()
     assert path.read_bytes().decode() == f"{DONE}\n"
+
+
+def test_properties_set_in_many_notes_at_once_refuse_only_the_changed_ones(
+    tmp_path: Path,
+) -> None:
+    notes = {f"people/p{i}.md": f"---\ntype: person\n---\n# P{i}\n" for i in range(5)}
+    root = make_vault(tmp_path, notes)
+    digests = {rel: content_hash(text.encode()) for rel, text in notes.items()}
+    (root / "people/p1.md").write_text("---\ntype: person\n---\n# Edited\n", encoding="utf-8")
+    (root / "people/p2.md").unlink()
+    (root / "people/p3.md").chmod(0o640)
+    updates = [(rel, {"role": "Analyst", "tags": ["a", "b"]}, digests[rel]) for rel in notes]
+    updates.append(("people/p4.md", {}, digests["people/p4.md"]))  # nothing to change
+
+    outcomes = set_properties_in_notes(root, updates)
+
+    assert [None if o is None else str(o) for o in outcomes] == [
+        None,
+        "people/p1.md changed since it was read; nothing was written. Reload and try again.",
+        "people/p2.md: no such note in this vault",
+        None,
+        None,
+        None,
+    ]
+    for i in (0, 3, 4):
+        assert (root / f"people/p{i}.md").read_text(encoding="utf-8") == (
+            f"---\ntype: person\nrole: Analyst\ntags: [a, b]\n---\n# P{i}\n"
+        )
+    assert (root / "people/p1.md").read_text(encoding="utf-8").endswith("# Edited\n")
+    assert (root / "people/p3.md").stat().st_mode & 0o777 == 0o640
+    assert temp_files(root / "people") == []
 
 
 def test_read_returns_the_bytes_and_their_hash(tmp_path: Path) -> None:

@@ -80,6 +80,9 @@ def test_apply_writes_the_notes_and_never_the_upload(client: FlaskClient, vault:
     assert set(after) - set(before) == {"people/Ada Lovelace.md"}
     assert {p for p in after if p in before and after[p] != before[p]} == {"people/Amara Okafor.md"}
     assert not any("Connections" in p for p in after)
+    assert '<a href="/person/people/Ada%20Lovelace.md">' in page
+    assert "Ada Lovelace" in client.get("/person/people/Ada%20Lovelace.md").get_data(as_text=True)
+    assert "Analytical Engines" in client.get("/people").get_data(as_text=True)
 
 
 def test_a_wrong_file_is_one_line(client: FlaskClient) -> None:

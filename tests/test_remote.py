@@ -7,6 +7,7 @@ machine's LAN address (or host name) in the Host header, as the phone's browser 
 from __future__ import annotations
 
 import http.client
+import io
 import json
 import os
 import re
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import segno
 
 from iiv.addresses import lan_address, remote_host_names, url_host
 from iiv.server import ServeOptions, Server
@@ -117,6 +119,32 @@ def test_the_calendar_feed_has_its_own_token(remote: Server) -> None:
     assert request(remote.port, "/calendar.ics?token=nope", lan_host(remote))[0] == 404
 
 
+def test_a_button_on_the_phone_needs_the_cookie_and_the_csrf_token(remote: Server) -> None:
+    lan = lan_host(remote)
+    old = feed_token(remote.library.folder)
+
+    def post(body: str, cookie: str | None) -> int:
+        connection = http.client.HTTPConnection("127.0.0.1", remote.port, timeout=10)
+        headers = {
+            "Host": lan,
+            "Origin": f"http://{lan}",
+            "Content-Type": "application/x-www-form-urlencoded",
+            **({"Cookie": cookie} if cookie else {}),
+        }
+        try:
+            connection.request("POST", "/calendar/token", body=body, headers=headers)
+            return connection.getresponse().status
+        finally:
+            connection.close()
+
+    csrf = f"csrf_token={remote.settings.csrf_token()}"
+    assert post(csrf, None) == 401
+    assert post("csrf_token=wrong", f"iiv_token={TOKEN}") == 403
+    assert feed_token(remote.library.folder) == old
+    assert post(csrf, f"iiv_token={TOKEN}") == 303
+    assert feed_token(remote.library.folder) != old
+
+
 def test_loopback_serving_still_refuses_the_machines_address(server: Server) -> None:
     status, _, body = request(server.port, "/", lan_host(server))
     assert (status, body) == (421, "Refused: unexpected Host header.\n")
@@ -142,7 +170,8 @@ def test_iiv_serve_prints_the_lan_url_and_a_qr_code(tmp_path: Path) -> None:
     ) as process:
         assert process.stdout is not None
         try:
-            lines = [process.stdout.readline() for _ in range(3)]
+            lines = [process.stdout.readline() for _ in range(2)]
+            code = list(iter(process.stdout.readline, "\n"))  # the QR code, then a blank line
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
@@ -154,4 +183,8 @@ def test_iiv_serve_prints_the_lan_url_and_a_qr_code(tmp_path: Path) -> None:
         "On a phone on the same network, open the address above or scan this code; "
         "the token is then kept in a cookie:\n"
     )
-    assert set(lines[2].strip()) <= set("█▀▄ ") and len(lines[2].strip()) > 20
+    url = lines[0].split(" at ", 1)[1].split("  ", 1)[0]
+    drawing = io.StringIO()
+    segno.make(url, error="m").terminal(out=drawing, compact=True)
+    assert "".join(code) == drawing.getvalue()  # the code a phone scans is the printed address
+    assert set("".join(code)) <= set("█▀▄ \n") and len(code) > 10

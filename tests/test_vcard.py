@@ -104,6 +104,16 @@ def test_google_and_4_0_birthdays_without_a_year() -> None:
     assert card.emails == ("zoe@home.example", "zoe@work.example")
 
 
+def test_a_4_0_tel_uri_is_the_number_it_holds() -> None:
+    card = one(
+        "BEGIN:VCARD\nVERSION:4.0\nFN:Noor Aziz\n"
+        "TEL;VALUE=uri;TYPE=home:tel:+44-161-496-0000\n"
+        'TEL;VALUE=uri;PREF=1;TYPE="voice,cell":tel:+1-555-555-0100;ext=12\n'
+        "END:VCARD\n"
+    )
+    assert card.phones == ("+1-555-555-0100 ext. 12", "+44-161-496-0000")
+
+
 @pytest.mark.parametrize(
     ("text", "omit", "expected"),
     [

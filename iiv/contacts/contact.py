@@ -7,6 +7,7 @@ how a contact's fields become a person note's properties, and how values are com
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import unquote, urlsplit
@@ -19,6 +20,7 @@ MAX_NOTES = 100_000  # characters of a contact's notes, which become the note's 
 TAG_SPACES_RE = re.compile(r"\s+")
 BIRTHDAY_RE = re.compile(r"(?:(\d{4})|--)-?(\d{2})-?(\d{2})")
 LINKEDIN_HOST_RE = re.compile(r"(?:[a-z0-9-]+\.)*linkedin\.com")
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # all but tab and the line breaks
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,29 @@ def decode(data: bytes, name: str) -> tuple[str, list[Unreadable]]:
 
 
 def one_line(value: str | None) -> str:
-    """A value for a one-line property: whitespace (line breaks too) as single spaces."""
-    return " ".join((value or "").split())
+    """A value for a one-line property: whitespace (line breaks too) as single spaces, no
+    control characters, and Unicode's composed form (a name typed on a Mac may come
+    decomposed: `e` and `´`)."""
+    text = CONTROL_RE.sub("", " ".join((value or "").split()))
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+def notes(text: str) -> str:
+    """A contact's notes as a note's body: composed Unicode, `\n` line breaks, no control
+    characters (which no editor shows, and NUL makes a file look binary), bounded."""
+    lines = unicodedata.normalize("NFC", text).splitlines()
+    kept = "\n".join(CONTROL_RE.sub("", line) for line in lines)
+    return kept.strip()[:MAX_NOTES]
+
+
+def phone_number(text: str) -> str:
+    """A vCard 4.0 `tel:` URI as the number it holds (`tel:+1-555-0100;ext=7` is
+    `+1-555-0100 ext. 7`); any other text as it is."""
+    if text[:4].lower() != "tel:":
+        return text
+    number, _, params = unquote(text[4:]).partition(";")
+    extension = next((p[4:] for p in params.split(";") if p.lower().startswith("ext=")), "")
+    return f"{number} ext. {extension}" if extension else number
 
 
 def clean(value: str | None, what: str, warnings: list[str]) -> str | None:

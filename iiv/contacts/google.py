@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 
 from iiv.contacts.contact import (
-    MAX_NOTES,
     Contact,
     ContactFile,
     Unreadable,
@@ -20,6 +19,7 @@ from iiv.contacts.contact import (
     clean,
     is_web_address,
     linkedin_key,
+    notes,
     tag,
 )
 from iiv.contacts.csvfile import Row, read_rows
@@ -75,7 +75,7 @@ def _contact(row: Row) -> Contact | Unreadable:
         location=clean(next(iter(_numbered(values, "Address", "City")), None), "City", warnings),
         tags=tuple(_groups(values)),
         birthday=_birthday(values.get("Birthday", ""), warnings),
-        notes=values.get("Notes", "").replace("\r\n", "\n").strip()[:MAX_NOTES],
+        notes=notes(values.get("Notes", "")),
         warnings=tuple(warnings),
     )
 

@@ -213,20 +213,23 @@ def _merge(person: _Person, contact: Contact) -> tuple[tuple[str, ...], tuple[st
 
 
 def _proposed(person: _Person, contact: Contact) -> dict[str, PropertyValue]:
-    """The contact's properties; an e-mail or phone the person has already is not proposed
-    again, and the file's others are proposed as `other_emails` / `other_phones`."""
+    """The contact's properties. People have several e-mails and phones: one the person has
+    already is not proposed again, and the file's others are further ones (`other_emails`,
+    `other_phones`), not a disagreement with the one the note names."""
     values = contact.properties()
     for single, extra, items, key in (
         ("email", "other_emails", contact.emails, str.casefold),
         ("phone", "other_phones", contact.phones, phone_key),
     ):
-        have = [_text(person.values.get(single)), *_list(person.values.get(extra))]
-        known = {key(item) for item in have if item}
-        if not known or key(have[0]) not in {key(item) for item in items}:
+        first = _list(person.values.get(single))  # `email: [a, b]` is written by hand too
+        known = {key(item) for item in (*first, *_list(person.values.get(extra)))}
+        if not known:
             continue
         values.pop(single, None)
         values.pop(extra, None)
         rest = [item for item in items if key(item) not in known]
+        if rest and not first:
+            values[single], rest = rest[0], rest[1:]
         if rest:
             values[extra] = rest
     return values
@@ -264,4 +267,4 @@ def _list(value: object) -> list[str]:
 
 
 def _emails(values: dict[str, PropertyValue]) -> list[str]:
-    return [e for e in (_text(values.get("email")), *_list(values.get("other_emails"))) if e]
+    return [*_list(values.get("email")), *_list(values.get("other_emails"))]

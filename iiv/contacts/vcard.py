@@ -15,7 +15,6 @@ import vobject
 from vobject.base import Component, ContentLine
 
 from iiv.contacts.contact import (
-    MAX_NOTES,
     Contact,
     ContactFile,
     Unreadable,
@@ -23,6 +22,8 @@ from iiv.contacts.contact import (
     clean,
     is_web_address,
     linkedin_key,
+    notes,
+    phone_number,
     tag,
 )
 from iiv.errors import BadFile
@@ -107,7 +108,7 @@ def _contact(card: Component, line: int) -> Contact | Unreadable:
         name=name,
         aliases=tuple(_nicknames(card)),
         emails=tuple(_preferred_first(card, "email")),
-        phones=tuple(_preferred_first(card, "tel")),
+        phones=tuple(phone_number(tel) for tel in _preferred_first(card, "tel")),
         linkedin=clean(linkedin, "URL", warnings),
         urls=tuple(u for u in urls if not linkedin_key(u) and is_web_address(u)),
         company=clean(company, "ORG", warnings),
@@ -216,8 +217,7 @@ def _birthday(card: Component, warnings: list[str]) -> str | None:
 
 
 def _notes(card: Component) -> str:
-    text = "\n\n".join(_text(item.value).replace("\r\n", "\n") for item in _lines(card, "note"))
-    return text.strip()[:MAX_NOTES]
+    return notes("\n\n".join(_text(item.value) for item in _lines(card, "note")))
 
 
 # Out: vCard 3.0, what Google's and Apple's contacts apps read best.
@@ -243,10 +243,11 @@ def _card(person: Note) -> Component:
 def _exported(person: Note) -> Iterator[tuple[str, Any]]:
     meta = person.meta
     yield from (("nickname", alias) for alias in person.aliases)
-    emails = [person.email, *_list(meta.get("other_emails"))]
-    yield from (("email", email) for email in emails if email)
-    phones = [person.phone, *_list(meta.get("other_phones"))]
-    yield from (("tel", phone) for phone in phones if phone)
+    for key, single, extra in (
+        ("email", "email", "other_emails"),
+        ("tel", "phone", "other_phones"),
+    ):
+        yield from ((key, value) for value in (*_list(meta.get(single)), *_list(meta.get(extra))))
     if person.company:
         yield (
             "org",

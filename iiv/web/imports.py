@@ -133,6 +133,7 @@ def apply() -> str:
     lib = library()
     plan = _plan(upload)
     applied = apply_plan(lib.root, lib.config, plan, date.today())
+    lib.sync([*applied.created, *applied.updated])  # the links of the page below work at once
     return render_template("import_done.html", file=upload.name, applied=_done(applied))
 
 
