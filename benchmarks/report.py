@@ -126,7 +126,7 @@ MEASURES = (
         None,
     ),
     Measure(
-        "/api/search p95 right after a save (common words, common phrase)",
+        "/api/search p95 right after a save (the common words, the phrase)",
         "ms",
         lambda r: percentile(r.search_after_change_ms, 95),
         50,
@@ -266,7 +266,8 @@ def search_table(result: SizeResult) -> str:
     after = result.search_after_change_ms
     lines += [
         "",
-        f"Right after each save, one search for the common words or the phrase, in turn: "
+        "Right after each save, one search for the most common words, the two common words "
+        f"or the phrase, in turn: "
         f"p50 {median(after):.1f} ms, p95 {percentile(after, 95):.1f} ms over {len(after)}."
         + (
             " Stock Whoosh: the same index searched by `iiv serve` with "

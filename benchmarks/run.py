@@ -6,11 +6,13 @@ Each phase returns plain numbers (seconds, milliseconds, MB) that `report` turns
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -31,7 +33,9 @@ from benchmarks.process import (
 
 Progress = Callable[[str], None]
 DUE_POLL = 0.02  # seconds between polls for the due list of a cold start (a figure of seconds)
-AFTER_SAVE = ("two common words", "phrase")  # searched right after each save, in turn
+# searched right after each save, in turn
+AFTER_SAVE = ("most common words", "two common words", "phrase")
+COMMON_FILE = "common.json"  # beside the manifest: the vault's most common words, counted once
 INDEX_POLL = 0.05  # seconds between polls for a complete index (a figure of 10 s or more)
 
 
@@ -109,7 +113,7 @@ def measure(notes: int, options: Options, progress: Progress, engine: str = "who
     if engine == "whoosh":  # the same index, read by Whoosh's own reader
         with Server(root, index_dir, scratch / "stock.log", engine="whoosh-stock") as stock:
             stock.wait_settled(manifest.notes, timeout=_budget(notes))
-            _stock_searches(manifest, stock.client, result, options, say)
+            _stock_searches(root, manifest, stock.client, result, options, say)
     say(
         f"iiv serve peak RSS {result.serve_peak_mb:.0f} MB "
         f"({result.serve_peak_before_today_mb:.0f} MB before the Today page)"
@@ -267,8 +271,9 @@ def _searches(
     say: Progress,
 ) -> None:
     """Each query of the mix through /api/search, then the same words with rg."""
-    patterns = manifest.rg_patterns()
-    for label, query in manifest.queries().items():
+    words = most_common(root)
+    patterns = {**manifest.rg_patterns(), "most common words": (["--fixed-strings"], words)}
+    for label, query in _queries(root, manifest).items():
         client.get("/api/search", q=query)  # the first search of a query warms nothing else
         times, total = [], 0
         for _ in range(options.searches):
@@ -291,11 +296,16 @@ def _searches(
 
 
 def _stock_searches(
-    manifest: Manifest, client: Client, result: SizeResult, options: Options, say: Progress
+    root: Path,
+    manifest: Manifest,
+    client: Client,
+    result: SizeResult,
+    options: Options,
+    say: Progress,
 ) -> None:
     """The same queries on the same index, through Whoosh's own writer and reader only
     (`IIV_ENGINE=whoosh-stock`): what iiv's fast paths are measured against."""
-    for label, query in manifest.queries().items():
+    for label, query in _queries(root, manifest).items():
         client.get("/api/search", q=query)
         times, total = [], 0
         for _ in range(options.searches):
@@ -304,6 +314,38 @@ def _stock_searches(
             times.append((time.perf_counter() - started) * 1000)
         result.search_stock[label] = {"query": query, "total": total, "ms": times}
         say(f"stock Whoosh: search {label!r}: median {_median(times):.1f} ms")
+
+
+def _queries(root: Path, manifest: Manifest) -> dict[str, str]:
+    """The manifest's mix, and the vault's two most common words (issue #13's targets)."""
+    return {**manifest.queries(), "most common words": " ".join(most_common(root))}
+
+
+def most_common(root: Path) -> list[str]:
+    """The two words most notes hold, as iiv indexes them (its body's analysis; "was" is no
+    stop word for Whoosh), each as its shortest spelling; counted once, kept beside the vault."""
+    kept = root.parent / COMMON_FILE
+    if kept.exists():
+        return list(json.loads(kept.read_text(encoding="utf-8")))
+    from iiv.note import parse_note
+    from iiv.search.analysis import BODY, word_re
+
+    notes: Counter[str] = Counter()
+    spellings: dict[str, str] = {}
+    for path in sorted(root.rglob("*.md")):
+        if ".git" in path.parts:
+            continue
+        note = parse_note(str(path.relative_to(root)), path.read_bytes())
+        text = f"{note.title} {note.body}"
+        notes.update(BODY.positions(text).keys())
+        for word in set(word_re().findall(text.lower())):
+            term = BODY.term(word)
+            best = spellings.get(term or "")
+            if term is not None and (best is None or (len(word), word) < (len(best), best)):
+                spellings[term] = word
+    words = [spellings.get(term, term) for term, _ in notes.most_common(2)]
+    kept.write_text(json.dumps(words), encoding="utf-8")
+    return words
 
 
 def _rg(root: Path, options: list[str], patterns: list[str], times: int) -> tuple[list[float], int]:
@@ -360,7 +402,7 @@ def _freshness(
             result.due_after_change_ms.append((time.perf_counter() - started) * 1000)
             common = AFTER_SAVE[number % len(AFTER_SAVE)]
             started = time.perf_counter()
-            server.client.get("/api/search", q=manifest.queries()[common], limit=20)
+            server.client.get("/api/search", q=_queries(root, manifest)[common], limit=20)
             result.search_after_change_ms.append((time.perf_counter() - started) * 1000)
         _save_and_find(root / rel, original, word, server, present=False)
     say(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from bisect import insort
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import compress
+from operator import is_not
 
 from iiv.links import find_links
 from iiv.note import Note
@@ -94,8 +97,11 @@ def due_list(vault: Vault, today: date, previous: DueList | None = None) -> DueL
         by_note = {path: (note, _own(vault, note, today)) for path, note in vault.notes.items()}
         return _listed(vault, today, by_note, _shared(vault, today))
     known = previous.by_note
-    changed = [p for p, note in vault.notes.items() if (known.get(p) or (None,))[0] is not note]
-    gone = [path for path in known if path not in vault.notes]
+    changed = _changed(previous.vault.notes, vault.notes)
+    added = sum(path not in known for path in changed)
+    gone = (
+        [] if len(vault.notes) == len(known) + added else [p for p in known if p not in vault.notes]
+    )
     if not changed and not gone:
         return DueList(vault, today, known, previous.shared, previous.items)
     by_note = dict(known)
@@ -109,9 +115,19 @@ def due_list(vault: Vault, today: date, previous: DueList | None = None) -> DueL
         return _listed(vault, today, by_note, _shared(vault, today))
     redone = {*changed, *gone}
     items = [item for item in previous.items if item.path not in redone or item.kind in SHARED]
-    items += [item for path in changed for item in by_note[path][1]]
-    items.sort(key=_urgency)
+    for item in sorted((item for path in changed for item in by_note[path][1]), key=_urgency):
+        insort(items, item, key=_urgency)  # as a stable sort of all of them would place it
     return DueList(vault, today, by_note, previous.shared, items)
+
+
+def _changed(before: Mapping[str, Note], after: Mapping[str, Note]) -> list[str]:
+    """The paths of `after` whose note is not the same object in `before` (new ones too).
+
+    Snapshots share the notes that did not change, so identity tells; compared in C, without
+    a Python loop over every note (a few milliseconds at 50,000 notes, a save's whole budget
+    being 50)."""
+    paths = after.keys()
+    return list(compress(paths, map(is_not, map(before.get, paths), after.values())))
 
 
 def _comparable(previous: DueList, vault: Vault, today: date) -> bool:

@@ -530,6 +530,20 @@ def test_any_edit_of_any_example_note_gives_the_due_list_made_from_scratch() -> 
     assert tried > 150
 
 
+def test_a_note_gone_and_one_new_in_one_snapshot_give_the_due_list_made_from_scratch() -> None:
+    today = date(2026, 12, 1)
+    before = load(EXAMPLE)
+    first = due_list(before, today)
+    gone = next(item.path for item in first.items if item.path.startswith("notes/"))
+    new = parse_note("notes/New.md", b"- [ ] Send the deck \xf0\x9f\x93\x85 2026-11-30\n")
+    notes = {**{p: n for p, n in before.notes.items() if p != gone}, new.path: new}
+    after = Vault(before.root, before.config, notes, before.problems, before.resolver)
+    again = due_list(after, today, previous=first).items
+    assert again == followups(after, today)
+    assert not any(item.path == gone for item in again)
+    assert [item.action for item in again if item.path == new.path] == ["Send the deck"]
+
+
 def test_a_new_day_or_new_names_make_the_due_list_again() -> None:
     before = load(EXAMPLE)
     first = due_list(before, date(2026, 12, 1))
