@@ -552,15 +552,17 @@ def remove_note(
         raise EditRefused(f"{rel_path}: cannot delete: {error.strerror}") from None
 
 
-def create_note(root: Path, rel_path: str, text: str, config: Config | None = None) -> Path:
-    """Create a new note, with its folders, never overwriting anything; returns its path."""
+def create_note(root: Path, rel_path: str, text: str | bytes, config: Config | None = None) -> Path:
+    """Create a new note, with its folders, never overwriting anything; returns its path.
+    Bytes are written as they are (a note put back byte for byte)."""
     rel = _new_note_path(rel_path, config or Config())
     target = root / rel
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
     try:
         _check_inside(root, target.parent, rel_path)
         target.parent.mkdir(parents=True, exist_ok=True)
         _check_inside(root, target.parent, rel_path)
-        create_exclusively(target, text.encode("utf-8"), rel_path)
+        create_exclusively(target, data, rel_path)
     except OSError as error:
         raise EditRefused(f"{rel_path}: cannot create: {error.strerror}") from None
     return target

@@ -31,6 +31,7 @@ CONFIG = (
     "maintenance.autoDetach=false",
     "advice.detachedHead=false",
 )
+UNREADABLE_REMOTE = "fatal: Could not read from remote repository."
 BUSY_FILES = {  # what git leaves in its folder while an operation waits for the user
     "MERGE_HEAD": ("a merge", "finish it with git commit, or undo it with git merge --abort"),
     "rebase-merge": ("a rebase", "git rebase --continue, or git rebase --abort"),
@@ -162,11 +163,17 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def complaint(stderr: str) -> str:
-    """git's reason, in one line: its last `fatal:` or `error:` line, else its last line."""
+    """git's reason, in one line: its last `fatal:` or `error:` line, else its last line; when
+    that line is git's general word on a remote it could not read, the line before it says why
+    (ssh's `Connection refused`, a path that is no repository)."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    marked = [line for line in lines if line.startswith(("fatal:", "error:"))]
-    line = (marked or lines or ["failed"])[-1]
-    return re.sub(r"^(fatal|error): ", "", line)
+    marked = [i for i, line in enumerate(lines) if line.startswith(("fatal:", "error:"))]
+    if not lines:
+        return "failed"
+    last = marked[-1] if marked else len(lines) - 1
+    if lines[last] == UNREADABLE_REMOTE and last > 0:
+        last -= 1
+    return re.sub(r"^(fatal|error): ", "", lines[last])
 
 
 # The repository

@@ -292,6 +292,7 @@ class _Sync:
         self.received: list[str] = []
         self.conflicts: list[Conflict] = []
         self.warnings: list[str] = []
+        self.unreached = False  # the fetch or the push could not reach the remote
         self.pushed = 0
         self.identity: dict[str, str] = {}
         self.branch = ""
@@ -358,6 +359,7 @@ class _Sync:
                 theirs = self.repo.fetch(upstream)
             except GitError as error:
                 self.warnings.append(_will_push(f"could not reach {upstream.remote}", error))
+                self.unreached = True
                 return
             try:
                 if theirs is not None:
@@ -381,6 +383,7 @@ class _Sync:
             outcome = self.repo.push(self.branch, upstream)
         except GitError as error:
             self.warnings.append(_will_push(f"could not push to {upstream.remote}", error))
+            self.unreached = True
             return True
         if outcome == "rejected":
             return False
@@ -405,6 +408,7 @@ class _Sync:
         unmerged = self.repo.read_merge(index, base, ours, theirs)
         taken = self._paths(index)
         resolutions = [self._settle(u, theirs, taken, index.parent) for u in unmerged]
+        self._refuse_outside(resolutions, upstream)
         entries = [(r.path, r.keep) for r in resolutions]
         entries += [(r.copy_path, r.copy) for r in resolutions if r.copy_path and r.copy]
         self.repo.set_entries(index, entries)
@@ -415,6 +419,18 @@ class _Sync:
         index.unlink()
         self.conflicts += conflicts
         return commit
+
+    def _refuse_outside(self, resolutions: list[Resolution], upstream: Upstream) -> None:
+        """A file outside the vault that both sides changed is the user's to merge: iiv
+        writes and commits nothing there (its own commit of the vault stays)."""
+        for resolution in resolutions:
+            if resolution.kind != "merged" and not resolution.path.startswith(self.repo.prefix):
+                where = vault_relative(resolution.path, self.repo.prefix)
+                raise GitError(
+                    f"{where} (outside the vault) was changed both here and on "
+                    f"{upstream.label}: merge them with {self.repo.command('pull --no-rebase')}, "
+                    "then iiv sync"
+                )
 
     def _paths(self, index: Path) -> dict[str, str]:
         out = self.repo.git.run("ls-files", "-s", "-z", env={"GIT_INDEX_FILE": str(index)}).out
@@ -538,6 +554,7 @@ class _Sync:
             waiting=self.repo.waiting(upstream) if upstream else 0,
             conflicts=tuple(self.conflicts),
             warnings=tuple(self.warnings),
+            unreached=self.unreached,
         )
 
 

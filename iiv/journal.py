@@ -3,7 +3,8 @@
 It lives outside the vault, beside the index (`cache.index_folder`), in SQLite, which lets the
 command line and a running dashboard record into it at once. Each entry keeps the note's exact
 bytes before the change (none for a note iiv created) and the hash of the bytes it wrote: an
-undo puts the old bytes back only while the file still holds exactly what iiv wrote.
+undo puts the old bytes back only while the file still holds exactly what iiv wrote, and a note
+iiv deleted (a conflict copy resolved) only while nothing has taken its name.
 The journal is bounded: the newest MAX_ENTRIES entries, and older ones are dropped first when
 their saved bytes pass MAX_BYTES.
 """
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from iiv import edit
 from iiv.config import Config
-from iiv.errors import EditConflict, IivError, NoteNotFound, UndoConflict
+from iiv.errors import EditConflict, IivError, NoteExists, NoteNotFound, UndoConflict
 
 JOURNAL_FILE = "journal.sqlite"
 MAX_ENTRIES = 100
@@ -37,6 +38,7 @@ CREATE TABLE IF NOT EXISTS changes (
 )
 """
 COLUMNS = "id, at, path, summary, before, after_hash, lines, undone"
+DELETED = ""  # the after_hash of a change that deleted the note
 
 
 class NothingToUndo(IivError):
@@ -50,7 +52,7 @@ class Entry:
     path: str  # vault-relative
     summary: str  # what the change did, as a confirmation says it: "Lucía Fernández thanked"
     before: bytes | None  # the note's bytes before the change; None: iiv created the note
-    after_hash: str  # sha256 of the bytes iiv wrote
+    after_hash: str  # sha256 of the bytes iiv wrote; DELETED: iiv deleted the note
     lines: tuple[int, ...]  # the lines changed, in the file as written
     undone: bool
 
@@ -177,7 +179,8 @@ def undo(
     root: Path, journal: Journal, entry_id: int | None = None, config: Config | None = None
 ) -> Entry:
     """Put back the note as it was before change `entry_id` (default: the latest not undone),
-    only if the file still holds exactly what iiv wrote; a note iiv created is deleted."""
+    only if the file still holds exactly what iiv wrote; a note iiv created is deleted, and one
+    it deleted is made again, unless a file has taken its name."""
     entry = journal.latest() if entry_id is None else journal.get(entry_id)
     if entry.undone:
         raise NothingToUndo(f"change {entry.id} ({entry.summary}) was undone already")
@@ -185,11 +188,16 @@ def undo(
     try:
         if before is None:
             edit.remove_note(root, entry.path, entry.after_hash, config)
+        elif entry.after_hash == DELETED:
+            edit.create_note(root, entry.path, before, config)
         else:
             edit.rewrite(root, entry.path, entry.after_hash, lambda _: before, config)
     except EditConflict:
         message = f"{entry.path} changed since iiv wrote it ({entry.summary}); nothing was undone"
         raise UndoConflict(message) from None
+    except NoteExists:
+        message = f"{entry.path} exists again since iiv deleted it; nothing was undone"
+        raise NoteExists(message) from None
     except NoteNotFound:
         raise NoteNotFound(f"{entry.path} is gone; nothing was undone") from None
     journal.mark_undone(entry.id)

@@ -209,7 +209,13 @@ class SyncReport:
     waiting: int = 0  # commits not pushed yet
     conflicts: tuple[Conflict, ...] = ()
     warnings: tuple[str, ...] = ()
+    unreached: bool = False  # the remote could not be reached, for the fetch or the push
     when: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    @property
+    def did_nothing(self) -> bool:
+        """Nothing to commit, and the remote out of reach: the sync could do nothing at all."""
+        return self.unreached and not (self.committed or self.received or self.pushed)
 
     def summary(self) -> str:
         """One line: `Committed 2 notes, received 3 from origin/main, pushed 2 commits.`"""
@@ -224,6 +230,8 @@ class SyncReport:
             parts.append(f"pushed {_count(self.pushed, 'commit')} to {self.remote}")
         if self.waiting and not self.pushed:
             parts.append(f"{_count(self.waiting, 'commit')} waiting to be pushed")
+        if not parts and self.unreached:
+            return f"Nothing synced: no changes to commit here, and {self.remote} is out of reach."
         if not parts:
             return f"Nothing to sync: the vault is the same as {self.remote}."
         text = ", ".join(parts)

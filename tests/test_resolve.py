@@ -15,6 +15,7 @@ from iiv.compare import Piece, compare
 from iiv.edit import content_hash
 from iiv.library import Library
 from tests.helpers import make_vault
+from tests.web_helpers import form_with_button
 
 HOST = "127.0.0.1:8765"
 NOTE = "people/Ada Lovelace.md"
@@ -106,6 +107,61 @@ def test_keep_this_version_deletes_only_the_copy(client: FlaskClient, vault: Pat
     assert (vault / NOTE).read_text() == THIS
     assert not (vault / DROPBOX).exists()
     assert (vault / COPY).exists()
+
+
+def test_deleting_the_copy_can_be_undone_byte_for_byte(client: FlaskClient, vault: Path) -> None:
+    response = form(client, COPY, "this")
+    page = get(client, response.headers["Location"]).get_data(as_text=True)
+    assert not (vault / COPY).exists()
+
+    action, data = form_with_button(page, f"Undo: Deleted the conflict copy {COPY}")
+    undone = post(client, action, data)
+
+    assert undone.status_code == 303
+    assert (vault / COPY).read_bytes() == OTHER.encode()
+    assert (vault / NOTE).read_text() == THIS
+
+
+def test_the_copy_is_not_put_back_over_a_file_that_took_its_name(
+    client: FlaskClient, vault: Path
+) -> None:
+    response = form(client, COPY, "this")
+    page = get(client, response.headers["Location"]).get_data(as_text=True)
+    (vault / COPY).write_text("A new file of that name.\n")
+
+    action, data = form_with_button(page, f"Undo: Deleted the conflict copy {COPY}")
+    refused = post(client, action, data)
+
+    assert refused.status_code == 400
+    assert f"{COPY} exists again since iiv deleted it; nothing was undone" in unescape(
+        refused.get_data(as_text=True)
+    )
+    assert (vault / COPY).read_text() == "A new file of that name.\n"
+
+
+def test_keep_the_other_version_of_a_note_that_is_gone_makes_it_again(
+    client: FlaskClient, vault: Path
+) -> None:
+    (vault / NOTE).unlink()
+
+    response = form(client, COPY, "other", delete_copy="yes")
+
+    assert response.status_code == 303
+    assert (vault / NOTE).read_text() == OTHER
+    assert not (vault / COPY).exists()
+    page = get(client, response.headers["Location"]).get_data(as_text=True)
+    assert f'aria-label="Undo: Kept the other version of {NOTE}"' in page
+
+
+def test_a_note_too_long_to_send_back_in_a_form_is_merged_in_the_editor(
+    client: FlaskClient, vault: Path
+) -> None:
+    (vault / NOTE).write_text(THIS + "長" * 120_000 + "\n")  # 9 bytes each in a form
+
+    html = get(client, f"/resolve/{quote(COPY)}").get_data(as_text=True)
+
+    assert "The note is too long to edit here: merge it in your editor" in html
+    assert "<textarea" not in html
 
 
 def test_merged_by_hand_saves_the_text_with_the_notes_line_endings(

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from random import Random
 
 import pytest
 from click.testing import CliRunner
@@ -165,6 +166,51 @@ def test_a_note_added_under_the_same_name_on_both_keeps_both(
     assert phone.read("people/Grace Hopper.md").endswith("Written on the phone.\n")
     assert phone.read(conflict.copy).endswith("Written on the laptop.\n")
     assert laptop.files() == phone.files()
+
+
+def test_two_devices_edited_on_both_sides_converge_with_every_word_in_the_remote(
+    tmp_path: Path,
+) -> None:
+    people = {
+        f"people/Person {n}.md": f"# Person {n}\n\nMet once.\nNothing yet.\n" for n in range(6)
+    }
+    remote, (laptop, phone) = remote_and_devices(tmp_path, files=people)
+    random = Random(17)
+    words: set[str] = set()
+    for round in range(3):
+        doomed = f"people/Person {(round + 1 + random.randrange(5)) % 6}.md"
+        (laptop.root / doomed).unlink(missing_ok=True)  # while the phone edits it
+        words |= edit_everywhere(laptop, round, random, None)
+        words |= edit_everywhere(phone, round, random, doomed)
+        first, second = (laptop, phone) if random.random() < 0.5 else (phone, laptop)
+        first.sync()
+        second.sync()
+        first.sync()
+
+    assert laptop.files() == phone.files()
+    assert laptop.clean() and phone.clean()
+    fresh = Device("fresh", tmp_path / "fresh", tmp_path / "fresh-state", laptop.env)
+    git(tmp_path, "clone", "--quiet", str(remote), str(fresh.root), env=laptop.env)
+    text = "\n".join(fresh.files().values())
+    assert sorted(word for word in words if word not in text) == []
+    assert "<<<<<<<" not in text
+
+
+def edit_everywhere(device: Device, round: int, random: Random, doomed: str | None) -> set[str]:
+    """New words on one device: the same line of one note on both (a conflict), a line
+    appended to another, a new note, and one appended to the note the other device deleted."""
+    tag = f"r{round}{device.name}"
+    same = f"people/Person {round % 6}.md"
+    device.write(same, device.read(same).replace("Nothing yet.", f"Said {tag}same.", 1))
+    appended = random.choice(sorted(p for p in device.files() if p.startswith("people/")))
+    for rel, word in ((appended, f"{tag}end"), (doomed, f"{tag}kept")):
+        if rel is not None:
+            with (device.root / rel).open("a", encoding="utf-8") as handle:
+                handle.write(f"Then {word}.\n")
+    device.write(f"notes/{tag}.md", f"# New\n\n{tag}new\n")
+    return {f"{tag}{kind}" for kind in ("same", "end", "new")} | (
+        {f"{tag}kept"} if doomed else set()
+    )
 
 
 def test_without_a_remote_a_sync_only_commits(tmp_path: Path) -> None:
@@ -422,13 +468,31 @@ def test_an_unreachable_remote_leaves_a_local_commit_to_push_next_time(
 
     assert code == 0
     assert out == "Committed 1 note, 1 commit waiting to be pushed.\n"
-    assert err.startswith("warning: could not reach origin (")
-    assert err.endswith("): the changes are committed here and will push on the next sync\n")
+    assert err == (
+        f"warning: could not reach origin ('{tmp_path / 'gone.git'}' does not appear to be a "
+        "git repository): the changes are committed here and will push on the next sync\n"
+    )
     assert laptop.clean()
     laptop.git("remote", "set-url", "origin", remote)
     assert run_sync(laptop)[:2] == (0, "Pushed 1 commit to origin/main.\n")
     phone.sync()
     assert phone.read("notes/Offline.md") == "# Written offline\n"
+
+
+def test_an_unreachable_remote_with_nothing_to_commit_is_a_failure(
+    devices: tuple[Device, Device], tmp_path: Path
+) -> None:
+    laptop, _phone = devices
+    laptop.git("remote", "set-url", "origin", str(tmp_path / "gone.git"))
+
+    code, out, err = run_sync(laptop)
+    json_code, json_out, _err = run_sync(laptop, "--json")
+
+    assert code == 1
+    assert out == "Nothing synced: no changes to commit here, and origin/main is out of reach.\n"
+    assert err.startswith("warning: could not reach origin (")
+    assert json_code == 1
+    assert json.loads(json_out)["warnings"] == [err.removeprefix("warning: ").rstrip("\n")]
 
 
 def test_a_branch_without_upstream_is_refused_with_the_push_to_run(tmp_path: Path) -> None:
@@ -526,19 +590,8 @@ def test_a_remote_that_moves_before_the_push_is_merged_again(
 def test_uncommitted_changes_outside_the_vault_that_the_remote_changed_are_left_alone(
     tmp_path: Path,
 ) -> None:
-    env = git_env(tmp_path)
-    git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", "remote.git", env=env)
-    clones = []
-    for name in ("laptop", "phone"):
-        git(tmp_path, "clone", "--quiet", "remote.git", name, env=env)
-        clones.append(Device(name, tmp_path / name / "vault", tmp_path / f"{name}-state", env))
-    laptop, phone = clones
-    (laptop.root.parent / "code.py").write_text("print(1)\n")
-    laptop.write("Welcome.md", "# Welcome\n")
-    git(laptop.root.parent, "add", "-A", env=env)
-    git(laptop.root.parent, "commit", "--quiet", "-m", "start", env=env)
-    git(laptop.root.parent, "push", "--quiet", "-u", "origin", "main", env=env)
-    git(phone.root.parent, "pull", "--quiet", env=env)
+    laptop, phone = larger_repositories(tmp_path)
+    env = laptop.env
     (laptop.root.parent / "code.py").write_text("print(2)\n")
     git(laptop.root.parent, "commit", "--quiet", "-am", "code", env=env)
     git(laptop.root.parent, "push", "--quiet", env=env)
@@ -555,6 +608,65 @@ def test_uncommitted_changes_outside_the_vault_that_the_remote_changed_are_left_
     assert (phone.root.parent / "code.py").read_text() == "print('mine, not committed')\n"
     assert phone.git("log", "-1", "--format=%s") == "iiv sync on phone: Phone.md"
     assert not (phone.git_dir() / "MERGE_HEAD").exists()
+
+
+def test_a_file_outside_the_vault_changed_on_both_sides_is_left_to_the_user(
+    tmp_path: Path,
+) -> None:
+    laptop, phone = larger_repositories(tmp_path)
+    for device, text in ((laptop, "print('laptop')\n"), (phone, "print('phone')\n")):
+        (device.root.parent / "code.py").write_text(text)
+        git(
+            device.root.parent,
+            "commit",
+            "--quiet",
+            "-am",
+            f"code on the {device.name}",
+            env=device.env,
+        )
+    laptop.write("Welcome.md", "# Welcome, from the laptop\n")
+    laptop.sync()
+    phone.write("notes/Phone.md", "# Phone\n")
+    head = phone.git("rev-parse", "HEAD")
+
+    with pytest.raises(IivError) as raised:
+        phone.sync()
+
+    assert str(raised.value) == (
+        "../code.py (outside the vault) was changed both here and on origin/main: merge them "
+        f"with git -C {phone.root.parent} pull --no-rebase, then iiv sync"
+    )
+    assert (phone.root.parent / "code.py").read_text() == "print('phone')\n"
+    assert phone.git("log", "-1", "--format=%s", head + "..") == "iiv sync on phone: Phone.md"
+    assert phone.git("status", "--porcelain", "--ignored", "--untracked-files=all", "..") == ""
+    assert phone.read("Welcome.md") == "# Welcome\n"
+    # What the line says to do, then iiv sync again.
+    top = phone.root.parent
+    subprocess.run(["git", "pull", "--no-rebase"], cwd=top, env=phone.env, capture_output=True)
+    (top / "code.py").write_text("print('laptop and phone')\n")
+    git(top, "commit", "--quiet", "--no-edit", "-a", env=phone.env)
+    assert phone.sync().pushed == 3  # its code, its notes, the merge
+    laptop.sync()
+    assert (laptop.root.parent / "code.py").read_text() == "print('laptop and phone')\n"
+    assert laptop.read("notes/Phone.md") == "# Phone\n"
+
+
+def larger_repositories(tmp_path: Path) -> tuple[Device, Device]:
+    """A remote and two clones of a repository whose folder vault/ is the vault."""
+    env = git_env(tmp_path)
+    git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", "remote.git", env=env)
+    clones = []
+    for name in ("laptop", "phone"):
+        git(tmp_path, "clone", "--quiet", "remote.git", name, env=env)
+        clones.append(Device(name, tmp_path / name / "vault", tmp_path / f"{name}-state", env))
+    laptop, phone = clones
+    (laptop.root.parent / "code.py").write_text("print(1)\n")
+    laptop.write("Welcome.md", "# Welcome\n")
+    git(laptop.root.parent, "add", "-A", env=env)
+    git(laptop.root.parent, "commit", "--quiet", "-m", "start", env=env)
+    git(laptop.root.parent, "push", "--quiet", "-u", "origin", "main", env=env)
+    git(phone.root.parent, "pull", "--quiet", env=env)
+    return laptop, phone
 
 
 def test_an_ignored_file_here_is_not_overwritten_by_one_from_the_remote(

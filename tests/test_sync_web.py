@@ -8,6 +8,7 @@ import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -48,16 +49,16 @@ def phone_app(devices: tuple[Device, Device], tmp_path: Path) -> Iterator[Flask]
     library.close()
 
 
-def get(client: FlaskClient, url: str) -> str:
-    response = client.get(url, headers={"Host": HOST})
+def get(client: FlaskClient, url: str, host: str = HOST) -> str:
+    response = client.get(url, headers={"Host": host})
     assert response.status_code == 200
     return response.get_data(as_text=True)
 
 
-def sync_now(client: FlaskClient) -> int:
-    token = re.search(r'name="csrf_token" value="([^"]+)"', get(client, "/sync"))
+def sync_now(client: FlaskClient, host: str = HOST) -> int:
+    token = re.search(r'name="csrf_token" value="([^"]+)"', get(client, "/sync", host))
     assert token
-    headers = {"Host": HOST, "Origin": f"http://{HOST}"}
+    headers = {"Host": host, "Origin": f"http://{host}"}
     response = client.post("/sync", data={"csrf_token": token.group(1)}, headers=headers)
     return response.status_code
 
@@ -138,6 +139,27 @@ def test_serve_sync_syncs_once_the_vault_is_quiet_and_once_more_on_stop(
     laptop.sync()
     assert laptop.read("notes/First.md") == "# First\n"
     assert laptop.read("notes/Last.md") == "# Written just before iiv stops\n"
+
+
+def test_what_sync_now_pulls_in_is_applied_by_the_watcher(
+    devices: tuple[Device, Device], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    laptop, phone = devices
+    for key, value in phone.env.items():  # the server's sync runs git with the test's setup
+        monkeypatch.setenv(key, value)
+    laptop.write("notes/From the laptop.md", "# From the laptop\n\nzanzibar\n")
+    laptop.sync()
+    with serving(phone.root, tmp_path / "phone-index") as server:
+        client = server.app.test_client()
+        host = urlsplit(server.url).netloc
+
+        assert sync_now(client, host) == 303
+
+        deadline = time.monotonic() + 15
+        while client.get("/api/search?q=zanzibar", headers={"Host": host}).json["total"] != 1:
+            assert time.monotonic() < deadline, "the pulled note was not indexed within 15 s"
+            time.sleep(0.05)
+    assert phone.read("notes/From the laptop.md") == "# From the laptop\n\nzanzibar\n"
 
 
 @pytest.mark.parametrize(

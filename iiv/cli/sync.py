@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -22,7 +23,8 @@ def sync(as_json: bool, index_dir: Path | None, vault_path: Path) -> None:
     A conflict never stops a sync: when both sides changed the same lines, the note keeps
     this machine's version and the other is written beside it as a conflict copy (listed
     first by iiv check and on the dashboard's Problems page). Without a remote, only commits.
-    A remote that cannot be reached leaves a local commit, to push on the next sync.
+    A remote that cannot be reached leaves a local commit, to push on the next sync: a
+    warning, with exit status 0 (1 when there was nothing to commit either).
 
     \b
     Example:
@@ -40,6 +42,8 @@ def sync(as_json: bool, index_dir: Path | None, vault_path: Path) -> None:
         click.echo("\n".join(report.lines()))
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
+    if report.did_nothing:
+        sys.exit(1)
 
 
 COMMANDS = (sync,)

@@ -4,18 +4,20 @@ Both versions side by side with their differences marked; "Keep this version" (t
 it is, the copy deleted), "Keep the other version" (the copy's text into the note) and "I
 merged them by hand" (the text typed in the form into the note). Every write goes through the
 safe edit with the hash of the file the page was rendered from, and the copy is deleted only
-when the form asks it to be.
+when the form asks it to be. Each change, the copy's deletion too, goes into the undo journal.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from urllib.parse import quote_plus
 
 from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -26,21 +28,26 @@ from flask import (
 from iiv import edit
 from iiv.compare import Comparison, compare
 from iiv.errors import BadArgument, EditConflict, IivError, NoteNotFound
-from iiv.journal import Journal
+from iiv.journal import DELETED, Journal
 from iiv.note import parse_note
 from iiv.web.pages import csrf_token, library
 from iiv.web.urls import note_url
 
 bp = Blueprint("resolve", __name__)
 MAX_FORM_TEXT = 500_000  # characters of a note offered for merging in the page's text box
+FORM_FIELDS = 2_000  # bytes of the merge form besides its text: token, hashes, choice
 PLAIN = "resolved"  # the flash category of a confirmation without an Undo
 
 
 @dataclass(frozen=True)
 class Version:
     path: str
-    text: str | None  # None: no such file
+    data: bytes | None  # None: no such file
     digest: str  # "" when absent
+
+    @property
+    def text(self) -> str | None:
+        return _text(self.data) if self.data is not None else None
 
 
 @dataclass(frozen=True)
@@ -54,7 +61,7 @@ class ResolvePage:
     action: str  # where the forms post
 
 
-@bp.get("/resolve/<path:path>")
+@bp.get("/resolve/<note:path>")
 def resolve_page(path: str) -> str:
     copy, note = _versions(path)
     comparison = compare(note.text or "", copy.text or "")
@@ -64,14 +71,24 @@ def resolve_page(path: str) -> str:
         note=note,
         comparison=comparison,
         csrf_token=csrf_token(),
-        merge_text=start if start is not None and len(start) <= MAX_FORM_TEXT else None,
+        merge_text=start if start is not None and _fits_a_form(start) else None,
         note_url=_page_of(note.path) if note.text is not None else None,
         action=url_for("resolve.resolve", path=path),
     )
     return render_template("resolve.html", page=page)
 
 
-@bp.post("/resolve/<path:path>")
+def _fits_a_form(text: str) -> bool:
+    """Whether the text, sent back as a browser sends a form (CRLF lines, percent-encoded),
+    stays within the largest request the app accepts."""
+    if len(text) > MAX_FORM_TEXT:
+        return False
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    sent = len(quote_plus(text.replace("\r\n", "\n").replace("\n", "\r\n")))
+    return limit is None or sent + FORM_FIELDS <= limit
+
+
+@bp.post("/resolve/<note:path>")
 def resolve(path: str) -> Response:
     copy, note = _versions(path)
     form = request.form
@@ -105,10 +122,10 @@ def _versions(path: str) -> tuple[Version, Version]:
         abort(404)
     folder = str(PurePosixPath(path).parent)
     note_path = original if folder == "." else f"{folder}/{original}"
-    copy = Version(path, _text(data), digest)
+    copy = Version(path, data, digest)
     try:
         note_data, note_digest = edit.read(lib.root, note_path, lib.config)
-        return copy, Version(note_path, _text(note_data), note_digest)
+        return copy, Version(note_path, note_data, note_digest)
     except NoteNotFound:
         return copy, Version(note_path, None, "")
 
@@ -136,19 +153,21 @@ def _merged(text: str, note: Version) -> bytes:
 
 def _write_note(note: Version, data: bytes, summary: str) -> None:
     lib = library()
-    if note.text is None:
-        edit.create_note(lib.root, note.path, data.decode("utf-8", "replace"), lib.config)
-        flash(summary, PLAIN)
+    if note.data is None:
+        edit.create_note(lib.root, note.path, data, lib.config)
+        _journal(note.path, summary, None, edit.content_hash(data))
         return
-    before, _digest = edit.read(lib.root, note.path, lib.config)
     done = edit.rewrite(lib.root, note.path, note.digest, lambda _old: data, lib.config)
     if done.after != done.before:
-        entry = Journal(lib.folder).record(
-            note.path, summary, before, edit.content_hash(done.after), ()
-        )
-        flash(summary, str(entry))
+        _journal(note.path, summary, done.before, edit.content_hash(done.after))
     else:
         flash(f"{summary}: it was already so", PLAIN)
+
+
+def _journal(path: str, summary: str, before: bytes | None, after_hash: str) -> None:
+    """Record the change for undo, and confirm it with its Undo button."""
+    entry = Journal(library().folder).record(path, summary, before, after_hash, ())
+    flash(summary, str(entry))
 
 
 def _maybe_delete_copy(copy: Version) -> None:
@@ -159,7 +178,7 @@ def _maybe_delete_copy(copy: Version) -> None:
 def _delete_copy(copy: Version) -> None:
     lib = library()
     edit.remove_note(lib.root, copy.path, copy.digest, lib.config)
-    flash(f"Deleted the conflict copy {copy.path}", PLAIN)
+    _journal(copy.path, f"Deleted the conflict copy {copy.path}", copy.data, DELETED)
 
 
 def _page_of(path: str) -> str:
