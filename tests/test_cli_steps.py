@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from iiv.cli import cli
+from tests.helpers import files
 
 CHIARA = "interviews/2026-11-20 Chiara Bianchi.md"
 LUCIA = "interviews/2026-11-28 Lucía Fernández.md"
@@ -244,11 +245,11 @@ def test_done_on_the_day_marks_the_conversation_done(vault: Path) -> None:
 def test_a_refusal_is_one_line_and_changes_nothing(
     vault: Path, args: list[str], message: str
 ) -> None:
-    before = {p: p.read_bytes() for p in vault.rglob("*") if p.is_file()}
+    before = files(vault)
     result = CliRunner().invoke(cli, args)
     assert (result.exit_code, result.output) == (1, f"Error: {message}\n")
     assert result.exception is None or isinstance(result.exception, SystemExit)
-    assert {p: p.read_bytes() for p in vault.rglob("*") if p.is_file()} == before
+    assert files(vault) == before
 
 
 @pytest.mark.parametrize(
@@ -262,11 +263,11 @@ def test_a_refusal_is_one_line_and_changes_nothing(
     ],
 )
 def test_a_usage_error_exits_2_and_changes_nothing(vault: Path, args: list[str]) -> None:
-    before = {p: p.read_bytes() for p in vault.rglob("*") if p.is_file()}
+    before = files(vault)
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2
     assert "Traceback" not in result.output
-    assert {p: p.read_bytes() for p in vault.rglob("*") if p.is_file()} == before
+    assert files(vault) == before
 
 
 def test_an_ambiguous_name_lists_the_candidates(vault: Path) -> None:
