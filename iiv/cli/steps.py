@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from iiv import formats
+from iiv import formats, shapes
 from iiv.actions import STATUS_STEPS, STEPS, Applied, Details, apply
 from iiv.cache import index_folder
 from iiv.cli.base import (
@@ -300,7 +300,7 @@ def undo_command(change: int | None, listing: bool, **opts: Any) -> None:
     if listing:
         entries = where.journal.recent(RECENT)
         if opts["as_json"]:
-            print_json({"items": [entry.to_json() for entry in entries]})
+            print_json(shapes.items(entries))
         else:
             click.echo(formats.journal(entries))
         return
