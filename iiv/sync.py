@@ -19,8 +19,6 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from iiv.note import DROPBOX_RE, SYNCTHING_RE
-
 REGULAR = ("100644", "100755")  # git's modes of a plain file; 120000 a symlink, 160000 a submodule
 MACHINE_TRAILER = "Machine"  # the commit trailer naming the machine a sync ran on
 TRAILER_RE = re.compile(rf"^{MACHINE_TRAILER}: (.+)$", re.MULTILINE)
@@ -124,11 +122,6 @@ def machine_of(message: str, fallback: str) -> str:
     """The machine an iiv commit names in its trailer, else `fallback` (a short hash)."""
     found = TRAILER_RE.findall(message)
     return found[-1].strip() if found else fallback
-
-
-def is_conflict_copy(path: str) -> bool:
-    name = PurePosixPath(path).name
-    return bool(SYNCTHING_RE.search(name) or DROPBOX_RE.search(name))
 
 
 # Commit messages

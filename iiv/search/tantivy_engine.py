@@ -55,7 +55,7 @@ from iiv.search.tantivy_fields import (
     Values,
     values,
 )
-from iiv.search.tantivy_queries import Untranslatable, escaped, marks, translate, words
+from iiv.search.tantivy_queries import Untranslatable, marks, translate, words
 from iiv.vault import FileStat
 
 log = logging.getLogger(__name__)
@@ -256,17 +256,6 @@ class TantivyEngine:
                 writer.delete_documents_by_term("path", path)
             for document in documents:
                 writer.add_document(document)
-
-    def remove_prefix(self, prefix: str) -> int:
-        """Delete every note under the folder `prefix` (removed or renamed); returns how many."""
-        folder = prefix.rstrip("/") + "/"
-        with self._searcher() as searcher:
-            under = Query.regex_query(SCHEMA, "path", escaped(folder) + ".*")
-            count = _count(searcher.search(under, 1, count=True))
-        if count:
-            with self._writer() as writer:
-                writer.delete_documents_by_query(under)
-        return count
 
     def compact(self, most: int | None = None) -> bool:
         """Nothing to tidy: each batch lets tantivy's merges finish before it returns."""

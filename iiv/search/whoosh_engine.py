@@ -248,12 +248,6 @@ class WhooshEngine:
             for note, stat in latest.values():
                 writer.add_document(**document(note, stat))
 
-    def remove_prefix(self, prefix: str) -> int:
-        """Delete every note under the folder `prefix` (removed or renamed); returns how many."""
-        with self._writer() as (writer, searcher):
-            folder = query.Prefix("path", prefix.rstrip("/") + "/")
-            return int(writer.delete_by_query(folder, searcher=searcher))
-
     def compact(self, most: int | None = None) -> bool:
         """Merge small segments and purge stale ones; True if there was any to do.
 
