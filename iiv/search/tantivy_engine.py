@@ -198,14 +198,8 @@ class TantivyEngine:
     def _searcher(self) -> Iterator[tantivy.Searcher]:
         """A searcher of the latest commit (of this process or another); a tantivy failure
         while it is used means the files are damaged: recorded, and a rebuild asked for."""
-        try:
+        with self._guard():
             yield self._current()
-        except IivError:
-            raise
-        except BaseException as error:
-            if not _damage(error):
-                raise
-            self._damaged(error)
 
     def _current(self) -> tantivy.Searcher:
         """Reload first if a commit replaced `meta.json`; a commit by another process while
@@ -250,12 +244,11 @@ class TantivyEngine:
         gone = set(removed) - set(latest)
         if not latest and not gone:
             return
-        documents = [_document(values(note, stat)) for note, stat in latest.values()]
         with self._writer() as writer:
             for path in sorted(gone | set(latest)):
                 writer.delete_documents_by_term("path", path)
-            for document in documents:
-                writer.add_document(document)
+            for note, stat in latest.values():  # each freed once added: a checkout brings
+                writer.add_document(_document(values(note, stat)))  # thousands at once
 
     def compact(self, most: int | None = None) -> bool:
         """Nothing to tidy: each batch lets tantivy's merges finish before it returns."""
@@ -263,27 +256,34 @@ class TantivyEngine:
 
     @contextmanager
     def _writer(self) -> Iterator[tantivy.IndexWriter]:
-        """A writer of the index as the latest commit left it; commits when the block ends."""
+        """A writer of the index as the latest commit left it; commits when the block ends.
+        A tantivy failure means the files are damaged: recorded, and a rebuild asked for."""
         with self._swap:
             self._require()
+        with self._guard():
+            writer = _lock_writer(_opened(self.folder), WRITE_HEAP, 1, self.lock_timeout)
+            try:
+                yield writer
+                writer.commit()
+            except BaseException:
+                with suppress(BaseException):
+                    writer.rollback()
+                _finish(writer)
+                raise
+            self._seen = None  # the next read reloads
+            _finish(writer)
+            self._seen = None  # and sees what the merges made too
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
         try:
-            index = _opened(self.folder)
+            yield
+        except IivError:
+            raise
         except BaseException as error:
             if not _damage(error):
                 raise
             self._damaged(error)
-        writer = _lock_writer(index, WRITE_HEAP, 1, self.lock_timeout)
-        try:
-            yield writer
-            writer.commit()
-        except BaseException:
-            with suppress(BaseException):
-                writer.rollback()
-            _finish(writer)
-            raise
-        self._seen = None  # the next read reloads
-        _finish(writer)
-        self._seen = None  # and sees what the merges made too
 
     def rebuild(
         self,
@@ -369,8 +369,10 @@ class TantivyEngine:
             try:
                 count = make(fresh)
                 folders.write_record(fresh, FORMAT)
-            except BaseException:
+            except BaseException as error:
                 shutil.rmtree(fresh, ignore_errors=True)
+                if _damage(error) and not isinstance(error, OSError):
+                    raise IivError(f"the search index could not be built: {error}") from error
                 raise
         with self._swap:
             folders.swap_in(fresh, self.folder, old)

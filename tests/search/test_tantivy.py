@@ -75,6 +75,16 @@ def test_files_deleted_under_an_open_index_are_read_from_memory_then_rebuilt(
     assert found(reopened, "babbage") == {"notes/Reading list.md"}
 
 
+def test_damage_found_while_writing_asks_for_a_rebuild(index: SearchEngine) -> None:
+    for segment in segment_files(index.folder):
+        segment.unlink()
+    with pytest.raises(IivError, match=r"^the search index needs rebuilding: index unreadable \("):
+        index.update([entry("a.md", "canoe")], ["notes/Reading list.md"])
+    assert index.needs_rebuild
+    index.rebuild(entries(NOTES))
+    assert found(index, "babbage") == {"notes/Reading list.md"}
+
+
 def test_a_commit_by_another_writer_while_opening_is_not_damage(
     index: SearchEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -177,8 +187,12 @@ def test_a_reader_in_another_engine_sees_each_commit(tmp_path: Path) -> None:
 @given(
     text=st.lists(
         st.one_of(
-            st.text(st.characters(categories=["L", "N", "P", "Zs", "M"]), max_size=6),
-            st.sampled_from(["*", "_", ".", "\n", "字", "节", "跳", "the ", "José", "e\u0301"]),
+            st.text(st.characters(categories=["L", "N", "P", "Zs", "M", "S"]), max_size=6),
+            st.text(st.characters(max_codepoint=0x7F), max_size=8),
+            st.sampled_from(
+                ["*", "_", ".", "\n", "字", "节", "跳", "the ", "José", "e\u0301", "📅", "✅"]
+            ),
+            st.sampled_from(["²", "ª", "\u0301", "\U0001d165", "Ⅻ", "٣"]),
         ),
         max_size=20,
     ).map("".join)
