@@ -23,7 +23,7 @@ from typing import Any
 from iiv.cache import index_folder as index_folder  # where it was first defined
 from iiv.cache import private
 from iiv.catalog import Catalog
-from iiv.config import Config, engine_problem, load_config
+from iiv.config import Config, engine_problem
 from iiv.followups import FollowUp
 from iiv.note import Note
 from iiv.problem import Problem
@@ -40,6 +40,7 @@ from iiv.store import NoteStore, collector_paused
 from iiv.vault import (
     FileStat,
     is_ignored,
+    load_config,
     read_existing,
     scan,
     template_problems,

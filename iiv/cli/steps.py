@@ -26,7 +26,7 @@ from iiv.cli.base import (
     vault_option,
     vault_relative,
 )
-from iiv.config import Config, load_config
+from iiv.config import Config
 from iiv.dates import BadDate, parse_datetime
 from iiv.edit import read
 from iiv.errors import BadArgument, EditRefused
@@ -34,7 +34,7 @@ from iiv.followups import KINDS, followups
 from iiv.journal import Journal, undo
 from iiv.names import find_conversation, find_person
 from iiv.snapshot import Vault
-from iiv.vault import load, vault_root
+from iiv.vault import load, load_config, vault_root
 
 RECENT = 20  # changes `iiv undo --list` shows
 
