@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,14 +75,19 @@ class Serving:
     url: str
 
 
+def write_private(path: Path, text: str) -> None:
+    """Replace the file at `path` with `text` at once (a reader sees the old file or the new,
+    never half of one), readable by its owner only."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(temporary, path)
+
+
 def record_serving(folder: Path, serving: Serving) -> None:
     """Say, beside the index, which process serves the vault (readable by its owner only)."""
-    path = folder / SERVING_FILE
-    temporary = path.with_name(f".{SERVING_FILE}.{os.getpid()}")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump({"pid": serving.pid, "url": serving.url}, handle)
-    os.replace(temporary, path)
+    write_private(folder / SERVING_FILE, json.dumps({"pid": serving.pid, "url": serving.url}))
 
 
 def current_serving(folder: Path) -> Serving | None:
@@ -111,3 +117,4 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # another user's process
         return True
     return True
+
