@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from iiv.errors import BadArgument
+from iiv.sync import SyncState
 
 
 def index_folder(root: Path, override: str | Path | None = None) -> Path:
@@ -118,3 +119,18 @@ def _alive(pid: int) -> bool:
         return True
     return True
 
+
+SYNC_STATE_FILE = "sync.json"  # what the dashboard shows of `iiv sync` between syncs
+
+
+def sync_state(folder: Path) -> SyncState:
+    """The state of syncing recorded beside the index; before any sync, an empty one."""
+    try:
+        data = json.loads((folder / SYNC_STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return SyncState()
+    return SyncState.from_json(data)
+
+
+def record_sync_state(folder: Path, state: SyncState) -> None:
+    write_private(folder / SYNC_STATE_FILE, json.dumps(state.to_json(), indent=1))

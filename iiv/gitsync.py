@@ -31,6 +31,7 @@ from typing import Any
 
 from iiv import atomic
 from iiv.atomic import TEMP_RE
+from iiv.cache import record_sync_state, sync_state
 from iiv.errors import EditConflict, IivError
 from iiv.git import (
     LOCAL_TIMEOUT,
@@ -50,7 +51,6 @@ from iiv.sync import (
     Origin,
     Resolution,
     SyncReport,
-    SyncState,
     Unmerged,
     commit_message,
     conflict_copy_name,
@@ -97,10 +97,10 @@ def sync_vault(options: SyncOptions) -> SyncReport:
             if not isinstance(error, GitTimeout):  # a git stopped at its timeout may leave
                 journal.end()  # locks: the journal stays, and the next sync removes them
             when = datetime.now(timezone.utc)
-            SyncState.load(options.state).failed(str(error), when).save(options.state)
+            record_sync_state(options.state, sync_state(options.state).failed(str(error), when))
             raise
         journal.end()
-        SyncState.load(options.state).after(report).save(options.state)
+        record_sync_state(options.state, sync_state(options.state).after(report))
         return report
 
 

@@ -11,12 +11,10 @@ side and edited on the other keeps the edit.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
 REGULAR = ("100644", "100755")  # git's modes of a plain file; 120000 a symlink, 160000 a submodule
@@ -270,18 +268,16 @@ class SyncState:
     last_error_at: str | None = None
 
     @classmethod
-    def load(cls, folder: Path) -> SyncState:
-        try:
-            data = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
-            return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})
-        except (OSError, ValueError, TypeError):
+    def from_json(cls, data: Any) -> SyncState:
+        """The state as `to_json` wrote it; what is not a state at all is the state before
+        any sync."""
+        if not isinstance(data, dict):
             return cls()
+        values: dict[str, Any] = {key: data.get(key) for key in cls.__dataclass_fields__}
+        return cls(**values)
 
-    def save(self, folder: Path) -> None:
-        path = folder / STATE_FILE
-        temp = path.with_name(f".{STATE_FILE}.{os.getpid()}")
-        temp.write_text(json.dumps(self.__dict__, indent=1), encoding="utf-8")
-        os.replace(temp, path)
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
 
     def after(self, report: SyncReport) -> SyncState:
         warning = "; ".join(report.warnings) or None
@@ -298,6 +294,3 @@ class SyncState:
     def failed(self, message: str, when: datetime) -> SyncState:
         at = when.isoformat(timespec="seconds")
         return SyncState(self.last_sync, self.last_result, self.waiting, self.remote, message, at)
-
-
-STATE_FILE = "sync.json"
