@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from iiv import edit
+from iiv import edit, patch
 from iiv.config import Config
 from iiv.errors import BadArgument, EditRefused
 from iiv.journal import Journal
@@ -134,11 +134,11 @@ def _applied(data: bytes, edits: tuple[Edit, ...]) -> bytes:
     lines below it), then properties, each one line."""
     for item in sorted(edits, key=lambda e: -e.line if not isinstance(e, SetProperty) else 0):
         if isinstance(item, TickTask):
-            data = edit.with_task_completed(data, item.line, item.day)
+            data = patch.with_task_completed(data, item.line, item.day)
         elif isinstance(item, SnoozeTask):
-            data = edit.with_task_snoozed(data, item.line, item.days, item.today)
+            data = patch.with_task_snoozed(data, item.line, item.days, item.today)
         else:
-            data = edit.with_property(data, item.key, item.value)
+            data = patch.with_property(data, item.key, item.value)
     return data
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from iiv import actions, edit
+from iiv import actions, edit, patch
 from iiv.actions import Applied
 from iiv.config import Config
 from iiv.dates import BadDate, parse_date
@@ -109,8 +109,8 @@ def with_debrief(data: bytes, debrief: Debrief) -> bytes:
     """The interview's bytes with the takeaways and the promises added; nothing else changed."""
     takeaways = [f"- {line}" for line in debrief.takeaways]
     tasks = [f"- [ ] {promise.text} 📅 {promise.due.isoformat()}" for promise in debrief.promises]
-    return edit.with_lines_in_section(
-        edit.with_lines_in_section(data, "Takeaways", takeaways), "Follow-ups", tasks
+    return patch.with_lines_in_section(
+        patch.with_lines_in_section(data, "Takeaways", takeaways), "Follow-ups", tasks
     )
 
 
