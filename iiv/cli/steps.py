@@ -16,7 +16,8 @@ from typing import Any
 import click
 
 from iiv import formats, shapes
-from iiv.actions import STATUS_STEPS, STEPS, Applied, Details, apply
+from iiv.actions import STATUS_STEPS, STEPS, Details
+from iiv.applied import Applied, apply
 from iiv.cache import index_folder
 from iiv.cli.base import (
     F,
