@@ -141,6 +141,8 @@ interviews: interviews
 interview_minutes: 60
 # The time zone of interview times, as an IANA name (default: this computer's):
 # timezone: Europe/London
+# The search engine: whoosh, or tantivy for tens of thousands of notes (pip install "iiv[fast]"):
+search_engine: whoosh
 """
 
 GITIGNORE = """\
