@@ -223,7 +223,7 @@ class TantivyEngine:
     def _damaged(self, error: BaseException) -> None:
         """A tantivy failure means the files are damaged: record it, and ask for a rebuild."""
         with self._swap:
-            self._index, self.reason = None, f"index unreadable ({_unreadable(error)})"
+            self._index, self.reason = None, f"index unreadable ({folders.unreadable(error)})"
         raise IivError(f"the search index needs rebuilding: {self.reason}") from error
 
     def _require(self) -> tantivy.Index:
@@ -351,12 +351,7 @@ class TantivyEngine:
         """Delete what a rebuild killed midway left beside the index (its `.new` or `.old`
         folder), and what a writer killed midway left in it (files no commit uses). Only for
         the one writer: another could be building `.new` right now."""
-        for leftover in folders.beside(self.folder):
-            with suppress(IivError):
-                folders.check_replaceable(leftover, OWN_FILES)
-                if leftover.is_dir():
-                    log.info("deleting %s, left by a rebuild that did not finish", leftover)
-                    shutil.rmtree(leftover, ignore_errors=True)
+        folders.remove_leftovers(self.folder, OWN_FILES)
         if self._index is not None:
             with suppress(IivError, ValueError, OSError):  # busy or damaged: a later writer
                 _finish(_lock_writer(_opened(self.folder), WRITE_HEAP, 1, 0.0))
@@ -519,7 +514,7 @@ def _open_folder(folder: Path) -> tuple[tantivy.Index | None, str | None]:
                 raise
             if attempt < OPEN_ATTEMPTS and _signature(folder) != before:
                 continue
-            return None, f"index unreadable ({_unreadable(error)})"
+            return None, f"index unreadable ({folders.unreadable(error)})"
     raise AssertionError("unreachable")
 
 
@@ -598,11 +593,3 @@ def _damage(error: BaseException) -> bool:
     if isinstance(error, IivError):
         return False
     return isinstance(error, ValueError | OSError) or type(error).__name__ == "PanicException"
-
-
-def _unreadable(error: BaseException) -> str:
-    if isinstance(error, FileNotFoundError) and error.filename:
-        return f"{Path(str(error.filename)).name} is missing"
-    if isinstance(error, OSError) and error.strerror:
-        return f"{error.strerror}: {error.filename}" if error.filename else str(error.strerror)
-    return f"damaged files: {folders.describe(error)}"

@@ -368,12 +368,7 @@ class WhooshEngine:
     def tidy(self) -> None:
         """Delete what a rebuild killed midway left beside the index (its `.new` or `.old`
         folder). Only for the one writer: another could be building `.new` right now."""
-        for leftover in folders.beside(self.folder):
-            with suppress(IivError):
-                folders.check_replaceable(leftover, OWN_FILES)
-                if leftover.is_dir():
-                    log.info("deleting %s, left by a rebuild that did not finish", leftover)
-                    shutil.rmtree(leftover, ignore_errors=True)
+        folders.remove_leftovers(self.folder, OWN_FILES)
 
     def _replace(self, make: Callable[[Path], int]) -> int:
         fresh, old = folders.beside(self.folder)
@@ -474,8 +469,4 @@ def _check(folder: Path) -> None:
 def _unreadable(error: BaseException) -> str:
     if isinstance(error, EmptyIndexError):
         return "its table of contents is missing"
-    if isinstance(error, FileNotFoundError) and error.filename:
-        return f"{Path(str(error.filename)).name} is missing"
-    if isinstance(error, OSError) and error.strerror:
-        return f"{error.strerror}: {error.filename}" if error.filename else str(error.strerror)
-    return f"damaged files: {folders.describe(error)}"
+    return folders.unreadable(error)
