@@ -12,6 +12,7 @@ module has the `work` function a process runs (`serve`, with the engine's own ta
 from __future__ import annotations
 
 import gc
+import logging
 import math
 import os
 import pickle
@@ -28,8 +29,10 @@ from typing import Any
 
 from iiv.errors import IivError, Stopped
 from iiv.note import Kinds, Note
+from iiv.search.engine import BUSY, SearchEngine
 from iiv.vault import FileStat
 
+log = logging.getLogger(__name__)
 CHUNK = 100  # notes a process reads at a time
 NICER = 10  # how much a process lowers its priority once it has sent its notes
 
@@ -179,3 +182,35 @@ def lower_priority() -> None:
     due list from them, goes first for the CPU."""
     with suppress(OSError):
         os.nice(NICER)
+
+
+def rebuild_from_files(
+    engine: SearchEngine,
+    in_processes: Callable[[], int] | None,
+    root: Path,
+    files: Sequence[FileStat],
+    on_notes: Callable[[dict[str, Note | None]], None],
+    progress: Callable[[int], None] | None,
+    kinds: Kinds,
+) -> int:
+    """`SearchEngine.rebuild_from_files`, for either engine: its build in processes, when it
+    has one for this vault (`in_processes`); else, or when that fails for any reason but a
+    stop or another writer, the notes read in this process and given to `engine.rebuild`."""
+    if in_processes is not None:
+        try:
+            return in_processes()
+        except Stopped:
+            raise
+        except (OSError, IivError) as error:
+            if str(error) == BUSY:
+                raise
+            log.warning("indexing in one process instead: %s", error)
+    from iiv.vault import read_existing
+
+    notes = {stat.path: read_existing(root, stat.path, kinds) for stat in files}
+    if progress:
+        progress(len(notes))
+    on_notes({path: note and note.without_body() for path, note in notes.items()})
+    return engine.rebuild(
+        [(note, stat) for stat in files if (note := notes[stat.path]) is not None]
+    )

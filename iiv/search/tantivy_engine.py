@@ -40,7 +40,7 @@ from tantivy import Query
 
 from iiv.errors import IivError, Stopped
 from iiv.note import DEFAULT_KINDS, Kinds, Note
-from iiv.search import folders, queries
+from iiv.search import folders, processes, queries
 from iiv.search.analysis import BODY
 from iiv.search.engine import BUSY, LOCK_TIMEOUT
 from iiv.search.results import Hit, SearchResult, notice_of
@@ -310,37 +310,17 @@ class TantivyEngine:
         for a file gone meanwhile; bodies left out) before the index is complete."""
         from iiv.search import tantivy_build
 
-        if len(files) >= tantivy_build.PARALLEL_FROM:
-            try:
-                return self._replace(
-                    lambda fresh: tantivy_build.build_in_workers(
-                        fresh, (root, kinds), files, on_notes, progress, self._stop
-                    )
+        def in_processes() -> int:
+            return self._replace(
+                lambda fresh: tantivy_build.build_in_workers(
+                    fresh, (root, kinds), files, on_notes, progress, self._stop
                 )
-            except Stopped:
-                raise
-            except (OSError, IivError) as error:
-                if str(error) == BUSY:
-                    raise
-                log.warning("indexing in one process instead: %s", error)
-        return self._rebuild_here(root, files, on_notes, progress, kinds)
+            )
 
-    def _rebuild_here(
-        self,
-        root: Path,
-        files: Sequence[FileStat],
-        on_notes: Callable[[dict[str, Note | None]], None],
-        progress: Callable[[int], None] | None,
-        kinds: Kinds,
-    ) -> int:
-        from iiv.vault import read_existing
-
-        notes = {stat.path: read_existing(root, stat.path, kinds) for stat in files}
-        if progress:
-            progress(len(notes))
-        on_notes({path: note and note.without_body() for path, note in notes.items()})
-        pairs = [(note, stat) for stat in files if (note := notes[stat.path]) is not None]
-        return self.rebuild(pairs)
+        parallel = len(files) >= tantivy_build.PARALLEL_FROM
+        return processes.rebuild_from_files(
+            self, in_processes if parallel else None, root, files, on_notes, progress, kinds
+        )
 
     def stop(self) -> None:
         """Make a rebuild in progress (in another thread) give up soon, raising Stopped; the

@@ -30,9 +30,9 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, LockError
 
 from iiv.cache import private
-from iiv.errors import IivError, Stopped
+from iiv.errors import IivError
 from iiv.note import DEFAULT_KINDS, Kinds, Note
-from iiv.search import build, folders, merging, queries
+from iiv.search import build, folders, merging, processes, queries
 from iiv.search.analysis import BODY
 from iiv.search.engine import BUSY, LOCK_TIMEOUT
 from iiv.search.layers import StockLayer, choose
@@ -328,37 +328,18 @@ class WhooshEngine:
         them all (None for a file gone meanwhile; bodies left out) while the workers go on to
         index them. `progress` counts the notes read; `kinds` is the vault's `Config.kinds`.
         """
-        if len(files) >= build.PARALLEL_FROM and self.layer.parallel_build:
-            try:
-                return self._replace(
-                    lambda fresh: build.build_in_workers(
-                        fresh, (root, kinds), files, on_notes, progress, self._stop
-                    )
+
+        def in_processes() -> int:
+            return self._replace(
+                lambda fresh: build.build_in_workers(
+                    fresh, (root, kinds), files, on_notes, progress, self._stop
                 )
-            except Stopped:
-                raise
-            except (OSError, IivError) as error:
-                if str(error) == BUSY:
-                    raise
-                log.warning("indexing in one process instead: %s", error)
-        return self._rebuild_here(root, files, on_notes, progress, kinds)
+            )
 
-    def _rebuild_here(
-        self,
-        root: Path,
-        files: Sequence[FileStat],
-        on_notes: Callable[[dict[str, Note | None]], None],
-        progress: Callable[[int], None] | None,
-        kinds: Kinds,
-    ) -> int:
-        from iiv.vault import read_existing
-
-        notes = {stat.path: read_existing(root, stat.path, kinds) for stat in files}
-        if progress:
-            progress(len(notes))
-        on_notes({path: note and note.without_body() for path, note in notes.items()})
-        pairs = [(notes[s.path], s) for s in files if notes[s.path] is not None]
-        return self.rebuild(pairs)  # type: ignore[arg-type]
+        parallel = len(files) >= build.PARALLEL_FROM and self.layer.parallel_build
+        return processes.rebuild_from_files(
+            self, in_processes if parallel else None, root, files, on_notes, progress, kinds
+        )
 
     def stop(self) -> None:
         """Make a rebuild in progress (in another thread) give up soon, raising Stopped; the
