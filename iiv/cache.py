@@ -9,13 +9,16 @@ repaired when found wider (an older iiv made them with the default umask).
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from iiv.errors import BadArgument
 from iiv.sync import SyncState
@@ -63,6 +66,23 @@ def _narrow(path: Path, mode: int) -> None:
             os.chmod(path, current & mode)
     except FileNotFoundError:  # gone meanwhile
         pass
+
+
+def locked(path: Path, wait: float) -> IO[str] | None:
+    """The file at `path` (made if missing) open and locked by this process alone, waiting at
+    most `wait` seconds for another holder; None if it still holds it then. An advisory lock,
+    which closing the file lets go of, and which the OS frees if the process dies."""
+    handle = open(path, "a+")  # noqa: SIM115 - held for the lock's lifetime
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return handle
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                handle.close()
+                return None
+            time.sleep(0.1)
 
 
 SERVING_FILE = "serving.json"  # which `iiv serve` holds this vault's index, and where

@@ -19,7 +19,6 @@ process or another) and reloads the searcher if it did.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import math
@@ -38,6 +37,7 @@ import tantivy
 from rapidfuzz.distance import Levenshtein
 from tantivy import Query
 
+from iiv.cache import locked
 from iiv.errors import IivError, Stopped
 from iiv.note import DEFAULT_KINDS, Kinds, Note
 from iiv.search import folders, processes, queries
@@ -539,16 +539,10 @@ def _write_lock(folder: Path, timeout: float) -> Iterator[None]:
     if not lock.exists():
         yield
         return
-    with open(lock, "a+") as handle:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise IivError(BUSY) from None
-                time.sleep(0.1)
+    handle = locked(lock, timeout)
+    if handle is None:
+        raise IivError(BUSY)
+    with handle:
         yield
 
 
