@@ -474,9 +474,8 @@ def _checkout(root: Path, branch: str, notes: int, with_word: int, server: Serve
 
 def _verify(root: Path, index_dir: Path, engine: str) -> None:
     """The index holds exactly the vault's notes, at their current size and mtime."""
-    from iiv.config import load_config
     from iiv.search import open_engine
-    from iiv.vault import scan
+    from iiv.vault import load_config, scan
 
     config, _ = load_config(root)
     files, _ = scan(root, config)

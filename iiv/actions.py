@@ -3,9 +3,9 @@
 An interview note carries one conversation: prospect → requested → scheduled → done, or
 declined, no-reply or cancelled, with reschedules. Each step is a pure function of the note,
 its bytes and the details given (`change`): it returns the new bytes and the lines changed,
-and changes only the lines it must. `apply` runs a step through the safe edit and records it
-in the undo journal. Which step completes each follow-up is decided where the follow-up is
-made (`FollowUp.step`); the command line and the dashboard both read it from there.
+and changes only the lines it must; `iiv.applied.apply` runs a step through the safe edit and
+records it in the undo journal. Which step completes each follow-up is decided where the
+follow-up is made (`FollowUp.step`); the command line and the dashboard both read it there.
 """
 
 from __future__ import annotations
@@ -14,13 +14,10 @@ import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
-from iiv import edit
-from iiv.config import Config
+from iiv import patch
 from iiv.errors import BadArgument, EditRefused
-from iiv.journal import Journal
-from iiv.note import Note, parse_note
+from iiv.note import Note
 from iiv.tasks import Task
 
 
@@ -134,11 +131,11 @@ def _applied(data: bytes, edits: tuple[Edit, ...]) -> bytes:
     lines below it), then properties, each one line."""
     for item in sorted(edits, key=lambda e: -e.line if not isinstance(e, SetProperty) else 0):
         if isinstance(item, TickTask):
-            data = edit.with_task_completed(data, item.line, item.day)
+            data = patch.with_task_completed(data, item.line, item.day)
         elif isinstance(item, SnoozeTask):
-            data = edit.with_task_snoozed(data, item.line, item.days, item.today)
+            data = patch.with_task_snoozed(data, item.line, item.days, item.today)
         else:
-            data = edit.with_property(data, item.key, item.value)
+            data = patch.with_property(data, item.key, item.value)
     return data
 
 
@@ -411,56 +408,3 @@ STEPS = {
 STATUS_STEPS = {"requested": "request", "done": "done"} | {
     status: status for status in ("declined", "no-reply", "cancelled")
 }  # `iiv status NOTE STATUS`: the step that sets each status
-
-
-# On disk: through the safe edit, into the journal.
-
-
-@dataclass(frozen=True)
-class Applied:
-    """What a step did on disk: the note, the lines changed, the journal entry to undo it."""
-
-    path: str
-    lines: tuple[int, ...]
-    summary: str
-    undo: int | None  # None: the note held the values already, nothing was written
-    digest: str  # the note's hash now
-
-    def to_json(self) -> dict[str, object]:
-        return {"path": self.path, "lines": list(self.lines), "undo": self.undo}
-
-
-def apply(
-    root: Path,
-    path: str,
-    name: str,
-    details: Details,
-    expected_hash: str,
-    journal: Journal,
-    config: Config | None = None,
-) -> Applied:
-    """Run step `name` on the note at `path` if it still hashes to `expected_hash`."""
-    made: list[Change] = []
-    kinds = (config or Config()).kinds
-
-    def step(data: bytes) -> bytes:
-        made.append(change(name, parse_note(path, data, kinds), data, details))
-        return made[-1].after
-
-    where = f"{path}:{details.line}" if details.line is not None else path
-    journal.check()  # a change that could not be undone is not made
-    written = edit.rewrite(root, path, expected_hash, step, config, where)
-    done = made[-1]
-    digest = edit.content_hash(written.after)
-    if written.after == written.before:
-        return Applied(path, (), done.summary, None, digest)
-    entry = journal.record(path, done.summary, written.before, digest, done.lines)
-    return Applied(path, done.lines, done.summary, entry, digest)
-
-
-def record_created(root: Path, path: str, summary: str, journal: Journal) -> Applied:
-    """Journal a note iiv just created, so that undo can delete it while it is unchanged."""
-    data, digest = edit.read(root, path)
-    lines = tuple(range(1, data.count(b"\n") + 1 + (not data.endswith(b"\n"))))
-    entry = journal.record(path, summary, None, digest, lines)
-    return Applied(path, lines, summary, entry, digest)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from iiv.cache import sync_state
 from iiv.errors import IivError
 from iiv.gitsync import Busy, SyncOptions, machine_name, sync_vault
 from iiv.library import Activity, Library
@@ -99,7 +100,7 @@ class AutoSync:
     def view(self) -> SyncView:
         with self._wake:
             running = self._running
-        return SyncView(self.settings.every, running, SyncState.load(self.state_folder))
+        return SyncView(self.settings.every, running, sync_state(self.state_folder))
 
     def _run(self) -> None:
         changed_at, generation = time.monotonic(), self.library.generation

@@ -9,14 +9,19 @@ repaired when found wider (an older iiv made them with the default umask).
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import re
+import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from iiv.errors import BadArgument
+from iiv.sync import SyncState
 
 
 def index_folder(root: Path, override: str | Path | None = None) -> Path:
@@ -63,6 +68,23 @@ def _narrow(path: Path, mode: int) -> None:
         pass
 
 
+def locked(path: Path, wait: float) -> IO[str] | None:
+    """The file at `path` (made if missing) open and locked by this process alone, waiting at
+    most `wait` seconds for another holder; None if it still holds it then. An advisory lock,
+    which closing the file lets go of, and which the OS frees if the process dies."""
+    handle = open(path, "a+")  # noqa: SIM115 - held for the lock's lifetime
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return handle
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                handle.close()
+                return None
+            time.sleep(0.1)
+
+
 SERVING_FILE = "serving.json"  # which `iiv serve` holds this vault's index, and where
 
 
@@ -74,14 +96,19 @@ class Serving:
     url: str
 
 
+def write_private(path: Path, text: str) -> None:
+    """Replace the file at `path` with `text` at once (a reader sees the old file or the new,
+    never half of one), readable by its owner only."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(temporary, path)
+
+
 def record_serving(folder: Path, serving: Serving) -> None:
     """Say, beside the index, which process serves the vault (readable by its owner only)."""
-    path = folder / SERVING_FILE
-    temporary = path.with_name(f".{SERVING_FILE}.{os.getpid()}")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump({"pid": serving.pid, "url": serving.url}, handle)
-    os.replace(temporary, path)
+    write_private(folder / SERVING_FILE, json.dumps({"pid": serving.pid, "url": serving.url}))
 
 
 def current_serving(folder: Path) -> Serving | None:
@@ -111,3 +138,19 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # another user's process
         return True
     return True
+
+
+SYNC_STATE_FILE = "sync.json"  # what the dashboard shows of `iiv sync` between syncs
+
+
+def sync_state(folder: Path) -> SyncState:
+    """The state of syncing recorded beside the index; before any sync, an empty one."""
+    try:
+        data = json.loads((folder / SYNC_STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return SyncState()
+    return SyncState.from_json(data)
+
+
+def record_sync_state(folder: Path, state: SyncState) -> None:
+    write_private(folder / SYNC_STATE_FILE, json.dumps(state.to_json(), indent=1))

@@ -1,4 +1,5 @@
-"""A vault's settings: defaults, overridden by the optional `iiv.yaml` at the vault's root."""
+"""A vault's settings: defaults, overridden by the optional `iiv.yaml` at the vault's root (read
+by `iiv.vault.load_config`; parsed here)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import importlib.util
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from functools import cache, cached_property
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import PurePosixPath, PureWindowsPath
 from zoneinfo import available_timezones
 
 import yaml
@@ -282,15 +283,3 @@ def _line_of(text: str, key: str) -> int | None:
         if line.startswith(f"{key}:"):
             return number
     return None
-
-
-def load_config(root: Path) -> tuple[Config, list[Problem]]:
-    path = root / CONFIG_FILE
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return Config(), []
-    except (OSError, UnicodeDecodeError) as error:
-        message = f"cannot read: {error}; using defaults"
-        return Config(), [Problem(CONFIG_FILE, None, message, "settings")]
-    return parse_config(text)

@@ -7,7 +7,8 @@ Nothing is rewritten: lines are added, notes are created, all through the safe e
 the undo journal. The thank-you is due `thank_you_after` days (one) after the conversation,
 as always: the debrief says so.
 
-`parse` and `with_debrief` are pure; `record` writes.
+Pure: `parse` reads the form, `with_debrief` computes the interview's new bytes;
+`iiv.applied.record_debrief` writes them.
 """
 
 from __future__ import annotations
@@ -15,17 +16,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 
-from iiv import actions, edit
-from iiv.actions import Applied
+from iiv import patch
 from iiv.config import Config
 from iiv.dates import BadDate, parse_date
-from iiv.errors import BadArgument, EditRefused
-from iiv.journal import Journal
+from iiv.errors import BadArgument
 from iiv.note import Note
-from iiv.snapshot import Vault
-from iiv.template import NewInterview, new_interview, new_person
 
 MAX_LINES = 20  # of each kind in one debrief
 MAX_CHARS = 300  # of one line
@@ -109,8 +105,8 @@ def with_debrief(data: bytes, debrief: Debrief) -> bytes:
     """The interview's bytes with the takeaways and the promises added; nothing else changed."""
     takeaways = [f"- {line}" for line in debrief.takeaways]
     tasks = [f"- [ ] {promise.text} 📅 {promise.due.isoformat()}" for promise in debrief.promises]
-    return edit.with_lines_in_section(
-        edit.with_lines_in_section(data, "Takeaways", takeaways), "Follow-ups", tasks
+    return patch.with_lines_in_section(
+        patch.with_lines_in_section(data, "Takeaways", takeaways), "Follow-ups", tasks
     )
 
 
@@ -119,72 +115,3 @@ def thank_you_due(interview: Note, config: Config) -> date | None:
     if interview.thanked is not None or interview.date is None:
         return None
     return interview.date + timedelta(days=config.thank_you_after)
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """What a debrief wrote: the interview's change, and the notes it created."""
-
-    interview: Applied | None  # None: no takeaway or promise to add
-    created: tuple[Applied, ...]
-    known: tuple[str, ...]  # people suggested who have a note already
-
-
-def record(
-    vault: Vault,
-    path: str,
-    expected_hash: str,
-    debrief: Debrief,
-    journal: Journal,
-    today: date,
-) -> Recorded:
-    """Write a debrief of the interview at `path`, which must still hash to `expected_hash`."""
-    root, config = vault.root, vault.config
-    interview = vault.notes.get(path)
-    if interview is None or interview.kind != "interview":
-        raise EditRefused(f"{path}: a debrief is for an interview note (type: interview)")
-    if interview.status != "done":
-        status = interview.status or "not set"
-        raise EditRefused(f"{path}: its status is {status}; debrief a conversation once it is done")
-    if debrief.empty:
-        raise BadArgument("nothing to record: add a takeaway, a person or a promise")
-    changed = _record_interview(root, config, path, expected_hash, debrief, journal)
-    met = vault.person(interview.people[0]) if interview.people else None
-    created: list[Applied] = []
-    known: list[str] = []
-    for person in debrief.people:
-        if vault.resolver.candidates(person.name):
-            known.append(person.name)
-            continue
-        created += _record_person(root, config, person, met, journal, today)
-    return Recorded(changed, tuple(created), tuple(known))
-
-
-def _record_interview(
-    root: Path, config: Config, path: str, digest: str, debrief: Debrief, journal: Journal
-) -> Applied | None:
-    if not (debrief.takeaways or debrief.promises):
-        return None
-    written = edit.rewrite(root, path, digest, lambda data: with_debrief(data, debrief), config)
-    after = edit.content_hash(written.after)
-    lines = actions.changed_lines(written.before, written.after)
-    summary = f"Debrief recorded in {path}"
-    entry = journal.record(path, summary, written.before, after, lines)
-    return Applied(path, lines, summary, entry, after)
-
-
-def _record_person(
-    root: Path,
-    config: Config,
-    person: Suggested,
-    met: Note | None,
-    journal: Journal,
-    today: date,
-) -> list[Applied]:
-    """A prospect: a person note introduced by the person met, and a prospect interview."""
-    extra = {"introduced_by": f"[[{met.stem}]]"} if met else {}
-    rel = new_person(root, config, person.name, person.company, today, extra)
-    made = [actions.record_created(root, rel, f"{rel} created", journal)]
-    ask = new_interview(root, config, NewInterview(person.name, status="prospect"), today)
-    made.append(actions.record_created(root, ask, f"{ask} created", journal))
-    return made

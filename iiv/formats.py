@@ -16,10 +16,9 @@ from typing import TYPE_CHECKING
 from iiv.followups import FollowUp
 
 if TYPE_CHECKING:  # the index loads Whoosh, which `iiv due` must not pay for
-    from iiv.actions import Applied
+    from iiv.applied import Applied, Recorded
     from iiv.contacts.apply import Imported
     from iiv.contacts.plan import Plan
-    from iiv.debrief import Recorded
     from iiv.journal import Entry
     from iiv.messages import Draft
     from iiv.practice import Introduction, Rate, Report

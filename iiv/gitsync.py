@@ -13,7 +13,6 @@ waits for that process (or stops it) and deletes the lock files it left in `.git
 
 from __future__ import annotations
 
-import fcntl
 import getpass
 import hashlib
 import json
@@ -31,6 +30,7 @@ from typing import Any
 
 from iiv import atomic
 from iiv.atomic import TEMP_RE
+from iiv.cache import locked, record_sync_state, sync_state
 from iiv.errors import EditConflict, IivError
 from iiv.git import (
     LOCAL_TIMEOUT,
@@ -50,7 +50,6 @@ from iiv.sync import (
     Origin,
     Resolution,
     SyncReport,
-    SyncState,
     Unmerged,
     commit_message,
     conflict_copy_name,
@@ -97,10 +96,10 @@ def sync_vault(options: SyncOptions) -> SyncReport:
             if not isinstance(error, GitTimeout):  # a git stopped at its timeout may leave
                 journal.end()  # locks: the journal stays, and the next sync removes them
             when = datetime.now(timezone.utc)
-            SyncState.load(options.state).failed(str(error), when).save(options.state)
+            record_sync_state(options.state, sync_state(options.state).failed(str(error), when))
             raise
         journal.end()
-        SyncState.load(options.state).after(report).save(options.state)
+        record_sync_state(options.state, sync_state(options.state).after(report))
         return report
 
 
@@ -130,17 +129,10 @@ def _ssh_env(repo: Repo, env: dict[str, str]) -> dict[str, str]:
 def sync_lock(folder: Path, wait: float) -> Iterator[None]:
     """One sync of a vault at a time, across processes (the OS frees it if iiv dies)."""
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "sync.lock", "a+") as handle:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    message = "another iiv sync of this vault is running; try again when it is done"
-                    raise Busy(message) from None
-                time.sleep(0.1)
+    handle = locked(folder / "sync.lock", wait)
+    if handle is None:
+        raise Busy("another iiv sync of this vault is running; try again when it is done")
+    with handle:
         yield
 
 

@@ -9,21 +9,19 @@ with `open_for_writing`; any number read (`snapshot`, `search`, `due`, `state`).
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import IO
 
 from iiv.cache import index_folder as index_folder  # where it was first defined
-from iiv.cache import private
+from iiv.cache import locked, private
 from iiv.catalog import Catalog
-from iiv.config import Config, engine_problem, load_config
+from iiv.config import Config, engine_problem
 from iiv.followups import FollowUp
 from iiv.note import Note
 from iiv.problem import Problem
@@ -40,6 +38,7 @@ from iiv.store import NoteStore, collector_paused
 from iiv.vault import (
     FileStat,
     is_ignored,
+    load_config,
     read_existing,
     scan,
     template_problems,
@@ -87,21 +86,11 @@ class WriterLock:
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / "writer.lock"
-        self._handle: Any = None
+        self._handle: IO[str] | None = None
 
     def acquire(self, timeout: float = 0.0) -> bool:
-        handle = open(self.path, "a+")  # noqa: SIM115 - held for the lock's lifetime
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                self._handle = handle
-                return True
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    handle.close()
-                    return False
-                time.sleep(0.1)
+        self._handle = locked(self.path, timeout)
+        return self._handle is not None
 
     def release(self) -> None:
         if self._handle is not None:

@@ -37,11 +37,6 @@ def find_person(vault: Vault, text: str) -> Note:
     return _one(vault, text, people, "person")
 
 
-def find_note(vault: Vault, text: str) -> Note:
-    """Any note `text` names: a vault path, a file name (without .md), a name or alias."""
-    return _one(vault, text, _matches(vault, text), "note")
-
-
 def find_conversation(vault: Vault, text: str, step: Step) -> Note:
     """The interview note `text` names, or the latest conversation with the person it names
     that `step` applies to."""

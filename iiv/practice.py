@@ -44,10 +44,6 @@ class PracticeStats:
         """Accepted answers as a whole percentage, or None before the first answer."""
         return round(100 * self.accepted / self.answers) if self.answers else None
 
-    @property
-    def goal_met(self) -> bool:
-        return self.done_this_month >= self.monthly_goal
-
 
 def practice_stats(vault: Vault, today: date) -> PracticeStats:
     return practice_totals(vault).on(today, vault.config.monthly_goal)

@@ -11,15 +11,11 @@ side and edited on the other keeps the edit.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
-
-from iiv.note import DROPBOX_RE, SYNCTHING_RE
 
 REGULAR = ("100644", "100755")  # git's modes of a plain file; 120000 a symlink, 160000 a submodule
 MACHINE_TRAILER = "Machine"  # the commit trailer naming the machine a sync ran on
@@ -124,11 +120,6 @@ def machine_of(message: str, fallback: str) -> str:
     """The machine an iiv commit names in its trailer, else `fallback` (a short hash)."""
     found = TRAILER_RE.findall(message)
     return found[-1].strip() if found else fallback
-
-
-def is_conflict_copy(path: str) -> bool:
-    name = PurePosixPath(path).name
-    return bool(SYNCTHING_RE.search(name) or DROPBOX_RE.search(name))
 
 
 # Commit messages
@@ -285,18 +276,16 @@ class SyncState:
     last_error_at: str | None = None
 
     @classmethod
-    def load(cls, folder: Path) -> SyncState:
-        try:
-            data = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
-            return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})
-        except (OSError, ValueError, TypeError):
+    def from_json(cls, data: Any) -> SyncState:
+        """The state as `to_json` wrote it; what is not a state at all is the state before
+        any sync."""
+        if not isinstance(data, dict):
             return cls()
+        values: dict[str, Any] = {key: data.get(key) for key in cls.__dataclass_fields__}
+        return cls(**values)
 
-    def save(self, folder: Path) -> None:
-        path = folder / STATE_FILE
-        temp = path.with_name(f".{STATE_FILE}.{os.getpid()}")
-        temp.write_text(json.dumps(self.__dict__, indent=1), encoding="utf-8")
-        os.replace(temp, path)
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
 
     def after(self, report: SyncReport) -> SyncState:
         warning = "; ".join(report.warnings) or None
@@ -313,6 +302,3 @@ class SyncState:
     def failed(self, message: str, when: datetime) -> SyncState:
         at = when.isoformat(timespec="seconds")
         return SyncState(self.last_sync, self.last_result, self.waiting, self.remote, message, at)
-
-
-STATE_FILE = "sync.json"

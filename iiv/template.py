@@ -17,10 +17,11 @@ from pathvalidate import sanitize_filename
 
 from iiv import messages
 from iiv.config import CONFIG_FILE, Config
-from iiv.edit import PropertyValue, create_note, with_properties, with_property
+from iiv.edit import create_note
 from iiv.errors import BadArgument, NoteExists
 from iiv.links import fold
 from iiv.note import STATUSES
+from iiv.patch import PropertyValue, with_properties, with_property
 from iiv.vault import read_template
 
 MAX_NAME_BYTES = 120  # a note's file name without `.md`: room for a path on every system

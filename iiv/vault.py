@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
-from iiv.config import CONFIG_FILE, Config, load_config
+from iiv.config import CONFIG_FILE, Config, parse_config
 from iiv.errors import NoteNotFound, VaultNotFound
 from iiv.messages import KINDS as MESSAGE_KINDS
 from iiv.note import DEFAULT_KINDS, MAX_NOTE_BYTES, Kinds, Note, parse_note
@@ -304,6 +304,19 @@ def _read_bytes(root: Path, rel_path: str) -> bytes:
         return (root / rel_path).read_bytes()
     with open(os.path.join(root, rel_path), "rb", buffering=0) as file:
         return file.readall()
+
+
+def load_config(root: Path) -> tuple[Config, list[Problem]]:
+    """The vault's settings from its `iiv.yaml`, with their problems; the defaults without one."""
+    path = root / CONFIG_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Config(), []
+    except (OSError, UnicodeDecodeError) as error:
+        message = f"cannot read: {error}; using defaults"
+        return Config(), [Problem(CONFIG_FILE, None, message, "settings")]
+    return parse_config(text)
 
 
 def load(path: str | Path) -> Vault:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.helpers import CHROMIUM, CHROMIUM_ARGS, copy_example, serving
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, LocalClient, copy_example, serving
 from tests.web_helpers import PORT
 
 if TYPE_CHECKING:
@@ -67,6 +67,9 @@ def app(library: Library) -> Flask:
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
+    """Flask's test client, whose requests name the dashboard's address as Host unless a test
+    gives another."""
+    app.test_client_class = LocalClient
     return app.test_client()
 
 

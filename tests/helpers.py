@@ -47,6 +47,16 @@ def make_vault(tmp_path: Path, files: dict[str, str | bytes]) -> Path:
     return root
 
 
+def files(root: Path) -> dict[str, bytes]:
+    """Every file under `root` (vault-relative path → bytes): what a test compares before and
+    after something that must change nothing, or only what it says."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
 def copy_example(tmp_path: Path) -> Path:
     """A private copy of vault-example/ to change freely."""
     target = tmp_path / "vault-example"

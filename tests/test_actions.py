@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from iiv import actions, edit, journal
-from iiv.actions import Details, apply, change, changed_lines
+from iiv.actions import Details, change, changed_lines
+from iiv.applied import Applied, apply, record_created
 from iiv.errors import BadArgument, EditConflict, EditRefused, IivError, NoteNotFound
 from iiv.journal import Journal, NothingToUndo, undo
 from iiv.note import parse_note
@@ -237,7 +238,7 @@ def book(tmp_path: Path) -> Journal:
     return Journal(folder)
 
 
-def run(vault: Path, book: Journal, name: str, details: Details) -> actions.Applied:
+def run(vault: Path, book: Journal, name: str, details: Details) -> Applied:
     _, digest = edit.read(vault, PATH)
     return apply(vault, PATH, name, details, digest, book)
 
@@ -306,7 +307,7 @@ def test_undo_refuses_when_the_file_changed_since(vault: Path, book: Journal) ->
 def test_undo_of_a_note_iiv_created_deletes_it_while_unchanged(vault: Path, book: Journal) -> None:
     rel = "people/Ada Lovelace.md"
     (vault / rel).write_text("---\ntype: person\n---\n", encoding="utf-8")
-    created = actions.record_created(vault, rel, "Ada Lovelace added", book)
+    created = record_created(vault, rel, "Ada Lovelace added", book)
     assert created.lines == (1, 2, 3)
     assert undo(vault, book, created.undo).summary == "Ada Lovelace added"
     assert not (vault / rel).exists()

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
-from flask import Flask
 from flask.testing import FlaskClient
 from icalendar import Calendar
 
@@ -20,7 +19,7 @@ from iiv.followups import followups
 from iiv.ics import FeedOptions, build_calendar, dashboard_page, plain, time_zone
 from iiv.vault import load
 from iiv.workdays import Wait
-from tests.helpers import LocalClient, make_vault
+from tests.helpers import make_vault
 
 TODAY = date(2026, 12, 1)
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
@@ -177,12 +176,6 @@ def test_calendar_command_writes_the_file(example_vault: Path, tmp_path: Path) -
 
 
 # The served feed
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    app.test_client_class = LocalClient
-    return app.test_client()
 
 
 def token_of(client: FlaskClient) -> str:

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from iiv.cli import cli
-from tests.helpers import make_vault
+from tests.helpers import files, make_vault
 
 CHIARA = "interviews/2026-11-20 Chiara Bianchi.md"
 LUCIA = "interviews/2026-11-28 Lucía Fernández.md"
@@ -281,11 +281,11 @@ def test_done_on_the_day_marks_the_conversation_done(vault: Path) -> None:
 def test_a_refusal_is_one_line_and_changes_nothing(
     vault: Path, args: list[str], message: str
 ) -> None:
-    before = {p: p.read_bytes() for p in vault.rglob("*") if p.is_file()}
+    before = files(vault)
     result = CliRunner().invoke(cli, args)
     assert (result.exit_code, result.output) == (1, f"Error: {message}\n")
     assert result.exception is None or isinstance(result.exception, SystemExit)
-    assert {p: p.read_bytes() for p in vault.rglob("*") if p.is_file()} == before
+    assert files(vault) == before
 
 
 @pytest.mark.parametrize(
@@ -331,10 +331,10 @@ def test_a_refusal_is_one_line_and_changes_nothing(
 def test_a_usage_error_is_one_line_exits_2_and_changes_nothing(
     vault: Path, args: list[str], message: str
 ) -> None:
-    before = {p: p.read_bytes() for p in vault.rglob("*") if p.is_file()}
+    before = files(vault)
     result = CliRunner().invoke(cli, args)
     assert (result.exit_code, result.output) == (2, f"Error: {message}\n")
-    assert {p: p.read_bytes() for p in vault.rglob("*") if p.is_file()} == before
+    assert files(vault) == before
 
 
 def test_a_group_alone_still_shows_its_help() -> None:

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from flask.testing import FlaskClient
 
-from tests.test_web import click, get, post_forms, text
+from tests.web_helpers import click, get, post_forms, text
 
 NEXT = (
     "Try the next contact at Harbour Maps, Noor Aziz:"

@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 
 from iiv.cli import cli
 from iiv.debrief import Debrief, Promise, Suggested, parse, with_debrief
-from iiv.edit import with_lines_in_section
 from iiv.errors import BadArgument
+from iiv.patch import with_lines_in_section
 from tests.helpers import EXAMPLE
 from tests.web_helpers import get, post, post_forms, text
 

@@ -16,16 +16,13 @@ from iiv.edit import (
     content_hash,
     create_note,
     read,
-    replace_line,
     set_properties_in_notes,
     set_property,
     snooze_task,
-    with_property,
-    with_task_completed,
-    yaml_scalar,
 )
 from iiv.errors import EditConflict, EditRefused, NoteExists, NoteNotFound
 from iiv.note import parse_note
+from iiv.patch import replace_line, with_property, with_task_completed, yaml_scalar
 from iiv.tasks import complete_line
 from tests.helpers import make_vault
 

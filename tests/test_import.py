@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -21,7 +20,7 @@ from iiv.contacts.plan import Plan, Row, plan_import
 from iiv.edit import NOTES_AT_ONCE
 from iiv.template import safe_file_name, unique_file_name
 from iiv.vault import load
-from tests.helpers import ROOT, make_vault
+from tests.helpers import ROOT, files, make_vault
 from tests.sync_helpers import wait_until
 
 TODAY = date(2026, 12, 1)
@@ -51,14 +50,6 @@ def vault_with_people(tmp_path: Path) -> Path:
         tmp_path,
         {"people/Ada Lovelace.md": ADA, "people/José García.md": JOSE, "Welcome.md": "# Hi\n"},
     )
-
-
-def snapshot(root: Path) -> dict[str, str]:
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
 
 
 def plan_for(root: Path, kind: str, text: str, name: str = "in.csv") -> Plan:
@@ -194,7 +185,7 @@ def test_dry_run_changes_nothing_and_apply_then_a_second_run_changes_nothing(
         + ",,https://www.linkedin.com/in/private,,,,\n",
         encoding="utf-8",
     )
-    before = snapshot(root)
+    before = files(root)
     code, out = run("import", "linkedin", str(csv), "--vault", str(root))
     assert code == 0
     assert out == (
@@ -209,16 +200,16 @@ def test_dry_run_changes_nothing_and_apply_then_a_second_run_changes_nothing(
         "Dry run: 1 to create, 1 to update, 0 duplicates, 1 unreadable. Nothing was written; add"
         " --apply to write.\n"
     )
-    assert snapshot(root) == before
+    assert files(root) == before
     code, out = run("import", "linkedin", str(csv), "--vault", str(root), "--apply")
     assert code == 0 and out.endswith("Created 1 note, updated 1.\n")
     grace = (root / "people/Grace Hopper.md").read_text(encoding="utf-8")
     assert "company: US Navy, retired\n" in grace and "# Grace Hopper\n" in grace
     assert run("check", "--vault", str(root))[0] == 0
-    after_apply = snapshot(root)
+    after_apply = files(root)
     code, out = run("import", "linkedin", str(csv), "--vault", str(root), "--apply")
     assert code == 0 and out.endswith("Created 0 notes, updated 0.\n")
-    assert snapshot(root) == after_apply
+    assert files(root) == after_apply
 
 
 def test_json_output(tmp_path: Path) -> None:
@@ -348,12 +339,12 @@ def test_export_then_import_finds_everyone_as_a_duplicate(
     code, printed = run("export", "vcard", "--vault", str(example_vault), "--out", str(out))
     people = len(load(example_vault).people)
     assert (code, printed) == (0, f"wrote {people} cards to {out}\n")
-    before = snapshot(example_vault)
+    before = files(example_vault)
     code, printed = run("import", "vcard", str(out), "--vault", str(example_vault), "--apply")
     assert code == 0
     assert printed.splitlines()[-1] == "Created 0 notes, updated 0."
     assert printed.count("duplicate ") == people and " in the vault, " not in printed
-    assert snapshot(example_vault) == before
+    assert files(example_vault) == before
 
 
 def test_several_vcard_files_at_once(tmp_path: Path) -> None:

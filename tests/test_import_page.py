@@ -5,17 +5,13 @@ from __future__ import annotations
 import io
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from playwright.sync_api import Browser, expect
 
 from iiv.server import Server
-from tests.helpers import ROOT, LocalClient, serving
-from tests.test_import import snapshot
+from tests.helpers import ROOT, files
 
 ORIGIN = {"Origin": "http://127.0.0.1:8765"}
 CONNECTIONS = (
@@ -26,12 +22,6 @@ CONNECTIONS = (
     "Amara,Okafor,https://www.linkedin.com/in/example-amara-okafor,,Stripe,Engineer,1 Jan 2020\n"
     ",,https://www.linkedin.com/in/private,,,,\n"
 )
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    app.test_client_class = LocalClient
-    return app.test_client()
 
 
 def csrf(client: FlaskClient) -> str:
@@ -52,7 +42,7 @@ def upload_key(page: str) -> str:
 
 
 def test_the_dry_run_shows_the_plan_and_writes_nothing(client: FlaskClient, vault: Path) -> None:
-    before = snapshot(vault)
+    before = files(vault)
     page = upload(client, CONNECTIONS.encode())
     assert '<li class="chip">1 create</li>' in page
     assert '<li class="chip">1 update</li>' in page
@@ -64,11 +54,11 @@ def test_the_dry_run_shows_the_plan_and_writes_nothing(client: FlaskClient, vaul
     assert "no name (LinkedIn leaves some members&#39; names blank)" in page
     assert '<a href="/person/people/Amara%20Okafor.md">' in page
     assert "Apply: write 2 notes" in page
-    assert snapshot(vault) == before
+    assert files(vault) == before
 
 
 def test_apply_writes_the_notes_and_never_the_upload(client: FlaskClient, vault: Path) -> None:
-    before = snapshot(vault)
+    before = files(vault)
     key = upload_key(upload(client, CONNECTIONS.encode(), name="Connections.csv"))
     response = client.post(
         "/import/apply", data={"csrf_token": csrf(client), "upload": key}, headers=ORIGIN
@@ -76,7 +66,7 @@ def test_apply_writes_the_notes_and_never_the_upload(client: FlaskClient, vault:
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Created 1 note, updated 1." in page
-    after = snapshot(vault)
+    after = files(vault)
     assert set(after) - set(before) == {"people/Ada Lovelace.md"}
     assert {p for p in after if p in before and after[p] != before[p]} == {"people/Amara Okafor.md"}
     assert not any("Connections" in p for p in after)
@@ -103,7 +93,7 @@ def test_an_upload_needs_csrf_and_a_same_origin(client: FlaskClient) -> None:
 
 
 def test_an_upload_over_10_mb_is_refused(client: FlaskClient, vault: Path) -> None:
-    before = snapshot(vault)
+    before = files(vault)
     # Raw bytes (in memory) rather than a form the test client would spool to a temp file.
     body = b'--x\r\nContent-Disposition: form-data; name="file"; filename="big.vcf"\r\n\r\n'
     body += b"x" * 10_000_001 + b"\r\n--x--\r\n"
@@ -111,7 +101,7 @@ def test_an_upload_over_10_mb_is_refused(client: FlaskClient, vault: Path) -> No
     response = client.post("/import", data=body, content_type=kind, headers=ORIGIN)
     assert response.status_code == 413
     assert "larger than this page accepts (10 MB)" in response.get_data(as_text=True)
-    assert snapshot(vault) == before
+    assert files(vault) == before
     other = {"csrf_token": csrf(client), "what": "x" * 1_100_000}
     assert client.post("/do/record", data=other, headers=ORIGIN).status_code == 413
 
@@ -130,23 +120,14 @@ def test_an_expired_upload_is_one_line(client: FlaskClient) -> None:
 # In Chromium
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    from tests.helpers import copy_example
-
-    tmp = tmp_path_factory.mktemp("import-page")
-    with serving(copy_example(tmp), tmp / "index") as running:
-        yield running
-
-
-def test_import_page_in_chromium(chromium: Browser, served: Server, tmp_path: Path) -> None:
+def test_import_page_in_chromium(chromium: Browser, server: Server, tmp_path: Path) -> None:
     csv = tmp_path / "Connections.csv"
     csv.write_text(CONNECTIONS, encoding="utf-8")
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     try:
         page = context.new_page()
         page.set_default_timeout(10_000)
-        page.goto(served.url + "import")
+        page.goto(server.url + "import")
         page.get_by_label("Kind of file").select_option("linkedin")
         page.get_by_label("File (at most 10 MB)").set_input_files(str(csv))
         page.get_by_role("button", name="Show what would happen").click()
@@ -160,17 +141,17 @@ def test_import_page_in_chromium(chromium: Browser, served: Server, tmp_path: Pa
         expect(page.locator(".lead")).to_have_text("Created 1 note, updated 1.")
         page.get_by_role("link", name="people/Ada Lovelace.md").click()
         expect(page.locator("h1").first).to_contain_text("Ada Lovelace")
-        assert (served.library.root / "people" / "Ada Lovelace.md").exists()
+        assert (server.library.root / "people" / "Ada Lovelace.md").exists()
     finally:
         context.close()
 
 
-def test_calendar_page_in_chromium(chromium: Browser, served: Server) -> None:
+def test_calendar_page_in_chromium(chromium: Browser, server: Server) -> None:
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     try:
         page = context.new_page()
         page.set_default_timeout(10_000)
-        page.goto(served.url + "calendar")
+        page.goto(server.url + "calendar")
         link = page.get_by_role("link", name="Subscribe in your calendar app")
         expect(link).to_have_attribute(
             "href", re.compile(r"^webcal://127\.0\.0\.1:\d+/calendar\.ics\?token=[\w-]{40,}$")

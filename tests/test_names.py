@@ -8,7 +8,7 @@ import pytest
 
 from iiv.actions import STEPS
 from iiv.errors import BadArgument, NoteNotFound
-from iiv.names import find_conversation, find_note, find_person, loose
+from iiv.names import find_conversation, find_person, loose
 from iiv.snapshot import Vault
 from iiv.vault import load
 from tests.helpers import EXAMPLE, make_vault
@@ -87,7 +87,6 @@ def test_a_note_that_is_not_a_person(example: Vault) -> None:
     with pytest.raises(BadArgument) as error:
         find_person(example, "Welcome")
     assert str(error.value) == "Welcome.md is a plain note, not a person note (type: person)"
-    assert find_note(example, "Welcome").path == "Welcome.md"
 
 
 def test_a_conversation_is_the_latest_one_the_step_applies_to(tmp_path: Path) -> None:

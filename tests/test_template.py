@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from iiv.config import load_config
 from iiv.note import parse_note
 from iiv.template import NewInterview, new_interview, new_person
-from iiv.vault import load
+from iiv.vault import load, load_config
 from tests.helpers import make_vault
 
 TODAY = date(2026, 12, 1)

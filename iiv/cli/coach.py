@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from iiv import formats, shapes
+from iiv.applied import record_debrief
 from iiv.brief import brief, to_markdown
 from iiv.cache import index_folder
 from iiv.cli.base import (
@@ -19,7 +20,7 @@ from iiv.cli.base import (
     vault_option,
     vault_relative,
 )
-from iiv.debrief import parse, record, thank_you_due
+from iiv.debrief import parse, thank_you_due
 from iiv.errors import BadArgument, NoteNotFound
 from iiv.journal import Journal
 from iiv.messages import KINDS, draft
@@ -151,7 +152,7 @@ def debrief_command(note_path: str, index_dir: Path | None, vault_path: Path) ->
     takeaways, people, promises = (_ask(question) for question in DEBRIEF_QUESTIONS)
     found = parse(takeaways, people, promises, date.today())
     journal = Journal(index_folder(vault.root, index_dir))
-    done = record(vault, note.path, note.digest, found, journal, date.today())
+    done = record_debrief(vault, note.path, note.digest, found, journal, date.today())
     click.echo(formats.debrief(done, thank_you_due(note, vault.config)))
 
 

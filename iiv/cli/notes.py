@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from iiv.actions import record_created
+from iiv.applied import record_created
 from iiv.cache import index_folder
 from iiv.cli.base import index_dir_option, vault_option
 from iiv.dates import BadDate, parse_datetime

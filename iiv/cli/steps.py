@@ -15,8 +15,9 @@ from typing import Any
 
 import click
 
-from iiv import formats
-from iiv.actions import STATUS_STEPS, STEPS, Applied, Details, apply
+from iiv import formats, shapes
+from iiv.actions import STATUS_STEPS, STEPS, Details
+from iiv.applied import Applied, apply
 from iiv.cache import index_folder
 from iiv.cli.base import (
     F,
@@ -27,7 +28,7 @@ from iiv.cli.base import (
     vault_option,
     vault_relative,
 )
-from iiv.config import Config, load_config
+from iiv.config import Config
 from iiv.dates import BadDate, parse_datetime
 from iiv.edit import read
 from iiv.errors import BadArgument, EditRefused
@@ -35,7 +36,7 @@ from iiv.followups import KINDS, NOT_RECORDED, followups
 from iiv.journal import Journal, undo
 from iiv.names import find_conversation, find_person
 from iiv.snapshot import Vault
-from iiv.vault import load, vault_root
+from iiv.vault import load, load_config, vault_root
 
 RECENT = 20  # changes `iiv undo --list` shows
 
@@ -311,7 +312,7 @@ def undo_command(change: int | None, listing: bool, **opts: Any) -> None:
     if listing:
         entries = where.journal.recent(RECENT)
         if opts["as_json"]:
-            print_json({"items": [entry.to_json() for entry in entries]})
+            print_json(shapes.items(entries))
         else:
             click.echo(formats.journal(entries))
         return

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from iiv.config import Config
 from iiv.contacts.plan import Addition, NewPerson, Plan
-from iiv.edit import NOTES_AT_ONCE, create_notes, set_properties_in_notes, with_lines_in_section
+from iiv.edit import NOTES_AT_ONCE, create_notes, set_properties_in_notes
 from iiv.errors import IivError
+from iiv.patch import with_lines_in_section
 from iiv.template import person_text, template_text
 
 NOTES_HEADING = "Notes"  # the person template's section for what you know about them

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import unquote, urlsplit
 
-from iiv.edit import PropertyValue
 from iiv.errors import BadFile
+from iiv.patch import PropertyValue
 
 MAX_VALUE = 1000  # characters in one property: more is not a name, a company or an address
 MAX_NOTES = 100_000  # characters of a contact's notes, which become the note's body

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 
-from iiv.contacts.contact import Unreadable
+from iiv.contacts.contact import Contact, ContactFile, Unreadable
 from iiv.errors import BadFile
 
 HEADER_WITHIN = 20  # records read while looking for the header
@@ -24,6 +24,22 @@ class Row:
 
 
 Header = Callable[[list[str]], bool]  # is this record the header?
+
+
+def contact_file(
+    text: str, is_header: Header, expected: str, contact: Callable[[Row], Contact | Unreadable]
+) -> ContactFile:
+    """The contacts `contact` makes of the rows under the header, and each row or record that
+    cannot be read, with its line (see `read_rows`)."""
+    rows, unreadable = read_rows(text, is_header, expected)
+    contacts: list[Contact] = []
+    for row in rows:
+        found = contact(row)
+        if isinstance(found, Contact):
+            contacts.append(found)
+        else:
+            unreadable.append(found)
+    return ContactFile(tuple(contacts), tuple(sorted(unreadable, key=lambda u: u.line)))
 
 
 def read_rows(text: str, is_header: Header, expected: str) -> tuple[list[Row], list[Unreadable]]:

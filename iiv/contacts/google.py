@@ -22,7 +22,7 @@ from iiv.contacts.contact import (
     notes,
     tag,
 )
-from iiv.contacts.csvfile import Row, read_rows
+from iiv.contacts.csvfile import Row, contact_file
 
 SEPARATOR = " ::: "
 NUMBERED_RE = re.compile(r"(E-mail|Phone|Website|Address|Organization) (\d+) - (.+)")
@@ -37,12 +37,7 @@ def read_google(text: str, name: str = "the file") -> ContactFile:
         f"{name}: no Google Contacts header (First Name, ..., E-mail 1 - Value or Name, "
         "Given Name, ...) in its first lines: is it a Google CSV export?"
     )
-    rows, unreadable = read_rows(text, _is_header, expected)
-    contacts: list[Contact] = []
-    for row in rows:
-        found = _contact(row)
-        (contacts if isinstance(found, Contact) else unreadable).append(found)  # type: ignore[arg-type]
-    return ContactFile(tuple(contacts), tuple(sorted(unreadable, key=lambda u: u.line)))
+    return contact_file(text, _is_header, expected, _contact)
 
 
 def _is_header(names: list[str]) -> bool:

@@ -8,7 +8,7 @@ import re
 from datetime import date
 
 from iiv.contacts.contact import Contact, ContactFile, Unreadable, clean, linkedin_key
-from iiv.contacts.csvfile import Row, read_rows
+from iiv.contacts.csvfile import Row, contact_file
 
 SOURCE = "LinkedIn"
 MONTHS = {
@@ -27,12 +27,7 @@ def read_linkedin(text: str, name: str = "the file") -> ContactFile:
         f"{name}: no LinkedIn header (First Name,Last Name,...) in its first lines: "
         "is it the Connections.csv of LinkedIn's data export?"
     )
-    rows, unreadable = read_rows(text, _is_header, expected)
-    contacts: list[Contact] = []
-    for row in rows:
-        found = _contact(row)
-        (contacts if isinstance(found, Contact) else unreadable).append(found)  # type: ignore[arg-type]
-    return ContactFile(tuple(contacts), tuple(sorted(unreadable, key=lambda u: u.line)))
+    return contact_file(text, _is_header, expected, _contact)
 
 
 def _is_header(names: list[str]) -> bool:

@@ -15,10 +15,10 @@ from pathlib import PurePosixPath
 
 from iiv.config import Config
 from iiv.contacts.contact import Contact, ContactFile, linkedin_key, phone_key
-from iiv.edit import PropertyValue
 from iiv.errors import BadArgument
 from iiv.links import fold, loose_fold
 from iiv.note import Note
+from iiv.patch import PropertyValue
 from iiv.snapshot import Vault
 from iiv.template import unique_file_name
 

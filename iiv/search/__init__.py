@@ -6,7 +6,8 @@ is imported when an index is opened, so that `iiv due` starts without it. Only t
 imports Whoosh; only `_whoosh_private` touches its internals.
 
 Modules by job: `analysis` (words → terms, any engine), `snippets` (what a hit shows),
-`results`, `engine` (the protocol, the engines), `folders` (an engine's folder on disk); for
+`results`, `engine` (the protocol, the engines), `folders` (an engine's folder on disk),
+`processes` (the processes of a parallel build, for either engine); for
 the Whoosh engine, `schema`, `queries`, `suggestions`, `build` (the parallel build), `merging`
 (the merge policy), `layers` and `_whoosh_private` (stock and fast ways to write and read) and
 `whoosh_engine`; for the tantivy engine (the `fast` extra), `tantivy_fields` (the same terms as

@@ -5,7 +5,7 @@ iiv's index folder, named for its file format. The folder's `iiv-index.json` rec
 format version and the engine that wrote it (see `iiv.search.folders`): a folder written by an
 older iiv or by another engine is rebuilt from the notes, by itself.
 
-Threads: one thread writes (`update`, `remove_prefix`, `rebuild`, `rebuild_from_files`,
+Threads: one thread writes (`update`, `rebuild`, `rebuild_from_files`,
 `compact`); any thread may read (`search`, `count`, `indexed`, `stamp`), and each read sees
 the latest commit, of this process or another.
 """
@@ -63,10 +63,6 @@ class SearchEngine(Protocol):
     def update(self, changed: Sequence[tuple[Note, FileStat]], removed: Iterable[str]) -> None:
         """Replace the changed notes and delete the removed paths, in one commit. A path
         listed twice counts once (the last wins); a path both changed and removed is kept."""
-        ...
-
-    def remove_prefix(self, prefix: str) -> int:
-        """Delete every note under the folder `prefix`; returns how many."""
         ...
 
     def rebuild(

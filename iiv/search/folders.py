@@ -8,14 +8,17 @@ leaves the old index, the new one, or none, never half of one.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import shutil
+from contextlib import suppress
 from pathlib import Path
 
 from iiv.errors import IivError
 
 INDEX_VERSION = 4  # of the documents and their analysis, whatever the engine
 RECORD = "iiv-index.json"
+log = logging.getLogger(__name__)
 
 
 def write_record(folder: Path, engine: str) -> None:
@@ -77,6 +80,28 @@ def check_replaceable(folder: Path, own_files: re.Pattern[str]) -> None:
         f"{folder} is not an iiv index (it holds other files): not replacing it; "
         "point the index at an empty or new folder"
     )
+
+
+def remove_leftovers(folder: Path, own_files: re.Pattern[str]) -> None:
+    """Delete what a rebuild killed midway left beside `folder` (its `.new` or `.old` folder),
+    when it holds only the engine's files. Only for the one writer: another could be building
+    `.new` right now."""
+    for leftover in beside(folder):
+        with suppress(IivError):
+            check_replaceable(leftover, own_files)
+            if leftover.is_dir():
+                log.info("deleting %s, left by a rebuild that did not finish", leftover)
+                shutil.rmtree(leftover, ignore_errors=True)
+
+
+def unreadable(error: BaseException) -> str:
+    """Why an index's files could not be read, in a few words: a missing file, the system's
+    own words, or the error itself."""
+    if isinstance(error, FileNotFoundError) and error.filename:
+        return f"{Path(str(error.filename)).name} is missing"
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.strerror}: {error.filename}" if error.filename else str(error.strerror)
+    return f"damaged files: {describe(error)}"
 
 
 def describe(error: BaseException) -> str:

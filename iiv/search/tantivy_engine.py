@@ -19,7 +19,6 @@ process or another) and reloads the searcher if it did.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import math
@@ -38,9 +37,10 @@ import tantivy
 from rapidfuzz.distance import Levenshtein
 from tantivy import Query
 
+from iiv.cache import locked
 from iiv.errors import IivError, Stopped
 from iiv.note import DEFAULT_KINDS, Kinds, Note
-from iiv.search import folders, queries
+from iiv.search import folders, processes, queries
 from iiv.search.analysis import BODY
 from iiv.search.engine import BUSY, LOCK_TIMEOUT
 from iiv.search.results import Hit, SearchResult, notice_of
@@ -55,7 +55,7 @@ from iiv.search.tantivy_fields import (
     Values,
     values,
 )
-from iiv.search.tantivy_queries import Untranslatable, escaped, marks, translate, words
+from iiv.search.tantivy_queries import Untranslatable, marks, translate, words
 from iiv.vault import FileStat
 
 log = logging.getLogger(__name__)
@@ -223,7 +223,7 @@ class TantivyEngine:
     def _damaged(self, error: BaseException) -> None:
         """A tantivy failure means the files are damaged: record it, and ask for a rebuild."""
         with self._swap:
-            self._index, self.reason = None, f"index unreadable ({_unreadable(error)})"
+            self._index, self.reason = None, f"index unreadable ({folders.unreadable(error)})"
         raise IivError(f"the search index needs rebuilding: {self.reason}") from error
 
     def _require(self) -> tantivy.Index:
@@ -249,17 +249,6 @@ class TantivyEngine:
                 writer.delete_documents_by_term("path", path)
             for note, stat in latest.values():  # each freed once added: a checkout brings
                 writer.add_document(_document(values(note, stat)))  # thousands at once
-
-    def remove_prefix(self, prefix: str) -> int:
-        """Delete every note under the folder `prefix` (removed or renamed); returns how many."""
-        folder = prefix.rstrip("/") + "/"
-        with self._searcher() as searcher:
-            under = Query.regex_query(SCHEMA, "path", escaped(folder) + ".*")
-            count = _count(searcher.search(under, 1, count=True))
-        if count:
-            with self._writer() as writer:
-                writer.delete_documents_by_query(under)
-        return count
 
     def compact(self, most: int | None = None) -> bool:
         """Nothing to tidy: each batch lets tantivy's merges finish before it returns."""
@@ -321,37 +310,17 @@ class TantivyEngine:
         for a file gone meanwhile; bodies left out) before the index is complete."""
         from iiv.search import tantivy_build
 
-        if len(files) >= tantivy_build.PARALLEL_FROM:
-            try:
-                return self._replace(
-                    lambda fresh: tantivy_build.build_in_workers(
-                        fresh, (root, kinds), files, on_notes, progress, self._stop
-                    )
+        def in_processes() -> int:
+            return self._replace(
+                lambda fresh: tantivy_build.build_in_workers(
+                    fresh, (root, kinds), files, on_notes, progress, self._stop
                 )
-            except Stopped:
-                raise
-            except (OSError, IivError) as error:
-                if str(error) == BUSY:
-                    raise
-                log.warning("indexing in one process instead: %s", error)
-        return self._rebuild_here(root, files, on_notes, progress, kinds)
+            )
 
-    def _rebuild_here(
-        self,
-        root: Path,
-        files: Sequence[FileStat],
-        on_notes: Callable[[dict[str, Note | None]], None],
-        progress: Callable[[int], None] | None,
-        kinds: Kinds,
-    ) -> int:
-        from iiv.vault import read_existing
-
-        notes = {stat.path: read_existing(root, stat.path, kinds) for stat in files}
-        if progress:
-            progress(len(notes))
-        on_notes({path: note and note.without_body() for path, note in notes.items()})
-        pairs = [(note, stat) for stat in files if (note := notes[stat.path]) is not None]
-        return self.rebuild(pairs)
+        parallel = len(files) >= tantivy_build.PARALLEL_FROM
+        return processes.rebuild_from_files(
+            self, in_processes if parallel else None, root, files, on_notes, progress, kinds
+        )
 
     def stop(self) -> None:
         """Make a rebuild in progress (in another thread) give up soon, raising Stopped; the
@@ -362,12 +331,7 @@ class TantivyEngine:
         """Delete what a rebuild killed midway left beside the index (its `.new` or `.old`
         folder), and what a writer killed midway left in it (files no commit uses). Only for
         the one writer: another could be building `.new` right now."""
-        for leftover in folders.beside(self.folder):
-            with suppress(IivError):
-                folders.check_replaceable(leftover, OWN_FILES)
-                if leftover.is_dir():
-                    log.info("deleting %s, left by a rebuild that did not finish", leftover)
-                    shutil.rmtree(leftover, ignore_errors=True)
+        folders.remove_leftovers(self.folder, OWN_FILES)
         if self._index is not None:
             with suppress(IivError, ValueError, OSError):  # busy or damaged: a later writer
                 _finish(_lock_writer(_opened(self.folder), WRITE_HEAP, 1, 0.0))
@@ -530,7 +494,7 @@ def _open_folder(folder: Path) -> tuple[tantivy.Index | None, str | None]:
                 raise
             if attempt < OPEN_ATTEMPTS and _signature(folder) != before:
                 continue
-            return None, f"index unreadable ({_unreadable(error)})"
+            return None, f"index unreadable ({folders.unreadable(error)})"
     raise AssertionError("unreachable")
 
 
@@ -575,16 +539,10 @@ def _write_lock(folder: Path, timeout: float) -> Iterator[None]:
     if not lock.exists():
         yield
         return
-    with open(lock, "a+") as handle:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise IivError(BUSY) from None
-                time.sleep(0.1)
+    handle = locked(lock, timeout)
+    if handle is None:
+        raise IivError(BUSY)
+    with handle:
         yield
 
 
@@ -609,11 +567,3 @@ def _damage(error: BaseException) -> bool:
     if isinstance(error, IivError):
         return False
     return isinstance(error, ValueError | OSError) or type(error).__name__ == "PanicException"
-
-
-def _unreadable(error: BaseException) -> str:
-    if isinstance(error, FileNotFoundError) and error.filename:
-        return f"{Path(str(error.filename)).name} is missing"
-    if isinstance(error, OSError) and error.strerror:
-        return f"{error.strerror}: {error.filename}" if error.filename else str(error.strerror)
-    return f"damaged files: {folders.describe(error)}"

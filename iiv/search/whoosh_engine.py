@@ -30,9 +30,9 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, LockError
 
 from iiv.cache import private
-from iiv.errors import IivError, Stopped
+from iiv.errors import IivError
 from iiv.note import DEFAULT_KINDS, Kinds, Note
-from iiv.search import build, folders, merging, queries
+from iiv.search import build, folders, merging, processes, queries
 from iiv.search.analysis import BODY
 from iiv.search.engine import BUSY, LOCK_TIMEOUT
 from iiv.search.layers import StockLayer, choose
@@ -248,12 +248,6 @@ class WhooshEngine:
             for note, stat in latest.values():
                 writer.add_document(**document(note, stat))
 
-    def remove_prefix(self, prefix: str) -> int:
-        """Delete every note under the folder `prefix` (removed or renamed); returns how many."""
-        with self._writer() as (writer, searcher):
-            folder = query.Prefix("path", prefix.rstrip("/") + "/")
-            return int(writer.delete_by_query(folder, searcher=searcher))
-
     def compact(self, most: int | None = None) -> bool:
         """Merge small segments and purge stale ones; True if there was any to do.
 
@@ -334,37 +328,18 @@ class WhooshEngine:
         them all (None for a file gone meanwhile; bodies left out) while the workers go on to
         index them. `progress` counts the notes read; `kinds` is the vault's `Config.kinds`.
         """
-        if len(files) >= build.PARALLEL_FROM and self.layer.parallel_build:
-            try:
-                return self._replace(
-                    lambda fresh: build.build_in_workers(
-                        fresh, (root, kinds), files, on_notes, progress, self._stop
-                    )
+
+        def in_processes() -> int:
+            return self._replace(
+                lambda fresh: build.build_in_workers(
+                    fresh, (root, kinds), files, on_notes, progress, self._stop
                 )
-            except Stopped:
-                raise
-            except (OSError, IivError) as error:
-                if str(error) == BUSY:
-                    raise
-                log.warning("indexing in one process instead: %s", error)
-        return self._rebuild_here(root, files, on_notes, progress, kinds)
+            )
 
-    def _rebuild_here(
-        self,
-        root: Path,
-        files: Sequence[FileStat],
-        on_notes: Callable[[dict[str, Note | None]], None],
-        progress: Callable[[int], None] | None,
-        kinds: Kinds,
-    ) -> int:
-        from iiv.vault import read_existing
-
-        notes = {stat.path: read_existing(root, stat.path, kinds) for stat in files}
-        if progress:
-            progress(len(notes))
-        on_notes({path: note and note.without_body() for path, note in notes.items()})
-        pairs = [(notes[s.path], s) for s in files if notes[s.path] is not None]
-        return self.rebuild(pairs)  # type: ignore[arg-type]
+        parallel = len(files) >= build.PARALLEL_FROM and self.layer.parallel_build
+        return processes.rebuild_from_files(
+            self, in_processes if parallel else None, root, files, on_notes, progress, kinds
+        )
 
     def stop(self) -> None:
         """Make a rebuild in progress (in another thread) give up soon, raising Stopped; the
@@ -374,12 +349,7 @@ class WhooshEngine:
     def tidy(self) -> None:
         """Delete what a rebuild killed midway left beside the index (its `.new` or `.old`
         folder). Only for the one writer: another could be building `.new` right now."""
-        for leftover in folders.beside(self.folder):
-            with suppress(IivError):
-                folders.check_replaceable(leftover, OWN_FILES)
-                if leftover.is_dir():
-                    log.info("deleting %s, left by a rebuild that did not finish", leftover)
-                    shutil.rmtree(leftover, ignore_errors=True)
+        folders.remove_leftovers(self.folder, OWN_FILES)
 
     def _replace(self, make: Callable[[Path], int]) -> int:
         fresh, old = folders.beside(self.folder)
@@ -480,8 +450,4 @@ def _check(folder: Path) -> None:
 def _unreadable(error: BaseException) -> str:
     if isinstance(error, EmptyIndexError):
         return "its table of contents is missing"
-    if isinstance(error, FileNotFoundError) and error.filename:
-        return f"{Path(str(error.filename)).name} is missing"
-    if isinstance(error, OSError) and error.strerror:
-        return f"{error.strerror}: {error.filename}" if error.filename else str(error.strerror)
-    return f"damaged files: {folders.describe(error)}"
+    return folders.unreadable(error)

@@ -13,8 +13,9 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, request
 
-from iiv import actions
-from iiv.actions import STEPS, Applied, Details
+from iiv import applied
+from iiv.actions import STEPS, Details
+from iiv.applied import Applied
 from iiv.dates import BadDate, parse_date, parse_datetime
 from iiv.errors import BadArgument, NoteNotFound
 from iiv.journal import Journal, undo
@@ -68,7 +69,7 @@ def undo_change() -> Response:
 def _run(name: str, details: Details) -> Response:
     path, digest = _target()
     lib = library()
-    done = actions.apply(lib.root, path, name, details, digest, journal(), lib.config)
+    done = applied.apply(lib.root, path, name, details, digest, journal(), lib.config)
     return _back_to_page(done)
 
 
@@ -111,7 +112,7 @@ def create_interview() -> Response:
     book = journal()
     book.check()
     rel = new_interview(lib.root, lib.config, new, date.today())
-    made = actions.record_created(lib.root, rel, f"{rel} created", book)
+    made = applied.record_created(lib.root, rel, f"{rel} created", book)
     lib.sync([rel])
     flash(made.summary, str(made.undo))
     return redirect(note_url(rel, "interview"), 303)  # type: ignore[return-value]

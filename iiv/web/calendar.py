@@ -9,7 +9,6 @@ every calendar subscribed with the old one.
 from __future__ import annotations
 
 import hmac
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
+from iiv.cache import write_private
 from iiv.ics import FeedOptions, build_calendar, time_zone
 from iiv.web.pages import csrf_token, display_day, library
 from iiv.web.security import own_secret
@@ -38,11 +38,7 @@ def feed_token(folder: Path) -> str:
 def renew_feed_token(folder: Path) -> str:
     """A new calendar token, replacing the old one atomically (mode 0600)."""
     token = secrets.token_urlsafe(32)
-    temp = folder / f".{TOKEN_FILE}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(token + "\n")
-    os.replace(temp, folder / TOKEN_FILE)
+    write_private(folder / TOKEN_FILE, token + "\n")
     return token
 
 

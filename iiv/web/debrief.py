@@ -11,7 +11,8 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 
-from iiv.debrief import Recorded, parse, record, thank_you_due
+from iiv.applied import Recorded, record_debrief
+from iiv.debrief import parse, thank_you_due
 from iiv.errors import NoteNotFound
 from iiv.journal import Journal
 from iiv.note import Note
@@ -48,7 +49,7 @@ def save() -> Response:
         abort(404)
     found = parse(_field("takeaways"), _field("people"), _field("promises"), date.today())
     vault = lib.snapshot()
-    done = record(
+    done = record_debrief(
         vault, path, request.form.get("hash", ""), found, Journal(lib.folder), date.today()
     )
     lib.sync([path, *(made.path for made in done.created)])

@@ -13,7 +13,8 @@ from datetime import date
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
-from iiv.actions import STEPS, record_created
+from iiv.actions import STEPS
+from iiv.applied import record_created
 from iiv.errors import BadArgument, NoteExists, NoteNotFound
 from iiv.followups import FollowUp
 from iiv.links import Link

@@ -12,7 +12,7 @@ from datetime import date
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
-from iiv import actions, edit
+from iiv import actions, applied, edit, patch
 from iiv.errors import BadArgument, EditConflict
 from iiv.journal import Journal
 from iiv.note import Note
@@ -126,7 +126,7 @@ def score() -> Response:
             raise EditConflict(name)
         if changes:
             created = new_company(lib.root, lib.config, target.name, changes, date.today())
-            made = actions.record_created(lib.root, created, f"{created} created: {said}", journal)
+            made = applied.record_created(lib.root, created, f"{created} created: {said}", journal)
             lib.sync([created])
             flash(made.summary, str(made.undo))
     elif changes:
@@ -143,7 +143,7 @@ def _write_scores(path: str, digest: str, changes: dict[str, str], journal: Jour
 
     def change(data: bytes) -> bytes:
         for key, value in changes.items():
-            data = edit.with_property(data, key, value)
+            data = patch.with_property(data, key, value)
         return data
 
     written = edit.rewrite(lib.root, path, digest, change, lib.config)

@@ -137,7 +137,7 @@ def all_files(root: Path) -> set[str]:
 
 
 def note_stats(root: Path) -> dict[str, tuple[int, int]]:
-    from iiv.config import load_config
+    from iiv.vault import load_config
 
     files: dict[str, FileStat]
     files, _ = scan(root, load_config(root)[0])

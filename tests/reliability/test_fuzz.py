@@ -79,9 +79,9 @@ TOKENS = [
 
 def fuzz_one(data: bytes) -> None:
     """One input: parse it, then edit it as the dashboard would; only EditRefused may raise."""
-    from iiv.edit import with_property, with_task_completed
     from iiv.errors import EditRefused
     from iiv.note import parse_note
+    from iiv.patch import with_property, with_task_completed
 
     note = parse_note("fuzz/input.md", data)
     lines = data.count(b"\n") + 1

@@ -29,11 +29,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from iiv.edit import with_property, with_task_completed
 from iiv.errors import EditRefused
 from iiv.library import Library
 from iiv.links import Named, Resolver, fold
 from iiv.note import Note, parse_note
+from iiv.patch import with_property, with_task_completed
 from iiv.problem import Problem
 from iiv.tasks import complete_line, parse_task, snooze_line
 from iiv.vault import load, scan

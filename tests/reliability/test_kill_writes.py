@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 from iiv.config import Config
-from iiv.edit import content_hash, with_task_completed, with_task_snoozed
+from iiv.edit import content_hash
 from iiv.note import parse_note
+from iiv.patch import with_task_completed, with_task_snoozed
 from iiv.template import new_person
 from tests.helpers import make_vault
 from tests.reliability.harness import (

@@ -18,16 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from iiv.edit import (
-    complete_task,
-    content_hash,
-    read,
-    set_property,
-    with_property,
-    with_task_completed,
-)
+from iiv.edit import complete_task, content_hash, read, set_property
 from iiv.errors import EditConflict
 from iiv.note import parse_note
+from iiv.patch import with_property, with_task_completed
 from tests.helpers import make_vault
 from tests.reliability.harness import count, environment, figures, measure, rng, served
 

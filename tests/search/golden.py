@@ -14,9 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from iiv.config import load_config
 from iiv.search import SearchEngine, open_engine
-from iiv.vault import FileStat, read_existing, scan
+from iiv.vault import FileStat, load_config, read_existing, scan
 
 NOTES = 600  # enough for a build in worker processes
 QUERIES = [

@@ -33,6 +33,21 @@ NOTES = {
     "notes/Unsafe.md": "Try <script>alert('x')</script> before the robotics demo & more.\n",
 }
 
+# A note of words the analysis must keep whole or split (tests/search/test_words.py), and
+# another that holds their near misses.
+NOTE = "notes/Tools.md"
+TEXT = (
+    "# Tools we looked at\n\n"
+    "The **zorblatt** framework, *quillfeather*, _snargle_ and __wimbrel__.\n\n"
+    "> **Assessment**: worth a second look.\n\n"
+    "In Dataview, `= this.file.plumbagor`; in the page script, window.renderGlimmet(x);\n"
+    "the docs are at https://docs.fennimore.example/guide and the setting is snake_case_vorpal.\n\n"
+    "- [ ] Ask which [[people/Ada Lovelace|Ada]] meant\n\n"
+    "公司是字节跳动\n"
+)
+OTHER = "notes/Other.md"
+OTHER_TEXT = "A file about quillworth.other and snake oil; 字典 and 节日.\n"
+
 
 def entry(path: str, text: str, mtime_ns: int = 1_700_000_000_000_000_000) -> tuple[Note, FileStat]:
     data = text.encode("utf-8")

@@ -11,13 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iiv.config import load_config
 from iiv.note import Note
 from iiv.search import SearchEngine, SearchResult, open_engine
-from iiv.vault import FileStat, read_existing, scan
+from iiv.vault import FileStat, load_config, read_existing, scan
 from tests.helpers import copy_example
-from tests.search.notes import NOTES, entries
-from tests.search.test_words import NOTE, OTHER, OTHER_TEXT, TEXT
+from tests.search.notes import NOTE, NOTES, OTHER, OTHER_TEXT, TEXT, entries
 
 pytest.importorskip("tantivy")
 

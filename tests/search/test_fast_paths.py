@@ -126,8 +126,7 @@ def test_common_queries_are_evaluated_as_whoosh_evaluates_them(vault: Path, tmp_
 
 
 def engine_files(root: Path) -> list[Any]:
-    from iiv.config import load_config
-    from iiv.vault import scan
+    from iiv.vault import load_config, scan
 
     config, _ = load_config(root)
     files, _ = scan(root, config)

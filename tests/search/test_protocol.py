@@ -179,14 +179,6 @@ def test_a_path_both_changed_and_removed_is_kept(index: SearchEngine) -> None:
     assert found(index, "canoe") == {"a.md"}
 
 
-def test_remove_prefix_deletes_a_folder_of_notes_and_counts_them(index: SearchEngine) -> None:
-    index.update([entry("peoples.md", "not in the folder")], [])
-    assert index.remove_prefix("people/") == 2
-    assert index.remove_prefix("people") == 0
-    assert "peoples.md" in index.indexed()
-    assert not any(path.startswith("people/") for path in index.indexed())
-
-
 def test_every_commit_changes_the_stamp(index: SearchEngine) -> None:
     first = index.stamp()
     assert index.stamp() == first

@@ -19,18 +19,8 @@ from iiv.search.analysis import BODY
 from iiv.search.snippets import plain
 from tests.helpers import make_vault
 from tests.search.conftest import ENGINE_NAMES
-from tests.search.notes import entry
+from tests.search.notes import NOTE, OTHER, OTHER_TEXT, TEXT, entry
 
-NOTE = "notes/Tools.md"
-TEXT = (
-    "# Tools we looked at\n\n"
-    "The **zorblatt** framework, *quillfeather*, _snargle_ and __wimbrel__.\n\n"
-    "> **Assessment**: worth a second look.\n\n"
-    "In Dataview, `= this.file.plumbagor`; in the page script, window.renderGlimmet(x);\n"
-    "the docs are at https://docs.fennimore.example/guide and the setting is snake_case_vorpal.\n\n"
-    "- [ ] Ask which [[people/Ada Lovelace|Ada]] meant\n\n"
-    "公司是字节跳动\n"
-)
 WORDS = [
     "zorblatt",
     "quillfeather",
@@ -60,8 +50,6 @@ SPELLINGS = [
     "公司是字节跳动",
     "fennim*",
 ]
-OTHER = "notes/Other.md"
-OTHER_TEXT = "A file about quillworth.other and snake oil; 字典 and 节日.\n"
 
 
 @pytest.fixture(scope="module", params=ENGINE_NAMES)
