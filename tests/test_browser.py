@@ -176,11 +176,12 @@ def test_slash_focuses_search_and_a_result_opens(tab: Tab) -> None:
 
 def test_new_interview_from_a_person_page(tab: Tab, vault: Path) -> None:
     page = tab.open(note_path("person", "people/Chiara Bianchi.md"))
-    page.get_by_label("Date", exact=True).fill("2026-12-18")
-    page.get_by_label("Time", exact=True).fill("11:00")
-    page.get_by_label("Status", exact=True).select_option("scheduled")
-    page.get_by_label("Medium", exact=True).fill("video")
-    page.get_by_role("button", name="Create interview note").click()
+    form = page.get_by_role("region", name="New interview with Chiara")
+    form.get_by_label("Date", exact=True).fill("2026-12-18")
+    form.get_by_label("Time", exact=True).fill("11:00")
+    form.get_by_label("Status", exact=True).select_option("scheduled")
+    form.get_by_label("Medium", exact=True).fill("video")
+    form.get_by_role("button", name="Create interview note").click()
     rel = "interviews/2026-12-18 Chiara Bianchi.md"
     expect(page).to_have_url(tab.base + note_path("interview", rel).lstrip("/"))
     expect(page.locator("h1")).to_have_text("2026-12-18 Chiara Bianchi")
