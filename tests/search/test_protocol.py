@@ -174,6 +174,23 @@ def test_a_path_updated_twice_in_one_batch_is_indexed_once_with_the_last_text(
     assert index.count() == len(NOTES) + 1
 
 
+def test_the_same_search_after_a_save_shows_the_saved_text(index: SearchEngine) -> None:
+    # Snippets and parsed queries are kept for the next searches: a save shows at once.
+    index.update([entry("a.md", "The canoe was green. A long river trip.")], [])
+    assert [(h.path, h.snippet) for h in index.search("canoe").hits] == [
+        ("a.md", "The <mark>canoe</mark> was green. A long river trip.")
+    ]
+    index.update([entry("a.md", "Our canoe is red now.")], [])
+    assert [(h.path, h.snippet) for h in index.search("canoe").hits] == [
+        ("a.md", "Our <mark>canoe</mark> is red now.")
+    ]
+    assert [h.snippet for h in index.search("canoe", page=2).hits] == [
+        "Our <mark>canoe</mark> is red now."
+    ]
+    index.update([], ["a.md"])
+    assert index.search("canoe").total == 0
+
+
 def test_a_path_both_changed_and_removed_is_kept(index: SearchEngine) -> None:
     index.update([entry("a.md", "canoe")], ["a.md"])
     assert found(index, "canoe") == {"a.md"}
