@@ -268,3 +268,37 @@ def test_compact_keeps_every_note_findable(tmp_path: Path, engine_name: str) -> 
     assert after == before
     assert [total for total, _ in after] == [300, 40, 1]
     index.close()
+
+
+def test_a_reader_sees_another_writers_commits_in_the_same_searches_again(
+    tmp_path: Path, engine_name: str
+) -> None:
+    # What a reader keeps for the next searches (parsed queries, expanded wildcards, hits'
+    # stored fields and snippets) never hides a commit, of its own or of another writer.
+    writer = open_engine(tmp_path / "index", engine_name)
+    writer.rebuild(entries({"a.md": "The canoe was green.", "b.md": "A kayak."}))
+    reader = open_engine(tmp_path / "index", engine_name)
+    queries = ["canoe", "cano*", "kayak OR canoe", "green"]
+
+    def seen() -> list[tuple[int, list[tuple[str, str]]]]:
+        results = [reader.search(text) for text in queries]
+        return [(r.total, sorted((h.path, h.snippet) for h in r.hits)) for r in results]
+
+    assert seen() == [
+        (1, [("a.md", "The <mark>canoe</mark> was green.")]),
+        (1, [("a.md", "The <mark>canoe</mark> was green.")]),
+        (2, [("a.md", "The <mark>canoe</mark> was green."), ("b.md", "A <mark>kayak</mark>.")]),
+        (1, [("a.md", "The canoe was <mark>green</mark>.")]),
+    ]
+    writer.update([entry("b.md", "Two canoes, now red."), entry("c.md", "canonical")], ["a.md"])
+    assert seen() == [
+        (1, [("b.md", "Two <mark>canoes</mark>, now red.")]),
+        (2, [("b.md", "Two <mark>canoes</mark>, now red."), ("c.md", "<mark>canonical</mark>")]),
+        (1, [("b.md", "Two <mark>canoes</mark>, now red.")]),
+        (0, []),
+    ]
+    writer.rebuild(entries({"d.md": "A green canoe."}))
+    assert [r[0] for r in seen()] == [1, 1, 1, 1]
+    assert {h.path for text in queries for h in reader.search(text).hits} == {"d.md"}
+    writer.close()
+    reader.close()
