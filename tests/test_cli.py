@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import platform
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from iiv.cli import cli
+from iiv.cli.serve import few_malloc_arenas
 from tests.helpers import EXAMPLE, copy_example, make_vault
 
 SMALL = {
@@ -304,3 +306,13 @@ def test_help_shows_each_commands_whole_summary() -> None:
     for name, command in cli.commands.items():
         summary = command.get_short_help_str(limit=1_000)
         assert f"{name} {summary}" in listing, name
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc only")
+def test_serve_keeps_the_threads_memory_in_one_malloc_pool(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    assert few_malloc_arenas()
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")  # whoever started iiv chose
+    assert not few_malloc_arenas()
