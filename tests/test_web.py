@@ -790,3 +790,31 @@ def test_today_lists_the_most_urgent_fifty_of_a_long_group_and_links_to_all(
     everything = text(get(client, "/?all=1&today=2026-12-01"))
     assert len(set(re.findall(r"Old task (\d+)", everything))) == 70
     assert "Show all" not in everything
+
+
+@pytest.mark.parametrize("cookie", [None, "", "not-signed", "signed"])
+def test_the_session_opens_as_flasks_own_signed_cookie_session(
+    app: Flask, cookie: str | None
+) -> None:
+    from flask.sessions import SecureCookieSessionInterface
+
+    from iiv.web.frame import CookieSessions
+
+    stock = SecureCookieSessionInterface()
+    name = stock.get_cookie_name(app)
+    signed = cookie == "signed"
+    if signed:
+        signer = stock.get_signing_serializer(app)
+        assert signer is not None
+        cookie = signer.dumps({"_flashes": [("message", "Done: a step")]})
+    headers = {"Cookie": f"{name}={cookie}"} if cookie is not None else {}
+    with app.test_request_context("/", headers=headers) as context:
+        ours = CookieSessions().open_session(app, context.request)
+        theirs = stock.open_session(app, context.request)
+    assert (type(ours), dict(ours or {}), ours is None) == (
+        type(theirs),
+        dict(theirs or {}),
+        theirs is None,
+    )
+    assert dict(ours or {}) == ({"_flashes": [("message", "Done: a step")]} if signed else {})
+    assert isinstance(app.session_interface, CookieSessions)

@@ -1,6 +1,6 @@
 """What frames every page of the app: the header's counts and the confirmations of the last
-action (a context processor), and the error pages (error handlers), for every blueprint alike.
-`install` adds them to the app.
+action (a context processor, over the session cookie), and the error pages (error handlers),
+for every blueprint alike. `install` adds them to the app.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from flask import (
     request,
     url_for,
 )
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.wrappers import Request
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
@@ -31,7 +33,20 @@ BREAK_BEFORE_RE = re.compile(r"([@.])")
 DATE_RE = re.compile(r"(\d{4}-\d{2}-\d{2})")
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, opened without its signer when the request has no
+    session cookie (nearly every request: only an action's confirmation sets one), as Flask
+    then gives an empty session too; Flask makes the signer for every request, a fifth of
+    an API request's time in Flask."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def install(app: Flask) -> None:
+    app.session_interface = CookieSessions()
     app.context_processor(chrome)
     app.add_url_rule("/favicon.ico", "favicon", favicon)
     app.add_template_filter(breakable)
