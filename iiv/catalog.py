@@ -21,7 +21,7 @@ from iiv.vault import FileStat
 
 log = logging.getLogger(__name__)
 OPEN_ATTEMPTS = 100  # 5 s of waiting for other iiv processes creating the catalog
-CATALOG_VERSION = f"3/{__version__}"  # the pickled Note's shape follows the code's version
+CATALOG_VERSION = f"4/{__version__}"  # the pickled Note's shape follows the code's version
 NOTES_COLUMNS = "(path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, note BLOB)"
 
 
@@ -81,15 +81,16 @@ class Catalog:
     def load(self) -> dict[str, tuple[FileStat, Note]]:
         """Everything the catalog holds; an unreadable row is dropped (and so re-read later)."""
         found: dict[str, tuple[FileStat, Note]] = {}
-        with self._lock:
-            rows = self._db.execute("SELECT path, size, mtime_ns, note FROM notes").fetchall()
         loads = pickle.loads
-        for path, size, mtime_ns, blob in rows:
-            try:
-                note = loads(blob)
-            except Exception:  # a damaged row is re-read from its file
-                continue
-            found[path] = (FileStat(path, size, mtime_ns), note)
+        with self._lock:
+            for path, size, mtime_ns, blob in self._db.execute(
+                "SELECT path, size, mtime_ns, note FROM notes"
+            ):
+                try:
+                    note = loads(blob)
+                except Exception:  # a damaged row is re-read from its file
+                    continue
+                found[path] = (FileStat(path, size, mtime_ns), note)
         return found
 
     def apply(self, changed: Iterable[tuple[FileStat, Note]], removed: Iterable[str]) -> None:

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from iiv.links import Link
 from iiv.note import MAX_NOTE_BYTES, Kinds, Note, parse_note
 from iiv.problem import Problem
+from tests.helpers import EXAMPLE
 
 NOTES = Path(__file__).parent / "notes"
 GOLDEN = sorted(NOTES.glob("*.md"))
@@ -740,3 +741,19 @@ def test_without_body_is_the_same_note_with_an_empty_body() -> None:
     bare = note.without_body()
     assert bare == replace(note, body="") and bare.body == "" and note.body
     assert bare.without_body() is bare
+
+
+@pytest.mark.parametrize("path", [*GOLDEN, *sorted(EXAMPLE.rglob("*.md"))], ids=str)
+def test_a_note_pickles_as_the_dataclass_would(path: Path) -> None:
+    """Notes pickle as their fields' values (`Note.__reduce__`, for the catalog): what comes
+    back is what `dataclasses.replace` makes, field for field, bodies kept or left out."""
+    import pickle
+
+    note = parse_note(path.name, path.read_bytes())
+    for kept in (note, note.without_body()):
+        back = pickle.loads(pickle.dumps(kept))
+        assert back == kept and back == dataclasses.replace(kept)
+        assert [type(getattr(back, f.name)) for f in dataclasses.fields(Note)] == [
+            type(getattr(kept, f.name)) for f in dataclasses.fields(Note)
+        ]
+    assert note.without_body() == dataclasses.replace(note, body="")
