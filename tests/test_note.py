@@ -757,3 +757,19 @@ def test_a_note_pickles_as_the_dataclass_would(path: Path) -> None:
             type(getattr(kept, f.name)) for f in dataclasses.fields(Note)
         ]
     assert note.without_body() == dataclasses.replace(note, body="")
+
+
+def test_unpickled_notes_share_what_they_hold_alike() -> None:
+    """A snapshot loaded from the catalog holds 50,000 notes: two notes of one template share
+    their `key_lines`, the names of their properties, and their links to the same person."""
+    import pickle
+
+    def loaded(path: str, data: str) -> Note:
+        return pickle.loads(pickle.dumps(parse_note(path, data.encode())))
+
+    text = "---\ntype: interview\nperson: '[[Ada]]'\ndate: 2026-12-0{}\n---\nWith [[Ada]].\n"
+    one, two = loaded("a.md", text.format(1)), loaded("b.md", text.format(2))
+    assert one.key_lines is two.key_lines and one.key_lines == {"type": 2, "person": 3, "date": 4}
+    assert [a is b for a, b in zip(one.meta, two.meta, strict=True)] == [True, True, True]
+    assert one.links[0] is two.links[0] and one.people[0] is two.links[0]
+    assert one.date != two.date and one.kind is two.kind
