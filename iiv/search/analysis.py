@@ -43,6 +43,10 @@ CJK = (
     "\U00020000-\U0003134f"  # CJK unified ideographs extensions B to G
 )
 CJK_RE = re.compile(f"[{CJK}]")
+# A text whose letters and digits are all ASCII (most notes: only their 📅, ✅, ’ or — are
+# not) has the words of this far cheaper pattern (see `ascii_words`)
+ASCII_WORD_RE = re.compile(r"[A-Za-z0-9]+")
+NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 CACHE_LIMIT = 500_000  # words remembered by each analysis before it starts over
 
 
@@ -65,6 +69,25 @@ def _marks() -> str:
     return "".join(
         char for char, kind in zip(text, map(category, text), strict=True) if kind[0] == "M"
     )
+
+
+def ascii_words(text: str) -> bool:
+    """Whether `word_re` finds in `text` the words ASCII_WORD_RE finds: when no character
+    beyond ASCII is a letter, a digit (`\\w` without `_`) or a combining mark. Then the only
+    word characters are ASCII letters and digits, and every other character separates words.
+    """
+    if text.isascii():
+        return True
+    category = unicodedata.category
+    return not any(
+        char.isalnum() or category(char)[0] == "M" for char in set(NON_ASCII_RE.findall(text))
+    )
+
+
+def words_of(text: str) -> re.Pattern[str]:
+    """The pattern that finds the words of `text`: `word_re`, or a cheaper one that finds
+    the same in it."""
+    return ASCII_WORD_RE if ascii_words(text) else word_re()
 
 
 class Analysis:
@@ -112,7 +135,7 @@ class Analysis:
             for term, position, _, _ in self.spans(text):
                 found[term].append(position)
             return found
-        words = word_re().findall(text)
+        words = words_of(text).findall(text)
         cache = self._cache
         for word in set(words).difference(cache):
             self.term(word)
@@ -128,6 +151,14 @@ class Analysis:
         Positions count terms only: stop words take none.
         """
         position = 0
+        if ascii_words(text):  # the same words, found faster
+            analyze = self.term
+            for found in ASCII_WORD_RE.finditer(text):
+                word_term = analyze(found.group())
+                if word_term is not None:
+                    yield word_term, position, found.start(), found.end()
+                    position += 1
+            return
         for found in word_re().finditer(text):
             word, start = found.group(), found.start()
             if len(word) > 1 and CJK_RE.match(word):

@@ -10,12 +10,14 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
-from iiv.search.analysis import Analysis
+from iiv.search.analysis import BODY, Analysis
 
 SNIPPET_CHARS = 200
 SNIPPET_CONTEXT = 60  # characters shown before a match
 MOST_MATCHES = 50  # a snippet stops looking for matches after this many
+SHOWN_KEPT = 2048  # (text, terms) whose snippet is kept for the next searches
 
 FENCE_RE = re.compile(r"^ {0,3}(?:`{3,}|~{3,}).*$", re.MULTILINE)
 COMMENT_RE = re.compile(r"%%.*?%%|<!--.*?-->", re.DOTALL)
@@ -122,6 +124,15 @@ def opening(text: str) -> str:
 
 
 Match = tuple[int, int, str]  # start, end, term
+
+
+@lru_cache(maxsize=SHOWN_KEPT)
+def shown(text: str, terms: frozenset[str]) -> str:
+    """What a hit shows of its body's text: the snippet of the body terms a query looks for,
+    else the text's opening. Kept for the hits shown most recently: the same search again
+    (the next page and back, a refresh, the same words typed again) finds the body's terms
+    again in the same text, up to a tenth of a millisecond a note of 2 KB."""
+    return (snippet(text, terms, BODY) if terms else "") or opening(text)
 
 
 def snippet(text: str, terms: frozenset[str], analysis: Analysis) -> str:

@@ -14,7 +14,9 @@ commit replaces `meta.json` atomically: a kill at any moment leaves the last com
 files no commit names, which the next writer deletes.
 
 Reading: any thread; each read first checks whether `meta.json` changed (a commit of this
-process or another) and reloads the searcher if it did.
+process or another) and reloads the searcher if it did. Each reload (and each index swapped
+in) starts a new generation; what a search works out from the searcher alone (the query to
+run, the stored fields of a hit) is kept for the next searches of the same generation.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -41,10 +44,9 @@ from iiv.cache import locked
 from iiv.errors import IivError, Stopped
 from iiv.note import DEFAULT_KINDS, Kinds, Note
 from iiv.search import folders, processes, queries
-from iiv.search.analysis import BODY
 from iiv.search.engine import BUSY, LOCK_TIMEOUT
 from iiv.search.results import Hit, SearchResult, notice_of
-from iiv.search.snippets import opening, plain, snippet
+from iiv.search.snippets import plain, shown
 from iiv.search.suggestions import suggest
 from iiv.search.tantivy_fields import (
     HAS,
@@ -72,6 +74,7 @@ PROGRESS_EVERY = 500
 OPEN_ATTEMPTS = 5  # reads of an index that another process keeps committing to
 SPELLING_DISTANCE = 2
 SHOWN_KEPT = 2048  # notes whose text without Markdown is kept for the next searches
+PARSED_KEPT = 256  # query texts whose parse (and plan, in each generation) is kept
 
 
 def open_tantivy(folder: Path, lock_timeout: float = LOCK_TIMEOUT) -> TantivyEngine:
@@ -108,7 +111,10 @@ class TantivyEngine:
         self.time_budget = queries.TIME_BUDGET
         self._index = index
         self._seen = _signature(folder) if index is not None else None
-        self._swap = threading.Lock()  # guards self._index (replaced by rebuild and errors)
+        # guards self._index (replaced by rebuild and errors), its reloads and the generation
+        self._swap = threading.Lock()
+        self._generation = 0  # moves with every reload and every index swapped in
+        self._kept = _Kept(0)
         self._stop = threading.Event()
 
     @property
@@ -158,23 +164,44 @@ class TantivyEngine:
 
     def search(self, query: str, limit: int = 20, page: int = 1) -> SearchResult:
         """One page of the notes matching `query`, best first; never raises for bad syntax."""
-        parsed = queries.parse(query)
-        with self._searcher() as searcher:
+        with self._guard():
+            generation, searcher = self._current()
+            kept = self._kept_for(generation)
             try:
-                return self._page(searcher, parsed, query, max(1, limit), page)
+                plan = kept.plans.get(query) or self._plan(searcher, _parse(query), kept, query)
+                return self._page(searcher, kept, plan, query, max(1, limit), page)
             except Exception:  # a query tantivy cannot run: search its words, as Whoosh does
-                return self._page(searcher, queries.words_only(query), query, max(1, limit), page)
+                plan = self._plan(searcher, queries.words_only(query), kept, None)
+                return self._page(searcher, kept, plan, query, max(1, limit), page)
 
-    def _page(
-        self, searcher: tantivy.Searcher, parsed: Any, text: str, limit: int, page: int
-    ) -> SearchResult:
+    def _plan(
+        self, searcher: tantivy.Searcher, parsed: Any, kept: _Kept, text: str | None
+    ) -> _Plan:
+        """What to search for the parsed query, kept under `text` (unless None) for the next
+        searches of the same generation when it was settled in time."""
         lexicon = _Lexicon(searcher)
         deadline = time.monotonic() + self.time_budget
         parsed, notices = queries.bounded(parsed, lambda node: words(node, lexicon), deadline)
-        if time.monotonic() > deadline:  # what to search could not be settled in time
-            notice = notice_of([*notices, queries.TOO_LONG])
-            return SearchResult(text, 0, (), 1, 0, None, notice)
+        if time.monotonic() > deadline or queries.TOO_LONG in notices:
+            return _Plan(parsed, None, frozenset(), (*notices, queries.TOO_LONG))
         found = translate(parsed, SCHEMA, lexicon)
+        plan = _Plan(parsed, found, marks(parsed, lexicon), tuple(notices))
+        if text is not None:
+            kept.keep_plan(text, plan)
+        return plan
+
+    def _page(
+        self,
+        searcher: tantivy.Searcher,
+        kept: _Kept,
+        plan: _Plan,
+        text: str,
+        limit: int,
+        page: int,
+    ) -> SearchResult:
+        found = plan.found
+        if found is None:  # what to search could not be settled in time
+            return SearchResult(text, 0, (), 1, 0, None, notice_of(list(plan.notices)))
         last_page = max(1, math.ceil(searcher.num_docs / limit))
         page = min(max(1, page), last_page)
         result = searcher.search(found, limit, count=True, offset=(page - 1) * limit)
@@ -183,41 +210,56 @@ class TantivyEngine:
         if total and page > pages:  # past the last page: the last page, as Whoosh gives
             page = pages
             result = searcher.search(found, limit, count=True, offset=(page - 1) * limit)
-        terms = marks(parsed, lexicon) if total else frozenset()
+        terms = plan.terms if total else frozenset()
         return SearchResult(
             query=text,
             total=total,
-            hits=tuple(_hit(searcher, score, address, terms) for score, address in result.hits),
+            hits=tuple(
+                _hit(kept.stored(searcher, address), score, terms) for score, address in result.hits
+            ),
             page=page,
             pages=pages,
-            suggestion=suggest(lexicon, parsed, text) if total == 0 else None,
-            notice=notice_of(notices),
+            suggestion=suggest(_Lexicon(searcher), plan.parsed, text) if total == 0 else None,
+            notice=notice_of(list(plan.notices)),
         )
+
+    def _kept_for(self, generation: int) -> _Kept:
+        """What is kept for the searches of a generation (a searcher's, from `_current`)."""
+        kept = self._kept
+        if kept.generation == generation:
+            return kept
+        fresh = _Kept(generation)
+        if generation > kept.generation:
+            self._kept = fresh
+        return fresh
 
     @contextmanager
     def _searcher(self) -> Iterator[tantivy.Searcher]:
         """A searcher of the latest commit (of this process or another); a tantivy failure
         while it is used means the files are damaged: recorded, and a rebuild asked for."""
         with self._guard():
-            yield self._current()
+            yield self._current()[1]
 
-    def _current(self) -> tantivy.Searcher:
-        """Reload first if a commit replaced `meta.json`; a commit by another process while
-        reloading (its files deleted under the reload) is read again."""
+    def _current(self) -> tuple[int, tantivy.Searcher]:
+        """The generation and a searcher of it, reloaded first if a commit replaced
+        `meta.json`; a commit by another process while reloading (its files deleted under the
+        reload) is read again. A reload and the searcher taken after it are one step (under
+        the lock): a searcher of a generation is never that of another."""
         for attempt in range(1, OPEN_ATTEMPTS + 1):
+            before = _signature(self.folder)
             with self._swap:
                 index = self._require()
-            before = _signature(self.folder)
-            if before == self._seen:
-                return index.searcher()
-            try:
-                index.reload()
-            except Exception:
-                if attempt < OPEN_ATTEMPTS and _signature(self.folder) != before:
-                    continue
-                raise
-            self._seen = before
-            return index.searcher()
+                if before == self._seen:
+                    return self._generation, index.searcher()
+                try:
+                    index.reload()
+                except Exception:
+                    if attempt < OPEN_ATTEMPTS and _signature(self.folder) != before:
+                        continue
+                    raise
+                self._seen = before
+                self._generation += 1
+                return self._generation, index.searcher()
         raise AssertionError("unreachable")
 
     def _damaged(self, error: BaseException) -> None:
@@ -353,6 +395,7 @@ class TantivyEngine:
             folders.swap_in(fresh, self.folder, old)
             self._index, self.reason = _opened(self.folder), None
             self._seen = _signature(self.folder)
+            self._generation += 1
         return count
 
 
@@ -398,16 +441,69 @@ def _document(made: Values) -> tantivy.Document:
     return tantivy.Document.from_dict(made, SCHEMA)
 
 
-def _hit(searcher: tantivy.Searcher, score: float, address: Any, terms: frozenset[str]) -> Hit:
-    stored = searcher.doc(address)
-    text = _plain(bytes(stored.get_first("shown_text") or b"").decode("utf-8"))
-    return Hit(
+@dataclass(frozen=True)
+class _Plan:
+    """What to search for a query: settled from the query and the searcher's terms alone."""
+
+    parsed: Any  # the Whoosh query, wildcards expanded
+    found: Query | None  # what tantivy runs; None when it could not be settled in time
+    terms: frozenset[str]  # the body terms a snippet marks
+    notices: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """What a hit shows, read from the note's stored fields."""
+
+    path: str
+    kind: str
+    title: str
+    text: str  # without its Markdown
+
+
+class _Kept:
+    """What the searches of one generation keep for the next ones: plans by query text, and
+    the stored fields of the notes shown, by address (valid in this generation only)."""
+
+    def __init__(self, generation: int) -> None:
+        self.generation = generation
+        self.plans: dict[str, _Plan] = {}
+        self._stored: dict[tuple[int, int], _Stored] = {}
+
+    def keep_plan(self, text: str, plan: _Plan) -> None:
+        if len(self.plans) >= PARSED_KEPT:
+            self.plans.clear()
+        self.plans[text] = plan
+
+    def stored(self, searcher: tantivy.Searcher, address: Any) -> _Stored:
+        key = (address.segment_ord, address.doc)
+        found = self._stored.get(key)
+        if found is None:
+            if len(self._stored) >= SHOWN_KEPT:
+                self._stored.clear()
+            found = self._stored[key] = _read_stored(searcher.doc(address))
+        return found
+
+
+def _read_stored(stored: tantivy.Document) -> _Stored:
+    return _Stored(
         path=str(stored.get_first("path")),
         kind=bytes(stored.get_first("shown_kind") or b"note").decode("utf-8"),
         title=bytes(stored.get_first("shown_title") or b"").decode("utf-8"),
-        score=float(score),
-        snippet=(snippet(text, terms, BODY) if terms else "") or opening(text),
+        text=_plain(bytes(stored.get_first("shown_text") or b"").decode("utf-8")),
     )
+
+
+def _hit(stored: _Stored, score: float, terms: frozenset[str]) -> Hit:
+    return Hit(stored.path, stored.kind, stored.title, float(score), shown(stored.text, terms))
+
+
+@lru_cache(maxsize=PARSED_KEPT)
+def _parse(text: str) -> Any:
+    """The query `text` reads as, kept for the same text again: Whoosh's parser takes a
+    quarter of a millisecond, and nothing here changes the query it gives (Whoosh's `accept`
+    copies what it changes)."""
+    return queries.parse(text)
 
 
 @lru_cache(maxsize=SHOWN_KEPT)

@@ -13,8 +13,6 @@ Pure: no tantivy here, so that build processes can make the values without it.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -22,7 +20,7 @@ from typing import Any
 from whoosh.util.times import datetime_to_long
 
 from iiv.note import Note
-from iiv.search.analysis import BODY, CJK_RE, TEXT, Analysis, word_re
+from iiv.search.analysis import ASCII_WORD_RE, BODY, CJK_RE, TEXT, Analysis, ascii_words, word_re
 from iiv.search.schema import MAX_STORED_BODY, SCHEMA, document
 from iiv.vault import FileStat
 
@@ -34,8 +32,6 @@ NUMBER_FIELDS = ("date", "due", "size", "mtime_ns")
 SHOWN = ("kind", "title", "text")  # stored only, for a hit: the start of the body, as Markdown
 HAS = "has"  # which fields a note has terms in: what Whoosh's `Every(field)` matches
 TOKENIZER = "terms"
-ASCII_WORD_RE = re.compile(r"[A-Za-z0-9]+")
-NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 
 Values = dict[str, list[Any]]  # field → values, as `tantivy.Document.from_dict` takes them
 
@@ -70,21 +66,13 @@ def values(note: Note, stat: FileStat) -> Values:
 def sequence(analysis: Analysis, text: str) -> str:
     """The terms of `text` in order, separated by spaces: the same terms at the same positions
     as `Analysis.positions` gives (a test compares them)."""
-    if text.isascii() or not any(map(_wordish, set(NON_ASCII_RE.findall(text)))):
+    if ascii_words(text):
         words = ASCII_WORD_RE.findall(text)  # the same words, three times faster
     elif CJK_RE.search(text):
         return " ".join(term for term, _, _, _ in analysis.spans(text))
     else:
         words = word_re().findall(text)
     return " ".join(filter(None, map(analysis.term, words)))
-
-
-def _wordish(char: str) -> bool:
-    """Whether `char` can be part of a word (`analysis.word_re`): a letter or digit (what
-    `\\w` matches, less `_`), or a combining mark. Where no character beyond ASCII can, the
-    words are the runs of ASCII letters and digits (most notes: only their 📅 and ✅ are not
-    ASCII)."""
-    return char.isalnum() or unicodedata.category(char)[0] == "M"
 
 
 def _listed(value: datetime | list[datetime]) -> Iterator[datetime]:

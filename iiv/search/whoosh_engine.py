@@ -33,12 +33,11 @@ from iiv.cache import private
 from iiv.errors import IivError
 from iiv.note import DEFAULT_KINDS, Kinds, Note
 from iiv.search import build, folders, merging, processes, queries
-from iiv.search.analysis import BODY
 from iiv.search.engine import BUSY, LOCK_TIMEOUT
 from iiv.search.layers import StockLayer, choose
 from iiv.search.results import Hit, SearchResult, notice_of
 from iiv.search.schema import document
-from iiv.search.snippets import opening, snippet
+from iiv.search.snippets import shown
 from iiv.search.suggestions import suggestion
 from iiv.vault import FileStat
 
@@ -386,7 +385,7 @@ def _hit(score: float, stored: dict[str, Any], terms: frozenset[str]) -> Hit:
         kind=stored.get("kind", "note"),
         title=stored.get("title", ""),
         score=score,
-        snippet=(snippet(body, terms, BODY) if terms else "") or opening(body),
+        snippet=shown(body, terms),
     )
 
 

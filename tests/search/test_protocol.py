@@ -174,6 +174,23 @@ def test_a_path_updated_twice_in_one_batch_is_indexed_once_with_the_last_text(
     assert index.count() == len(NOTES) + 1
 
 
+def test_the_same_search_after_a_save_shows_the_saved_text(index: SearchEngine) -> None:
+    # Snippets and parsed queries are kept for the next searches: a save shows at once.
+    index.update([entry("a.md", "The canoe was green. A long river trip.")], [])
+    assert [(h.path, h.snippet) for h in index.search("canoe").hits] == [
+        ("a.md", "The <mark>canoe</mark> was green. A long river trip.")
+    ]
+    index.update([entry("a.md", "Our canoe is red now.")], [])
+    assert [(h.path, h.snippet) for h in index.search("canoe").hits] == [
+        ("a.md", "Our <mark>canoe</mark> is red now.")
+    ]
+    assert [h.snippet for h in index.search("canoe", page=2).hits] == [
+        "Our <mark>canoe</mark> is red now."
+    ]
+    index.update([], ["a.md"])
+    assert index.search("canoe").total == 0
+
+
 def test_a_path_both_changed_and_removed_is_kept(index: SearchEngine) -> None:
     index.update([entry("a.md", "canoe")], ["a.md"])
     assert found(index, "canoe") == {"a.md"}
@@ -251,3 +268,37 @@ def test_compact_keeps_every_note_findable(tmp_path: Path, engine_name: str) -> 
     assert after == before
     assert [total for total, _ in after] == [300, 40, 1]
     index.close()
+
+
+def test_a_reader_sees_another_writers_commits_in_the_same_searches_again(
+    tmp_path: Path, engine_name: str
+) -> None:
+    # What a reader keeps for the next searches (parsed queries, expanded wildcards, hits'
+    # stored fields and snippets) never hides a commit, of its own or of another writer.
+    writer = open_engine(tmp_path / "index", engine_name)
+    writer.rebuild(entries({"a.md": "The canoe was green.", "b.md": "A kayak."}))
+    reader = open_engine(tmp_path / "index", engine_name)
+    queries = ["canoe", "cano*", "kayak OR canoe", "green"]
+
+    def seen() -> list[tuple[int, list[tuple[str, str]]]]:
+        results = [reader.search(text) for text in queries]
+        return [(r.total, sorted((h.path, h.snippet) for h in r.hits)) for r in results]
+
+    assert seen() == [
+        (1, [("a.md", "The <mark>canoe</mark> was green.")]),
+        (1, [("a.md", "The <mark>canoe</mark> was green.")]),
+        (2, [("a.md", "The <mark>canoe</mark> was green."), ("b.md", "A <mark>kayak</mark>.")]),
+        (1, [("a.md", "The canoe was <mark>green</mark>.")]),
+    ]
+    writer.update([entry("b.md", "Two canoes, now red."), entry("c.md", "canonical")], ["a.md"])
+    assert seen() == [
+        (1, [("b.md", "Two <mark>canoes</mark>, now red.")]),
+        (2, [("b.md", "Two <mark>canoes</mark>, now red."), ("c.md", "<mark>canonical</mark>")]),
+        (1, [("b.md", "Two <mark>canoes</mark>, now red.")]),
+        (0, []),
+    ]
+    writer.rebuild(entries({"d.md": "A green canoe."}))
+    assert [r[0] for r in seen()] == [1, 1, 1, 1]
+    assert {h.path for text in queries for h in reader.search(text).hits} == {"d.md"}
+    writer.close()
+    reader.close()

@@ -207,3 +207,15 @@ def test_a_text_field_gives_tantivy_the_terms_and_positions_whoosh_indexes(text:
         for position, term in enumerate(terms):
             positions.setdefault(term, []).append(position)
         assert positions == dict(analysis.positions(text))
+
+
+def test_searching_leaves_the_kept_parse_of_a_query_as_the_parser_gives_it(
+    index: SearchEngine,
+) -> None:
+    from iiv.search import queries, tantivy_engine
+
+    texts = ['ada* "analytical engine" -babbage', "tag:mentor OR lov?lace", "date:>2026-01-01"]
+    for text in texts:
+        first = index.search(text)
+        assert index.search(text) == first
+        assert tantivy_engine._parse(text) == queries.parse(text)

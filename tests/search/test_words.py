@@ -4,6 +4,7 @@ dashboard; and snippets show the note's text, not its Markdown."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -219,3 +220,46 @@ def test_the_api_and_the_dashboard_find_every_word(client: FlaskClient, word: st
 @pytest.mark.parametrize("hostile", ["![" * 50_000, "[^" * 50_000, "![[" * 33_000, "[" * 100_000])
 def test_unclosed_brackets_are_read_in_linear_time(hostile: str) -> None:
     assert plain(hostile + " end").endswith("end")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.lists(
+        st.one_of(
+            st.text(st.characters(categories=["L", "N", "P", "Zs", "M", "S"]), max_size=6),
+            st.text(st.characters(max_codepoint=0x7F), max_size=8),
+            st.sampled_from(["’", "—", "…", "📅", "✅", " ", "_", "José", "e\u0301", "字节"]),
+            st.sampled_from(["²", "ª", "\u0301", "\U0001d165", "Ⅻ", "٣", "\u00a0", "\u200b"]),
+        ),
+        max_size=20,
+    ).map("".join)
+)
+def test_a_text_whose_words_are_ascii_has_the_same_words_by_the_cheaper_pattern(
+    text: str,
+) -> None:
+    # `ascii_words` decides where spans, positions and tantivy's fields use ASCII_WORD_RE
+    from iiv.search.analysis import ASCII_WORD_RE, ascii_words, word_re
+
+    def words(pattern: re.Pattern[str]) -> list[tuple[int, int]]:
+        return [found.span() for found in pattern.finditer(text)]
+
+    if ascii_words(text):
+        assert words(ASCII_WORD_RE) == words(word_re())
+
+
+def test_spans_of_a_text_with_ascii_words_and_other_punctuation() -> None:
+    text = "Don’t — the Team’s plans… 📅 2026-12-01 snake_case ✅"
+    assert [
+        (term, position, text[start:end]) for term, position, start, end in BODY.spans(text)
+    ] == [
+        ("don", 0, "Don"),
+        ("t", 1, "t"),
+        ("team", 2, "Team"),
+        ("s", 3, "s"),
+        ("plan", 4, "plans"),
+        ("2026", 5, "2026"),
+        ("12", 6, "12"),
+        ("01", 7, "01"),
+        ("snake", 8, "snake"),
+        ("case", 9, "case"),
+    ]
