@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -20,11 +20,17 @@ WIKILINK_RE = re.compile(r"(?P<embed>!?)\[\[(?P<inner>[^\[\]\n]{1,500}?)\]\]")
 _INNER_RE = re.compile(r"\[\[([^\[\]\n]{1,500}?)\]\]")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Link:
     target: str  # the note part, without heading, block or label: "people/Ada Lovelace"
     label: str | None = None
     heading: str | None = None
+
+    def __reduce__(self) -> tuple[Callable[..., Link], tuple[str, str | None, str | None]]:
+        # Unpickled through a cache, as parsed ones are: the notes of a vault loaded from the
+        # catalog share one Link for each way a name is linked (100,000 links, 6,000 distinct,
+        # at 50,000 notes), as they do when parsed.
+        return _shared, (self.target, self.label, self.heading)
 
     @property
     def text(self) -> str:
@@ -56,6 +62,11 @@ def _read(inner: str) -> Link | None:
 # Links are immutable and a vault links the same few names again and again; what is inside
 # `[[ ]]` is at most 500 characters, so the cache stays small.
 _link = lru_cache(maxsize=8192)(_read)
+
+
+@lru_cache(maxsize=8192)
+def _shared(target: str, label: str | None, heading: str | None) -> Link:
+    return Link(target, label, heading)
 
 
 def find_links(text: str) -> list[Link]:

@@ -104,7 +104,7 @@ class NoteStore:
         file again. The caller holds `_lock`."""
         if self._loaded is None:
             with collector_paused():
-                self._loaded = self.catalog.load()
+                self._loaded = self.catalog.load(self.stats)
             if len(self._loaded) != len(self.stats):  # rebound, not changed: the writer
                 loaded = self._loaded  # thread may be reading the old one
                 self.stats = {p: s for p, s in self.stats.items() if p in loaded}

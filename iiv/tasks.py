@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from functools import lru_cache
+from operator import attrgetter
 
 from iiv.dates import DATE_RE, BadDate, parse_date
 from iiv.errors import EditRefused
@@ -70,7 +71,7 @@ OPEN_STATUSES = (" ", "/")
 DONE_STATUSES = ("x", "X")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Task:
     line: int
     status: str
@@ -84,6 +85,9 @@ class Task:
     priority: str | None = None
     recurrence: str | None = None
 
+    def __reduce__(self) -> tuple[type[Task], tuple[object, ...]]:
+        return Task, _values(self)  # the fields in order (a slotted dataclass has no `__dict__`)
+
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
@@ -96,6 +100,9 @@ class Task:
     def when(self) -> date | None:
         """The date the task is due: its due date, else its scheduled date."""
         return self.due or self.scheduled
+
+
+_values = attrgetter(*(f.name for f in fields(Task)))
 
 
 def is_task_line(text: str) -> bool:

@@ -24,6 +24,18 @@ def test_notes_stored_are_loaded_back_without_their_bodies(tmp_path: Path) -> No
     catalog.close()
 
 
+def test_the_stats_known_are_used_again_when_they_are_the_rows(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path / "catalog.sqlite")
+    stored(catalog, "a.md", "A.\n")
+    stored(catalog, "b.md", "B.\n")
+    known = catalog.stats()
+    stored(catalog, "b.md", "B, changed.\n")
+    loaded = catalog.load(known)
+    assert loaded == catalog.load() and loaded["a.md"][0] is known["a.md"]
+    assert loaded["b.md"][0] == FileStat("b.md", 12, 1) != known["b.md"]
+    catalog.close()
+
+
 def old_format(path: Path) -> None:
     db = sqlite3.connect(path)
     db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from iiv.links import Link
 from iiv.note import MAX_NOTE_BYTES, Kinds, Note, parse_note
 from iiv.problem import Problem
+from tests.helpers import EXAMPLE
 
 NOTES = Path(__file__).parent / "notes"
 GOLDEN = sorted(NOTES.glob("*.md"))
@@ -740,3 +741,35 @@ def test_without_body_is_the_same_note_with_an_empty_body() -> None:
     bare = note.without_body()
     assert bare == replace(note, body="") and bare.body == "" and note.body
     assert bare.without_body() is bare
+
+
+@pytest.mark.parametrize("path", [*GOLDEN, *sorted(EXAMPLE.rglob("*.md"))], ids=str)
+def test_a_note_pickles_as_the_dataclass_would(path: Path) -> None:
+    """Notes pickle as their fields' values (`Note.__reduce__`, for the catalog): what comes
+    back is what `dataclasses.replace` makes, field for field, bodies kept or left out."""
+    import pickle
+
+    note = parse_note(path.name, path.read_bytes())
+    for kept in (note, note.without_body()):
+        back = pickle.loads(pickle.dumps(kept))
+        assert back == kept and back == dataclasses.replace(kept)
+        assert [type(getattr(back, f.name)) for f in dataclasses.fields(Note)] == [
+            type(getattr(kept, f.name)) for f in dataclasses.fields(Note)
+        ]
+    assert note.without_body() == dataclasses.replace(note, body="")
+
+
+def test_unpickled_notes_share_what_they_hold_alike() -> None:
+    """A snapshot loaded from the catalog holds 50,000 notes: two notes of one template share
+    their `key_lines`, the names of their properties, and their links to the same person."""
+    import pickle
+
+    def loaded(path: str, data: str) -> Note:
+        return pickle.loads(pickle.dumps(parse_note(path, data.encode())))
+
+    text = "---\ntype: interview\nperson: '[[Ada]]'\ndate: 2026-12-0{}\n---\nWith [[Ada]].\n"
+    one, two = loaded("a.md", text.format(1)), loaded("b.md", text.format(2))
+    assert one.key_lines is two.key_lines and one.key_lines == {"type": 2, "person": 3, "date": 4}
+    assert [a is b for a, b in zip(one.meta, two.meta, strict=True)] == [True, True, True]
+    assert one.links[0] is two.links[0] and one.people[0] is two.links[0]
+    assert one.date != two.date and one.kind is two.kind

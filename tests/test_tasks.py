@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 from typing import Any
 
@@ -24,7 +25,8 @@ def fields(line: str) -> dict[str, Any]:
     task, problems = parsed
     assert task.line == 7
     blank = Task(line=7, status=" ", description="")
-    found = {k: v for k, v in vars(task).items() if v != getattr(blank, k)}
+    values = {f.name: getattr(task, f.name) for f in dataclasses.fields(task)}
+    found = {k: v for k, v in values.items() if v != getattr(blank, k)}
     if problems:
         found["problems"] = problems
     return found
