@@ -432,17 +432,24 @@ def test_an_import_killed_while_it_updates_leaves_each_note_old_or_new(tmp_path:
     after = {path.name: path.read_bytes() for path in people.iterdir()}
     # The kill may land between a swap and the removal of the old version (removed a few at a
     # time, in other threads), which is then left hidden (`.NAME.iiv-XXXXXX.tmp`, ignored by
-    # iiv, Obsidian and git, and removed by the next edit there after a minute).
+    # iiv, Obsidian and git, and removed by the next edit there after a minute); or between
+    # naming the new version and the swap (three system calls), which leaves the new one hidden.
     hidden = {name for name in after if TEMP_RE.fullmatch(name)}
     assert len(hidden) <= NOTES_AT_ONCE
-    assert all(after[name] == before[name.split(".iiv-")[0][1:]] for name in hidden)
+    for name in hidden:
+        note = name.split(".iiv-")[0][1:]
+        assert after[name] in (before[note], with_email(before[note]))
     assert after.keys() - hidden == before.keys()
     updated = [name for name in before if after[name] != before[name]]
     assert 0 < len(updated) < 1500
     for name in updated:
-        assert after[name] == before[name].replace(b"\nemail:\n", b"\nemail: m@x.example\n")
+        assert after[name] == with_email(before[name])
     code, out = run("import", "linkedin", str(later), "--vault", str(root), "--apply")
     assert (code, out.splitlines()[-1]) == (0, f"Created 0 notes, updated {1500 - len(updated)}.")
+
+
+def with_email(data: bytes) -> bytes:
+    return data.replace(b"\nemail:\n", b"\nemail: m@x.example\n")
 
 
 def run_import(source: Path, text: str, root: Path) -> tuple[int, str]:

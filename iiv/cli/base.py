@@ -181,9 +181,7 @@ def progress(label: str) -> Iterator[Callable[[int, int], None]]:
 def write_output(data: bytes, out: Path | None) -> None:
     """Print `data`, or write it to `out` whole: a temporary file beside it, then a rename."""
     if out is None:
-        stdout = click.get_binary_stream("stdout")
-        stdout.write(data)
-        stdout.flush()
+        click.echo(data, nl=False)  # bytes go to the binary stream as they are
         return
     out = out.expanduser()
     temp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
