@@ -64,24 +64,32 @@ def _search_p95(result: SizeResult) -> float:
 
 def _rg_ratio(result: SizeResult) -> float:
     """The worst query: iiv's p95 over rg's median for the same words (NaN without rg)."""
-    ratios = [_ratio(q) for q in result.search.values()]
-    return math.nan if any(math.isnan(r) for r in ratios) else max(ratios, default=math.nan)
+    return _worst([_ratio(q, percentile(q["ms"], 95)) for q in result.search.values()])
 
 
 def _first_worst(result: SizeResult) -> float:
     """The slowest of the queries' first searches (NaN for a run that did not time them)."""
-    return max((q.get("first_ms", math.nan) for q in result.search.values()), default=math.nan)
+    return _worst([_first(q) for q in result.search.values()])
 
 
 def _first_ratio(result: SizeResult) -> float:
     """The worst query's first search over rg's median for the same words."""
-    ratios = [q.get("first_ms", math.nan) / median(q["rg_ms"]) for q in result.search.values()]
-    return math.nan if any(math.isnan(r) for r in ratios) else max(ratios, default=math.nan)
+    return _worst([_ratio(q, _first(q)) for q in result.search.values()])
 
 
-def _ratio(query: dict[str, Any]) -> float:
+def _first(query: dict[str, Any]) -> float:
+    return float(query.get("first_ms", math.nan))  # samples of a run before it was timed: NaN
+
+
+def _worst(values: list[float]) -> float:
+    """The largest, or NaN when any is unknown."""
+    return math.nan if any(math.isnan(v) for v in values) else max(values, default=math.nan)
+
+
+def _ratio(query: dict[str, Any], ms: float) -> float:
+    """`ms` over rg's median for the query's words (NaN without rg)."""
     rg = median(query["rg_ms"])
-    return math.nan if math.isnan(rg) else percentile(query["ms"], 95) / rg
+    return math.nan if math.isnan(rg) else ms / rg
 
 
 MEASURES = (
@@ -273,10 +281,10 @@ def search_table(result: SizeResult) -> str:
     for label, q in result.search.items():
         stock = result.search_stock.get(label, {}).get("ms", [])
         stock_cells = f"{median(stock):.1f} ms | {percentile(stock, 95):.1f} ms | "
-        ratio, rg = _ratio(q), median(q["rg_ms"])
+        ratio, rg = _ratio(q, percentile(q["ms"], 95)), median(q["rg_ms"])
         rg_cell = "— (rg not found)" if math.isnan(rg) else f"{rg:.1f} ms ({q['rg_files']:,})"
         lines.append(
-            f"| {label}: `{q['query']}` | {q['total']:,} | {q.get('first_ms', math.nan):.1f} ms | "
+            f"| {label}: `{q['query']}` | {q['total']:,} | {_first(q):.1f} ms | "
             f"{median(q['ms']):.1f} ms | "
             f"{percentile(q['ms'], 95):.1f} ms | {stock_cells if stocked else ''}{rg_cell} | "
             f"{'—' if math.isnan(ratio) else f'{ratio:.2f}'} |"
