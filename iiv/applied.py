@@ -49,6 +49,7 @@ def rewrite(
 ) -> Applied:
     """Replace a note's bytes with `change(bytes)` if they still hash to `expected_hash`, and
     journal it (see `edit.rewrite` and `journaled`)."""
+    journal.check()  # a change that could not be undone is not made
     return journaled(edit.rewrite(root, path, expected_hash, change, config), summary, journal)
 
 
@@ -83,6 +84,20 @@ def apply(
     journal.check()  # a change that could not be undone is not made
     written = edit.rewrite(root, path, expected_hash, step, config, where)
     return journaled(written, made[-1].summary, journal)
+
+
+def create(
+    root: Path,
+    make: Callable[[], str],
+    journal: Journal,
+    summary: Callable[[str], str] | None = None,
+) -> Applied:
+    """Create a note with `make` (which returns its path) and journal it, summarised by
+    `summary(path)` ("PATH created" by default); refused, with nothing written, when the
+    journal cannot record it."""
+    journal.check()  # a note that could not be undone is not created
+    path = make()
+    return record_created(root, path, summary(path) if summary else f"{path} created", journal)
 
 
 def record_created(root: Path, path: str, summary: str, journal: Journal) -> Applied:
@@ -120,7 +135,6 @@ def record_debrief(
         raise EditRefused(f"{path}: its status is {status}; debrief a conversation once it is done")
     if debrief.empty:
         raise BadArgument("nothing to record: add a takeaway, a person or a promise")
-    journal.check()  # a change that could not be undone is not made
     changed = _record_interview(root, config, path, expected_hash, debrief, journal)
     met = vault.person(interview.people[0]) if interview.people else None
     created: list[Applied] = []
@@ -155,8 +169,12 @@ def _record_person(
 ) -> list[Applied]:
     """A prospect: a person note introduced by the person met, and a prospect interview."""
     extra = {"introduced_by": f"[[{met.stem}]]"} if met else {}
-    rel = new_person(root, config, person.name, person.company, today, extra)
-    made = [record_created(root, rel, f"{rel} created", journal)]
-    ask = new_interview(root, config, NewInterview(person.name, status="prospect"), today)
-    made.append(record_created(root, ask, f"{ask} created", journal))
-    return made
+    ask = NewInterview(person.name, status="prospect")
+    return [
+        create(
+            root,
+            lambda: new_person(root, config, person.name, person.company, today, extra),
+            journal,
+        ),
+        create(root, lambda: new_interview(root, config, ask, today), journal),
+    ]

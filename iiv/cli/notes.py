@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from iiv.applied import record_created
+from iiv.applied import create
 from iiv.cache import index_folder
 from iiv.cli.base import index_dir_option, vault_option
 from iiv.dates import BadDate, parse_datetime
@@ -40,10 +40,13 @@ def new_person_command(
       iiv new person "Ada Lovelace" --company "Analytical Engines"
     """
     vault = load(vault_path)
-    book = _journal(vault, index_dir)
-    rel = new_person(vault.root, vault.config, name, company, date.today())
-    record_created(vault.root, rel, f"{rel} created", book)
-    click.echo(rel)
+    today = date.today()
+    made = create(
+        vault.root,
+        lambda: new_person(vault.root, vault.config, name, company, today),
+        _journal(vault, index_dir),
+    )
+    click.echo(made.path)
 
 
 @new.command("interview")
@@ -79,10 +82,13 @@ def new_interview_command(
     known = _person(vault, person)
     name = known.stem if known else person
     note = NewInterview(person=name, day=day, time=time, status=status, medium=medium)
-    book = _journal(vault, index_dir)
-    rel = new_interview(vault.root, vault.config, note, date.today())
-    record_created(vault.root, rel, f"{rel} created", book)
-    click.echo(rel)
+    today = date.today()
+    made = create(
+        vault.root,
+        lambda: new_interview(vault.root, vault.config, note, today),
+        _journal(vault, index_dir),
+    )
+    click.echo(made.path)
     if known is None:
         click.echo(f'note: no person note for {person} yet (iiv new person "{person}")', err=True)
 
@@ -98,10 +104,7 @@ def _person(vault: Vault, text: str) -> Note | None:
 
 
 def _journal(vault: Vault, index_dir: Path | None) -> Journal:
-    """The vault's undo journal, known to record before a note is created."""
-    book = Journal(index_folder(vault.root, index_dir))
-    book.check()
-    return book
+    return Journal(index_folder(vault.root, index_dir))
 
 
 def _when(text: str | None) -> tuple[date | None, str | None]:

@@ -109,13 +109,12 @@ def create_interview() -> Response:
         raise BadArgument(f"status must be one of {', '.join(NEW_STATUSES)}")
     medium = " ".join(request.form.get("medium", "").split())[:MAX_MEDIUM] or None
     new = NewInterview(person.stem, _form_date(), _form_time(), status, medium)
-    book = journal()
-    book.check()
-    rel = new_interview(lib.root, lib.config, new, date.today())
-    made = applied.record_created(lib.root, rel, f"{rel} created", book)
-    lib.sync([rel])
+    made = applied.create(
+        lib.root, lambda: new_interview(lib.root, lib.config, new, date.today()), journal()
+    )
+    lib.sync([made.path])
     flash(made.summary, str(made.undo))
-    return redirect(note_url(rel, "interview"), 303)  # type: ignore[return-value]
+    return redirect(note_url(made.path, "interview"), 303)  # type: ignore[return-value]
 
 
 def _target() -> tuple[str, str]:

@@ -14,7 +14,7 @@ from datetime import date
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from iiv.actions import STEPS
-from iiv.applied import record_created
+from iiv.applied import create
 from iiv.errors import BadArgument, NoteExists, NoteNotFound
 from iiv.followups import FollowUp
 from iiv.links import Link
@@ -180,13 +180,15 @@ def add_person() -> Response:
     _not_known(vault, name)
     values = {key: _field(key) for key in FIELDS}
     extra = _properties(vault, values)
-    book = journal()
-    book.check()
-    rel = new_person(lib.root, lib.config, name, values["company"] or None, date.today(), extra)
-    made = record_created(lib.root, rel, f"{name} added", book)
-    lib.sync([rel])
+    company = values["company"] or None
+
+    def make() -> str:
+        return new_person(lib.root, lib.config, name, company, date.today(), extra)
+
+    made = create(lib.root, make, journal(), lambda _: f"{name} added")
+    lib.sync([made.path])
     flash(made.summary, str(made.undo))
-    return redirect(note_url(rel, "person"), 303)  # type: ignore[return-value]
+    return redirect(note_url(made.path, "person"), 303)  # type: ignore[return-value]
 
 
 def _field(name: str) -> str:

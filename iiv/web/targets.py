@@ -12,7 +12,7 @@ from datetime import date
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
-from iiv import actions, applied, edit, patch
+from iiv import applied, patch
 from iiv.errors import BadArgument, EditConflict
 from iiv.journal import Journal
 from iiv.note import Note
@@ -125,9 +125,13 @@ def score() -> Response:
         if request.form.get("hash"):
             raise EditConflict(name)
         if changes:
-            created = new_company(lib.root, lib.config, target.name, changes, date.today())
-            made = applied.record_created(lib.root, created, f"{created} created: {said}", journal)
-            lib.sync([created])
+            made = applied.create(
+                lib.root,
+                lambda: new_company(lib.root, lib.config, target.name, changes, date.today()),
+                journal,
+                lambda created: f"{created} created: {said}",
+            )
+            lib.sync([made.path])
             flash(made.summary, str(made.undo))
     elif changes:
         entry = _write_scores(target.note, request.form.get("hash", ""), changes, journal)
@@ -137,7 +141,7 @@ def score() -> Response:
     return redirect(back, 303)  # type: ignore[return-value]
 
 
-def _write_scores(path: str, digest: str, changes: dict[str, str], journal: Journal) -> int:
+def _write_scores(path: str, digest: str, changes: dict[str, str], journal: Journal) -> int | None:
     """Both scores in one safe edit, one line each, journaled for undo; the entry's id."""
     lib = library()
 
@@ -146,11 +150,11 @@ def _write_scores(path: str, digest: str, changes: dict[str, str], journal: Jour
             data = patch.with_property(data, key, value)
         return data
 
-    written = edit.rewrite(lib.root, path, digest, change, lib.config)
-    lines = actions.changed_lines(written.before, written.after)
     summary = ", ".join(f"{key} {value}" for key, value in changes.items())
-    after = edit.content_hash(written.after)
-    return journal.record(path, f"{path}: {summary}", written.before, after, lines)
+    made = applied.rewrite(
+        lib.root, path, digest, change, f"{path}: {summary}", journal, lib.config
+    )
+    return made.undo
 
 
 def _changes(target: Target) -> dict[str, str]:
