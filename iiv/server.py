@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import threading
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -130,15 +131,28 @@ class Server:
         server: BaseWSGIServer = self.wsgi
         server.task_dispatcher.shutdown(timeout=5)
         if self._thread is not None and self._thread.is_alive():
-            # Closed from another thread, a socket would vanish under the loop's select().
-            server.trigger.pull_trigger(self._close_sockets)
-            self._thread.join(timeout=5)
+            self._stop_loop(server)
         else:
             self._close_sockets()
         self.autosync.stop()  # with --sync, one last sync
         self.worker.stop()
         forget_serving(self.library.folder, os.getpid())
         self.library.close()
+
+    def _stop_loop(self, server: BaseWSGIServer) -> None:
+        """Have the serving thread close the sockets, and wait for it: closed from another
+        thread, a socket would vanish under the loop's select(). A trigger that can no longer
+        be pulled (its pipe closed under it) leaves the closing to this thread: the loop then
+        ends at its next turn, within a second."""
+        assert self._thread is not None
+        try:
+            server.trigger.pull_trigger(self._close_sockets)
+        except OSError as error:
+            log.warning("the server's loop could not be woken (%s): closing it from here", error)
+            self._close_sockets()
+            with suppress(OSError):  # the pipe's end the loop read, if the loop left it open
+                server.trigger.socket.close()
+        self._thread.join(timeout=5)
 
     def _close_sockets(self) -> None:
         """Close the listening socket, the loop's trigger and the keep-alive clients' sockets,

@@ -127,3 +127,16 @@ def test_serve_refuses_a_non_loopback_host_without_allow_remote(tmp_path: Path) 
 
     with pytest.raises(BadArgument, match="--allow-remote"):
         Server(ServeOptions(vault=tmp_path, host="0.0.0.0", port=0, index_dir=tmp_path / "i"))
+
+
+def test_a_server_whose_wake_up_pipe_was_closed_still_stops(tmp_path: Path) -> None:
+    """Stopping wakes the serving loop through waitress' trigger pipe; with its end closed
+    under it (by a stray close elsewhere in the process), the server still stops, sockets
+    closed, thread ended, rather than fail with EBADF."""
+    import os
+
+    with serving(copy_example(tmp_path), tmp_path / "index", watch=False) as running:
+        assert get(running, "/api/status")[0] == 200
+        os.close(running.wsgi.trigger.trigger)
+    assert running._thread is not None and not running._thread.is_alive()
+    assert running._sockets == {}
