@@ -32,6 +32,7 @@ from iiv.search import (
     SearchEngine,
     SearchResult,
     open_engine,
+    warm_up,
 )
 from iiv.snapshot import Vault
 from iiv.store import NoteStore, collector_paused
@@ -200,6 +201,14 @@ class Library:
 
     def search(self, query: str, limit: int = 20, page: int = 1) -> SearchResult:
         return self.index.search(query, limit=limit, page=page)
+
+    def warm_up(self) -> None:
+        """Ready the full-text search for its first user (`iiv.search.warm_up`); a failure is
+        left to the next search to show."""
+        try:
+            warm_up(self.index)
+        except Exception as error:  # a damaged index: the worker's reconcile deals with it
+            log.debug("warming up the search failed: %s", error)
 
     def due(self, today: date, within: int) -> list[FollowUp]:
         return self.store.due(today, within)

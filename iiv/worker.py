@@ -111,7 +111,9 @@ class Worker:
                     self._check_watcher()
                     self._applied(self.library.sync().changed > 0)
                     last_full = time.monotonic()
-                    self.ready.set()
+                    if not self.ready.is_set():
+                        self.ready.set()
+                        self.library.warm_up()
                 elif batch:
                     self.library.sync(batch)
                     self._applied(True)

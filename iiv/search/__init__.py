@@ -1,9 +1,9 @@
 """Full-text search of the notes: one engine protocol, engines chosen by name.
 
-What the rest of iiv uses is here: `open_engine` and the `SearchEngine` protocol, the results
-(`SearchResult`, `Hit`) and `INDEX_VERSION`. Importing this package loads no engine: Whoosh
-is imported when an index is opened, so that `iiv due` starts without it. Only this package
-imports Whoosh; only `_whoosh_private` touches its internals.
+What the rest of iiv uses is here: `open_engine`, `warm_up` and the `SearchEngine` protocol,
+the results (`SearchResult`, `Hit`) and `INDEX_VERSION`. Importing this package loads no
+engine: Whoosh is imported when an index is opened, so that `iiv due` starts without it. Only
+this package imports Whoosh; only `_whoosh_private` touches its internals.
 
 Modules by job: `analysis` (words → terms, any engine), `snippets` (what a hit shows),
 `results`, `engine` (the protocol, the engines), `folders` (an engine's folder on disk),
@@ -24,6 +24,7 @@ from iiv.search.engine import (
     SearchEngine,
     engine_folder,
     open_engine,
+    warm_up,
 )
 from iiv.search.folders import INDEX_VERSION
 from iiv.search.results import Hit, SearchResult
@@ -40,4 +41,5 @@ __all__ = [
     "SearchResult",
     "engine_folder",
     "open_engine",
+    "warm_up",
 ]

@@ -21,7 +21,7 @@ import sys
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 
 from whoosh.analysis import STOP_WORDS
 from whoosh.lang.porter import stem
@@ -47,7 +47,13 @@ CJK_RE = re.compile(f"[{CJK}]")
 # not) has the words of this far cheaper pattern (see `ascii_words`)
 ASCII_WORD_RE = re.compile(r"[A-Za-z0-9]+")
 NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
+ASCII_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 CACHE_LIMIT = 500_000  # words remembered by each analysis before it starts over
+# Porter's stem of a word is the word, lower-cased, with at most its last characters changed
+# or dropped: at most one more than a prefix of it, over 147,000 English, code and invented
+# words (tests/search/test_words.py checks the claim). A word whose term is a given stem thus
+# starts with that stem less its last two characters (and its first is always kept).
+STEM_SLACK = 2
 
 
 @cache
@@ -145,6 +151,31 @@ class Analysis:
             found[term].append(position)
         return found
 
+    def matching(self, text: str, terms: frozenset[str]) -> Iterator[tuple[str, int, int]]:
+        """(term, start, end) of each word of `text` whose term is one of `terms`, in order:
+        `spans` filtered, found faster.
+
+        In a text of ASCII words, a regular expression finds the words that can give the
+        terms (those starting as one does), so only they are analysed: a note of 2 KB is read
+        in a few hundredths of a millisecond rather than a tenth.
+        """
+        if not ascii_words(text):
+            for term, _, start, end in self.spans(text):
+                if term in terms:
+                    yield term, start, end
+            return
+        # beyond ASCII, `text` holds no letter, digit or mark, and lower-casing the rest
+        # changes no length and makes no ASCII (tests/search/test_words.py checks it)
+        lowered = text.lower()
+        analyze = self.term
+        for found in _candidates(terms, STEM_SLACK if self.stemmed else 0).finditer(lowered):
+            start, end = found.span()
+            if start and lowered[start - 1] in ASCII_WORD_CHARS:  # inside a word
+                continue
+            word_term = analyze(text[start:end])
+            if word_term in terms:
+                yield word_term, start, end
+
     def spans(self, text: str) -> Iterator[tuple[str, int, int, int]]:
         """(term, position, start, end) of each term of `text`, in order.
 
@@ -171,6 +202,21 @@ class Analysis:
             if term is not None:
                 yield term, position, start, found.end()
                 position += 1
+
+
+@lru_cache(maxsize=256)
+def _candidates(terms: frozenset[str], slack: int) -> re.Pattern[str]:
+    """In lower-cased text, the ASCII words (or their ends: the caller skips those) that may
+    give one of `terms`: those starting as one does, less its last `slack` characters (its
+    first kept). No look-behind for the word's start: it would cost the scan its speed."""
+    starts = sorted(
+        {term[: max(1, len(term) - slack)] for term in terms if ASCII_WORD_RE.fullmatch(term)},
+        key=len,
+        reverse=True,
+    )
+    if not starts:  # no term an ASCII word can give
+        return re.compile(r"(?!)")
+    return re.compile(f"(?:{'|'.join(starts)})[a-z0-9]*")
 
 
 BODY = Analysis(stemmed=True)

@@ -143,12 +143,11 @@ def snippet(text: str, terms: frozenset[str], analysis: Analysis) -> str:
     """
     matches: list[Match] = []
     seen: set[str] = set()
-    for term, _, start, end in analysis.spans(text):
-        if term in terms:
-            matches.append((start, end, term))
-            seen.add(term)
-            if len(seen) == len(terms) or len(matches) >= MOST_MATCHES:
-                break
+    for term, start, end in analysis.matching(text, terms):
+        matches.append((start, end, term))
+        seen.add(term)
+        if len(seen) == len(terms) or len(matches) >= MOST_MATCHES:
+            break
     if not matches:
         return ""
     begin, end, inside = _window(text, matches)

@@ -263,3 +263,79 @@ def test_spans_of_a_text_with_ascii_words_and_other_punctuation() -> None:
         ("snake", 8, "snake"),
         ("case", 9, "case"),
     ]
+
+
+# English stems with the suffixes Porter's algorithm rewrites, alone and stacked
+ROOTS = ["gener", "rel", "capab", "nob", "happ", "form", "nat", "sens", "poss", "agre", "feas"]
+ROOTS += ["ration", "condition", "valen", "digit", "hesit", "oper", "formal", "electric"]
+ROOTS += ["hope", "bright", "analog", "sensibil", "probab", "abil", "respons", "mobil", "util"]
+SUFFIXES = ["", "s", "es", "ies", "ed", "ing", "y", "ly", "ily", "ate", "ation", "ational"]
+SUFFIXES += ["ator", "ize", "izer", "ization", "alize", "alism", "aliti", "ality", "ive"]
+SUFFIXES += ["iveness", "iviti", "ivity", "ful", "fulness", "ous", "ousness", "ousli", "ously"]
+SUFFIXES += ["ence", "enci", "ance", "anci", "able", "ible", "ibility", "ability", "bility"]
+SUFFIXES += ["bly", "bli", "ble", "logi", "logy", "ical", "icate", "icity", "ness", "ment"]
+SUFFIXES += ["ement", "ant", "al", "er", "ic", "ism", "iti", "ity", "ion", "sion", "tion"]
+SUFFIXES += ["ou", "ist", "ite", "e", "ee", "eed", "eedly", "ll", "at", "bl", "iz", "ated"]
+SUFFIXES += ["ating", "bled", "bling", "ized", "izing"]
+ENDINGS = ["", "s", "ly", "ness", "ing", "ed", "al", "ity", "ation", "ize"]
+
+
+def test_a_stem_keeps_all_but_the_last_characters_of_its_word(example_words: set[str]) -> None:
+    # what `Analysis.matching` relies on to look only at the words that can give a term
+    from whoosh.lang.porter import stem
+
+    from iiv.search.analysis import STEM_SLACK
+
+    words = {r + s + e for r in ROOTS for s in SUFFIXES for e in ENDINGS} | example_words
+    for word in words:
+        stemmed = stem(word)
+        assert word.startswith(stemmed[: max(1, len(stemmed) - STEM_SLACK)]), (word, stemmed)
+
+
+@pytest.fixture(scope="module")
+def example_words() -> set[str]:
+    from iiv.search.analysis import ASCII_WORD_RE
+    from tests.helpers import EXAMPLE
+
+    texts = (path.read_text(encoding="utf-8") for path in EXAMPLE.rglob("*.md"))
+    return {word.lower() for text in texts for word in ASCII_WORD_RE.findall(text)}
+
+
+WRITTEN = st.sampled_from(
+    [r + s for r in ROOTS[:8] for s in SUFFIXES[::3]]
+    + ["Team", "TEAM", "teams", "was", "the", "2026", "x", "José", "字节跳动", "snake_case"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(WRITTEN, min_size=1, max_size=30),
+    separators=st.lists(st.sampled_from([" ", "**", ". ", "_", "’", "📅 ", "\n- [ ] "])),
+    extra=st.lists(st.sampled_from(["team", "rel", "gener", "happi", "jose", "字节", "xyz"])),
+    stemmed=st.booleans(),
+)
+def test_matching_finds_what_the_spans_of_the_terms_give(
+    words: list[str], separators: list[str], extra: list[str], stemmed: bool
+) -> None:
+    from iiv.search.analysis import TEXT
+
+    analysis = BODY if stemmed else TEXT
+    text = "".join(
+        w + (separators[n % len(separators)] if separators else " ") for n, w in enumerate(words)
+    )
+    spans = list(analysis.spans(text))
+    terms = frozenset([term for term, _, _, _ in spans[::2]] + extra)
+    expected = [(term, start, end) for term, _, start, end in spans if term in terms]
+    assert list(analysis.matching(text, terms)) == expected
+
+
+def test_lower_casing_what_is_not_a_letter_digit_or_mark_makes_no_ascii() -> None:
+    # what lets `Analysis.matching` look for ASCII words in a lower-cased copy of the text
+    import sys
+    import unicodedata
+
+    for char in map(chr, range(0x80, sys.maxunicode + 1)):
+        if char.isalnum() or unicodedata.category(char)[0] == "M":
+            continue
+        lowered = char.lower()
+        assert len(lowered) == 1 and not lowered.isascii(), hex(ord(char))
