@@ -236,7 +236,10 @@ def _status(status: str) -> Plan:
 
 
 def _done(note: Note, details: Details) -> tuple[Edit, ...]:
-    day = None if note.date else _day(details, "done")
+    """Done on the step's day: dated that day when it had no date, or a later one (it was
+    planned for later, and happened by then: the thank-you and follow-ups count from it)."""
+    later = note.date is not None and details.day is not None and note.date > details.day
+    day = _day(details, "done") if note.date is None or later else None
     return (*_set(note, "status", "done"), *_set(note, "date", day))
 
 
@@ -343,7 +346,7 @@ STEPS = {
             "done",
             "Done",
             "Conversation with {who} done",
-            "status: done, and date: DATE if it had none",
+            "status: done, and date: DATE if it had none or a later one",
             "interview",
             (*ASKABLE, "requested", "scheduled"),
             _done,

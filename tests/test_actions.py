@@ -118,6 +118,17 @@ def test_done_adds_the_date_only_when_there_is_none() -> None:
     assert summary == "Conversation with Chiara Bianchi done"
 
 
+def test_done_before_the_planned_day_dates_the_conversation_that_day() -> None:
+    # planned for 12-10 and marked done on 12-01: it happened by then, and its thank-you is
+    # due from then, not from a day to come
+    scheduled, _, _ = step("schedule", REQUESTED, Details(date(2026, 12, 10), "15:30"))
+    after, lines, _ = step("done", scheduled, Details(DAY))
+    assert "date: 2026-12-01\n" in after and "2026-12-10" not in after
+    assert lines == (4, 7)
+    on_the_day, _, _ = step("done", scheduled, Details(date(2026, 12, 10)))
+    assert "date: 2026-12-10 15:30\n" in on_the_day
+
+
 def test_thanked_records_the_date_and_ticks_the_thank_you_task() -> None:
     done, _, _ = step("done", REQUESTED, Details(date(2026, 11, 30)))
     after, lines, summary = step("thanked", done, Details(DAY))
