@@ -240,10 +240,10 @@ def generate(root: Path, notes: int, seed: int = 1) -> Manifest:
         files[_unique(files, path)] = text
     total = 0
     for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
         data = text.encode("utf-8")
-        path.write_bytes(data)
+        target.write_bytes(data)
         total += len(data)
     (root / "iiv.yaml").write_text("monthly_goal: 4\n", encoding="utf-8")
     busiest = max(companies, key=lambda c: sum(p.company == c for p in people))

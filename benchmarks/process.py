@@ -282,5 +282,5 @@ def _wait4(process: subprocess.Popen[bytes], timeout: float) -> tuple[int, Any]:
         if time.monotonic() > deadline:
             process.kill()
             process.wait()
-            raise BenchmarkError(f"{process.args} took more than {timeout:.0f} s")
+            raise BenchmarkError(f"{process.args!r} took more than {timeout:.0f} s")
         time.sleep(SLOW_POLL)

@@ -422,7 +422,7 @@ def _save_and_find(
     os.replace(temp, path)
 
     def found() -> bool:
-        total = server.client.get("/api/search", q=word, limit=1).json()["total"]
+        total = int(server.client.get("/api/search", q=word, limit=1).json()["total"])
         return (total > 0) == present
 
     try:

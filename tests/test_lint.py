@@ -1,5 +1,6 @@
 """The code's own checks, run with the suite so that CI runs them: ruff's lint and format over
-the repository, and `mypy --strict` over `iiv/` (both configured in pyproject.toml)."""
+the repository, and `mypy --strict` over `iiv/` and `benchmarks/` (both configured in
+pyproject.toml)."""
 
 from __future__ import annotations
 
