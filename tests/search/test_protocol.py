@@ -302,3 +302,29 @@ def test_a_reader_sees_another_writers_commits_in_the_same_searches_again(
     assert {h.path for text in queries for h in reader.search(text).hits} == {"d.md"}
     writer.close()
     reader.close()
+
+
+# Writing while another process writes
+
+WRITER_LOCKS = {  # the file each engine's writer locks
+    "whoosh": "MAIN_WRITELOCK",
+    "whoosh-stock": "MAIN_WRITELOCK",
+    "tantivy": ".tantivy-writer.lock",
+}
+
+
+def test_a_writer_waits_for_another_process_lock_then_says_the_index_is_busy(
+    index: SearchEngine, engine_name: str
+) -> None:
+    fcntl = pytest.importorskip("fcntl")
+    with open(index.folder / WRITER_LOCKS[engine_name], "a+") as other:
+        fcntl.flock(other, fcntl.LOCK_EX)
+        index.lock_timeout = 0.2  # type: ignore[attr-defined]
+        with pytest.raises(IivError) as raised:
+            index.update([entry("a.md", "canoe")], [])
+        assert str(raised.value) == "the index is busy (another iiv is writing); try again"
+        index.lock_timeout = 30.0  # type: ignore[attr-defined]
+        threading.Timer(0.2, fcntl.flock, (other, fcntl.LOCK_UN)).start()
+        index.update([entry("a.md", "canoe")], [])
+    assert found(index, "canoe") == {"a.md"}
+    assert not index.needs_rebuild

@@ -4,7 +4,6 @@ must be Whoosh's."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -120,23 +119,6 @@ def test_a_failure_with_no_commit_meanwhile_is_damage(
     monkeypatch.setattr(iiv.search.tantivy_engine, "_check", failing_check)
     reader = open_engine(tmp_path / "index", "tantivy")
     assert reader.reason == "index unreadable (gone.idx is missing)"
-
-
-def test_a_writer_waits_for_another_process_lock_then_says_the_index_is_busy(
-    index: SearchEngine,
-) -> None:
-    fcntl = pytest.importorskip("fcntl")
-    with open(index.folder / ".tantivy-writer.lock", "a+") as other:
-        fcntl.flock(other, fcntl.LOCK_EX)
-        index.lock_timeout = 0.2  # type: ignore[attr-defined]
-        with pytest.raises(IivError) as raised:
-            index.update([entry("a.md", "canoe")], [])
-        assert str(raised.value) == "the index is busy (another iiv is writing); try again"
-        index.lock_timeout = 30.0  # type: ignore[attr-defined]
-        threading.Timer(0.2, fcntl.flock, (other, fcntl.LOCK_UN)).start()
-        index.update([entry("a.md", "canoe")], [])
-    assert found(index, "canoe") == {"a.md"}
-    assert not index.needs_rebuild
 
 
 def test_a_rebuild_waits_for_a_writer_of_the_old_index(index: SearchEngine) -> None:

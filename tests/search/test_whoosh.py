@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -115,23 +114,6 @@ def test_a_stale_write_lock_file_does_not_block_a_writer(tmp_path: Path, engine_
     index = open_engine(tmp_path / "index", engine_name, lock_timeout=0.2)
     index.update([entry("a.md", "canoe")], [])
     assert found(index, "canoe") == {"a.md"}
-
-
-def test_a_writer_waits_for_another_process_lock_then_says_the_index_is_busy(
-    index: SearchEngine,
-) -> None:
-    fcntl = pytest.importorskip("fcntl")
-    with open(index.folder / "MAIN_WRITELOCK", "w") as other:
-        fcntl.flock(other, fcntl.LOCK_EX)
-        index.lock_timeout = 0.2  # type: ignore[attr-defined]
-        with pytest.raises(IivError) as raised:
-            index.update([entry("a.md", "canoe")], [])
-        assert str(raised.value) == "the index is busy (another iiv is writing); try again"
-        index.lock_timeout = 30.0  # type: ignore[attr-defined]
-        threading.Timer(0.2, fcntl.flock, (other, fcntl.LOCK_UN)).start()
-        index.update([entry("a.md", "canoe")], [])
-    assert found(index, "canoe") == {"a.md"}
-    assert not index.needs_rebuild
 
 
 # Merging what saves leave behind
