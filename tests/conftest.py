@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,13 @@ def _cache_in_tmp(
 ) -> None:
     """iiv keeps indexes and undo journals under $XDG_CACHE_HOME: in tests, never the real one."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+@pytest.fixture
+def today() -> str:
+    """The date the app gives a step taken in this test (ISO), read when the test starts, not
+    when it is collected: a run may cross midnight."""
+    return date.today().isoformat()
 
 
 @pytest.fixture

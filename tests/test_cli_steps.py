@@ -7,7 +7,6 @@ index folder (`--index-dir` through IIV_INDEX_DIR).
 from __future__ import annotations
 
 import json
-from datetime import date
 from difflib import SequenceMatcher
 from itertools import zip_longest
 from pathlib import Path
@@ -24,7 +23,6 @@ OLU = "interviews/2026-11-05 Oluwaseun Adeyemi.md"
 INES = "interviews/2026-11-30 Ines Carvalho.md"
 KENJI = "interviews/2026-12-03 Kenji Watanabe and Amara Okafor.md"
 FARAH = "people/Farah Haddad.md"
-TODAY = date.today().isoformat()
 
 
 @pytest.fixture
@@ -50,7 +48,7 @@ def changes(before: bytes, after: bytes) -> list[tuple[str, str]]:
 
 
 def test_the_example_request_is_scheduled_done_and_thanked_by_name_and_undone(
-    vault: Path,
+    vault: Path, today: str
 ) -> None:
     note = vault / CHIARA
     versions = [note.read_bytes()]
@@ -63,7 +61,7 @@ def test_the_example_request_is_scheduled_done_and_thanked_by_name_and_undone(
     versions.append(note.read_bytes())
     assert changes(versions[0], versions[1]) == [
         ("status: requested", "status: scheduled"),
-        ("", f"answered: {TODAY}"),  # the day the answer came, for the reply times
+        ("", f"answered: {today}"),  # the day the answer came, for the reply times
         ("", "date: 2026-12-10 14:00"),
     ]
     code, out = iiv("status", "chiara bianchi", "done", "--date", "2026-12-10")

@@ -34,7 +34,6 @@ from tests.web_helpers import (
     web_client,
 )
 
-TODAY = date.today().isoformat()
 GRACE = "interviews/2026-09-29 Grace Liang.md"
 GRACE_TASK = "Done: Send Grace Liang the meetup recording once it is published"
 KENJI_VISIT = "interviews/2026-12-03 Kenji Watanabe and Amara Okafor.md"
@@ -307,7 +306,9 @@ def test_problems_page_groups_by_kind_and_pages_thousands(tmp_path: Path) -> Non
 # Edits
 
 
-def test_done_on_a_task_changes_exactly_that_line(client: FlaskClient, vault: Path) -> None:
+def test_done_on_a_task_changes_exactly_that_line(
+    client: FlaskClient, vault: Path, today: str
+) -> None:
     before = (vault / GRACE).read_text(encoding="utf-8")
     response = click(client, "/?today=2026-12-01", GRACE_TASK)
     assert response.status_code == 303
@@ -316,7 +317,7 @@ def test_done_on_a_task_changes_exactly_that_line(client: FlaskClient, vault: Pa
     [(old, new)] = changed_lines(before, after)
     assert (
         old.startswith("- [ ] Send [[Grace Liang]]")
-        and new == old.replace("[ ]", "[x]", 1) + f" ✅ {TODAY}"
+        and new == old.replace("[ ]", "[x]", 1) + f" ✅ {today}"
     )
     assert GRACE_TASK not in text(get(client, "/?today=2026-12-01"))
 
@@ -351,12 +352,12 @@ def test_snooze_moves_the_task_date_only(client: FlaskClient, vault: Path) -> No
         (
             "Thanked: Send a thank-you note to Lucía Fernández for the video on 2026-11-28",
             "interviews/2026-11-28 Lucía Fernández.md",
-            f"thanked: {TODAY}",
+            "thanked: TODAY",
         ),
         (
             "Nudged: Nudge Chiara Bianchi politely: no reply since you asked on 2026-11-20",
             "interviews/2026-11-20 Chiara Bianchi.md",
-            f"nudged: {TODAY}",
+            "nudged: TODAY",
         ),
         (
             "No reply: No reply from Oluwaseun Adeyemi since 2026-11-05: mark the request no-reply",
@@ -366,17 +367,17 @@ def test_snooze_moves_the_task_date_only(client: FlaskClient, vault: Path) -> No
         (
             "Contacted: Get back in touch with Farah Haddad: last contact 2026-08-10",
             "people/Farah Haddad.md",
-            f"last_contact: {TODAY}",
+            "last_contact: TODAY",
         ),
     ],
 )
 def test_follow_up_buttons_record_one_property(
-    client: FlaskClient, vault: Path, label: str, path: str, line: str
+    client: FlaskClient, vault: Path, label: str, path: str, line: str, today: str
 ) -> None:
     before = (vault / path).read_text(encoding="utf-8")
     assert click(client, "/?today=2026-12-01", label).status_code == 303
     after = (vault / path).read_text(encoding="utf-8")
-    assert line in after.splitlines()
+    assert line.replace("TODAY", today) in after.splitlines()
     old, new = before.splitlines(), after.splitlines()
     assert len(new) - len(old) in (0, 1) and len(set(new) - set(old)) == 1
 
@@ -402,7 +403,9 @@ def test_an_action_is_confirmed_at_the_top_and_undone_byte_for_byte(
     assert "Lucía Fernández thanked" not in text(get(client, "/?today=2026-12-01"))
 
 
-def test_undo_refuses_when_the_note_changed_since(client: FlaskClient, vault: Path) -> None:
+def test_undo_refuses_when_the_note_changed_since(
+    client: FlaskClient, vault: Path, today: str
+) -> None:
     path = "people/Farah Haddad.md"
     click(
         client,
@@ -410,7 +413,7 @@ def test_undo_refuses_when_the_note_changed_since(client: FlaskClient, vault: Pa
         "Contacted: Get back in touch with Farah Haddad: last contact 2026-08-10",
     )
     action, data = form_with_button(
-        text(get(client, "/")), f"Undo: Farah Haddad contacted on {TODAY}"
+        text(get(client, "/")), f"Undo: Farah Haddad contacted on {today}"
     )
     with open(vault / path, "a", encoding="utf-8") as handle:
         handle.write("Typed in the editor.\n")
@@ -431,16 +434,18 @@ def test_mark_done_on_a_past_scheduled_interview_sets_status_done(
     assert "status: done" in (vault / KENJI_VISIT).read_text(encoding="utf-8").splitlines()
 
 
-def test_task_checkbox_on_a_note_page_completes_the_task(client: FlaskClient, vault: Path) -> None:
+def test_task_checkbox_on_a_note_page_completes_the_task(
+    client: FlaskClient, vault: Path, today: str
+) -> None:
     before = (vault / KENJI_VISIT).read_text(encoding="utf-8")
     label = "Mark done: Rehearse the five-minute demo of the exactly-once tutorial"
     response = click(client, f"/interview/{quote(KENJI_VISIT)}", label)
     assert response.headers["Location"] == f"/interview/{quote(KENJI_VISIT)}"
     [(old, new)] = changed_lines(before, (vault / KENJI_VISIT).read_text(encoding="utf-8"))
-    assert new == old.replace("- [ ]", "- [x]") + f" ✅ {TODAY}"
+    assert new == old.replace("- [ ]", "- [x]") + f" ✅ {today}"
 
 
-def test_a_note_named_with_url_characters_round_trips(tmp_path: Path) -> None:
+def test_a_note_named_with_url_characters_round_trips(tmp_path: Path, today: str) -> None:
     rel = "notes/Q&A #1? 100%.md"
     root = make_vault(tmp_path, {rel: "# Q&A\n\n- [ ] Write the answers 📅 2026-12-01\n"})
     page = f"/note/{quote(rel)}"
@@ -449,7 +454,7 @@ def test_a_note_named_with_url_characters_round_trips(tmp_path: Path) -> None:
         response = click(client, page, "Mark done: Write the answers")
         assert unquote(response.headers["Location"]) == f"/note/{rel}"
         assert get(client, response.headers["Location"]).status_code == 200
-    assert f"- [x] Write the answers 📅 2026-12-01 ✅ {TODAY}" in (root / rel).read_text("utf-8")
+    assert f"- [x] Write the answers 📅 2026-12-01 ✅ {today}" in (root / rel).read_text("utf-8")
 
 
 def test_new_interview_from_a_person_page_creates_the_note(

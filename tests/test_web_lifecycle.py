@@ -5,7 +5,6 @@ undoable."""
 from __future__ import annotations
 
 import re
-from datetime import date
 from difflib import SequenceMatcher
 from html import unescape
 from itertools import zip_longest
@@ -22,7 +21,6 @@ from iiv.library import Library
 from tests.helpers import make_vault
 from tests.web_helpers import form_with_button, get, post, post_forms, text, web_client
 
-TODAY = date.today().isoformat()
 CHIARA = "interviews/2026-11-20 Chiara Bianchi.md"
 LUCIA = "interviews/2026-11-28 Lucía Fernández.md"
 KENJI = "interviews/2026-12-03 Kenji Watanabe and Amara Okafor.md"
@@ -101,7 +99,7 @@ def test_the_interview_page_offers_the_steps_its_status_allows(
 
 
 def test_they_said_yes_changes_status_and_date_and_is_undone_byte_for_byte(
-    client: FlaskClient, vault: Path
+    client: FlaskClient, vault: Path, today: str
 ) -> None:
     before = (vault / CHIARA).read_bytes()
     action, data = form_with_button(
@@ -113,7 +111,7 @@ def test_they_said_yes_changes_status_and_date_and_is_undone_byte_for_byte(
     after = (vault / CHIARA).read_bytes()
     # one note: its status and date, and (for the reply-time numbers) when the answer came
     assert sorted(changes(before, after)) == [
-        ("", f"answered: {TODAY}"),
+        ("", f"answered: {today}"),
         ("", "date: 2026-12-10 14:00"),
         ("status: requested", "status: scheduled"),
     ]
@@ -130,19 +128,20 @@ def test_they_said_yes_changes_status_and_date_and_is_undone_byte_for_byte(
 @pytest.mark.parametrize(
     ("label", "change"),
     [
-        ("Nudged: 2026-11-20 Chiara Bianchi", ("", f"nudged: {TODAY}")),
+        ("Nudged: 2026-11-20 Chiara Bianchi", ("", "nudged: TODAY")),
         ("Declined: 2026-11-20 Chiara Bianchi", ("status: requested", "status: declined")),
         ("No reply: 2026-11-20 Chiara Bianchi", ("status: requested", "status: no-reply")),
         ("Done: 2026-11-20 Chiara Bianchi", ("status: requested", "status: done")),
     ],
 )
 def test_each_step_button_writes_its_lines(
-    client: FlaskClient, vault: Path, label: str, change: tuple[str, str]
+    client: FlaskClient, vault: Path, label: str, change: tuple[str, str], today: str
 ) -> None:
     before = (vault / CHIARA).read_bytes()
     action, data = form_with_button(text(get(client, page(CHIARA))), label)
     assert post(client, action, data).status_code == 303
-    assert change in changes(before, (vault / CHIARA).read_bytes())
+    old, new = change
+    assert (old, new.replace("TODAY", today)) in changes(before, (vault / CHIARA).read_bytes())
 
 
 def test_the_details_form_saves_only_the_changed_lines(client: FlaskClient, vault: Path) -> None:
@@ -253,20 +252,20 @@ def test_a_scheduled_conversation_is_moved_cancelled_or_done_from_its_page(
     assert changes(before, (vault / KENJI).read_bytes()) == change
 
 
-def test_request_sent_from_a_prospects_page(client: FlaskClient, vault: Path) -> None:
+def test_request_sent_from_a_prospects_page(client: FlaskClient, vault: Path, today: str) -> None:
     before = (vault / INES).read_bytes()
     assert click_on(client, INES, "Request sent: 2026-11-30 Ines Carvalho").status_code == 303
     assert changes(before, (vault / INES).read_bytes()) == [
         ("status: prospect", "status: requested"),
-        ("", f"requested: {TODAY}"),
+        ("", f"requested: {today}"),
     ]
     assert (
-        confirmation(text(get(client, page(INES)))) == f"Request to Ines Carvalho sent on {TODAY}"
+        confirmation(text(get(client, page(INES)))) == f"Request to Ines Carvalho sent on {today}"
     )
 
 
 def test_a_change_made_in_the_browser_is_undone_from_the_terminal(
-    client: FlaskClient, vault: Path, library: Library
+    client: FlaskClient, vault: Path, library: Library, today: str
 ) -> None:
     before = (vault / CHIARA).read_bytes()
     assert click_on(client, CHIARA, "Nudged: 2026-11-20 Chiara Bianchi").status_code == 303
@@ -275,23 +274,23 @@ def test_a_change_made_in_the_browser_is_undone_from_the_terminal(
     )
     assert (result.exit_code, result.output) == (
         0,
-        f"Undone: Chiara Bianchi nudged on {TODAY} ({CHIARA})\n",
+        f"Undone: Chiara Bianchi nudged on {today} ({CHIARA})\n",
     )
     assert (vault / CHIARA).read_bytes() == before
 
 
 def test_undo_of_a_note_changed_since_is_409_and_changes_nothing(
-    client: FlaskClient, vault: Path
+    client: FlaskClient, vault: Path, today: str
 ) -> None:
     assert click_on(client, CHIARA, "Nudged: 2026-11-20 Chiara Bianchi").status_code == 303
     html = text(get(client, page(CHIARA)))
     with open(vault / CHIARA, "a", encoding="utf-8") as handle:
         handle.write("She replied on LinkedIn.\n")
     edited = (vault / CHIARA).read_bytes()
-    response = post(client, *form_with_button(html, f"Undo: Chiara Bianchi nudged on {TODAY}"))
+    response = post(client, *form_with_button(html, f"Undo: Chiara Bianchi nudged on {today}"))
     assert response.status_code == 409
     assert (
-        f"{CHIARA} changed since iiv wrote it (Chiara Bianchi nudged on {TODAY});"
+        f"{CHIARA} changed since iiv wrote it (Chiara Bianchi nudged on {today});"
         " nothing was undone"
     ) in text(response)
     assert (vault / CHIARA).read_bytes() == edited
@@ -451,13 +450,13 @@ def test_a_bad_person_is_refused_and_nothing_is_written(
 
 
 def test_contacted_from_a_person_page_writes_last_contact_and_is_undone(
-    client: FlaskClient, vault: Path
+    client: FlaskClient, vault: Path, today: str
 ) -> None:
     farah = "people/Farah Haddad.md"
     before = (vault / farah).read_bytes()
     html = text(get(client, f"/person/{quote(farah)}"))
     action, data = form_with_button(html, "Contacted: Farah Haddad")
-    assert html_value(html, "contacted-date") == TODAY
+    assert html_value(html, "contacted-date") == today
     response = post(client, action, {**data, "date": "2026-11-30"})
     assert response.headers["Location"] == f"/person/{quote(farah)}"
     assert changes(before, (vault / farah).read_bytes()) == [("", "last_contact: 2026-11-30")]
@@ -531,7 +530,9 @@ def test_a_thank_you_ticked_as_a_task_is_thanked_in_the_pipeline(tmp_path: Path)
     assert "Send the thank-you" in dated
 
 
-def test_a_pipeline_button_records_the_next_step(client: FlaskClient, vault: Path) -> None:
+def test_a_pipeline_button_records_the_next_step(
+    client: FlaskClient, vault: Path, today: str
+) -> None:
     before = (vault / INES).read_bytes()
     action, data = form_with_button(
         text(get(client, "/pipeline?today=2026-12-01")), "Request sent: 2026-11-30 Ines Carvalho"
@@ -540,7 +541,7 @@ def test_a_pipeline_button_records_the_next_step(client: FlaskClient, vault: Pat
     assert post(client, action, data).status_code == 303
     assert changes(before, (vault / INES).read_bytes()) == [
         ("status: prospect", "status: requested"),
-        ("", f"requested: {TODAY}"),
+        ("", f"requested: {today}"),
     ]
 
 
@@ -560,7 +561,7 @@ def test_the_navigation_has_the_five_places(client: FlaskClient) -> None:
 
 
 def test_the_example_request_is_scheduled_done_and_thanked_from_the_page_each_undoable(
-    client: FlaskClient, vault: Path
+    client: FlaskClient, vault: Path, today: str
 ) -> None:
     versions = [(vault / CHIARA).read_bytes()]
     action, data = form_with_button(
@@ -573,7 +574,7 @@ def test_the_example_request_is_scheduled_done_and_thanked_from_the_page_each_un
     assert changes(versions[1], versions[2]) == [("status: scheduled", "status: done")]
     assert click_on(client, CHIARA, "Thanked: 2026-11-20 Chiara Bianchi").status_code == 303
     versions.append((vault / CHIARA).read_bytes())
-    assert changes(versions[2], versions[3]) == [("", f"thanked: {TODAY}")]
+    assert changes(versions[2], versions[3]) == [("", f"thanked: {today}")]
     action, data = form_with_button(text(get(client, page(CHIARA))), "Undo: Chiara Bianchi thanked")
     assert post(client, action, data).status_code == 303
     assert (vault / CHIARA).read_bytes() == versions[2]
