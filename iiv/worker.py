@@ -101,6 +101,7 @@ class Worker:
             batch, full = self._next_batch(last_full)
             if batch is None:
                 return
+            first = False
             try:
                 if full and self._rebuild:
                     self._rebuild = False
@@ -111,9 +112,7 @@ class Worker:
                     self._check_watcher()
                     self._applied(self.library.sync().changed > 0)
                     last_full = time.monotonic()
-                    if not self.ready.is_set():
-                        self.ready.set()
-                        self.library.warm_up()
+                    first = not self.ready.is_set()
                 elif batch:
                     self.library.sync(batch)
                     self._applied(True)
@@ -136,6 +135,9 @@ class Worker:
             finally:
                 with self._wake:
                     self._pending = len(self._paths)
+            if first:  # ready once `pending` no longer counts the first sync
+                self.ready.set()
+                self.library.warm_up()
 
     def _applied(self, changed: bool) -> None:
         if changed and not self._untidy:

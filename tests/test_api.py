@@ -153,3 +153,24 @@ def test_the_search_is_warmed_up_once_the_first_sync_is_done(tmp_path: Path) -> 
     word_re.cache_clear()
     with serving(vault, tmp_path / "index", watch=False):
         wait_until(lambda: word_re.cache_info().currsize == 1, 5, "the search to be warmed up")
+
+
+def test_the_first_sync_is_no_longer_pending_once_the_server_is_ready(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ready means the first sync is done and counted so: the warm-up that follows it, slowed
+    down here, never shows as a change still pending."""
+    import time
+
+    from iiv.library import Library
+
+    warm_up = Library.warm_up
+
+    def slow_warm_up(library: Library) -> None:
+        time.sleep(0.5)
+        warm_up(library)
+
+    monkeypatch.setattr(Library, "warm_up", slow_warm_up)
+    with serving(copy_example(tmp_path), tmp_path / "index", watch=False) as running:
+        assert running.worker.pending == 0
+        assert get(running, "/api/status")[1]["pending"] == 0
