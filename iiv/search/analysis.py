@@ -162,7 +162,9 @@ class Analysis:
         """
         could = _candidates(terms, self.stemmed)
         if not ascii_words(text):
-            yield from self._matching_words(text, terms, could)
+            for term, start, end in self._unicode_terms(text, could):
+                if term in terms:
+                    yield term, start, end
             return
         # beyond ASCII, `text` holds no letter, digit or mark, and lower-casing the rest
         # changes no length and makes no ASCII (tests/search/test_words.py checks it)
@@ -175,24 +177,6 @@ class Analysis:
             word_term = analyze(text[start:end])
             if word_term in terms:
                 yield word_term, start, end
-
-    def _matching_words(
-        self, text: str, terms: frozenset[str], could: re.Pattern[str]
-    ) -> Iterator[tuple[str, int, int]]:
-        """`matching` word by word, for a text with words beyond ASCII (`spans`' way)."""
-        for found in word_re().finditer(text):
-            word, start = found.group(), found.start()
-            if len(word) > 1 and CJK_RE.match(word):
-                for offset in range(len(word) - 1):
-                    pair = word[offset : offset + 2]
-                    if pair in terms:
-                        yield pair, start + offset, start + offset + 2
-                continue
-            if word.isascii() and could.fullmatch(word.lower()) is None:
-                continue
-            word_term = self.term(word)
-            if word_term in terms:
-                yield word_term, start, found.end()
 
     def spans(self, text: str) -> Iterator[tuple[str, int, int, int]]:
         """(term, position, start, end) of each term of `text`, in order.
@@ -208,18 +192,26 @@ class Analysis:
                     yield word_term, position, found.start(), found.end()
                     position += 1
             return
+        for position, (term, start, end) in enumerate(self._unicode_terms(text)):
+            yield term, position, start, end
+
+    def _unicode_terms(
+        self, text: str, could: re.Pattern[str] | None = None
+    ) -> Iterator[tuple[str, int, int]]:
+        """(term, start, end) of each term of `text` by the Unicode word pattern: a CJK run
+        gives its pairs. With `could`, an ASCII word it does not match is passed over unread
+        (`matching`: it cannot give the terms looked for)."""
         for found in word_re().finditer(text):
             word, start = found.group(), found.start()
             if len(word) > 1 and CJK_RE.match(word):
                 for offset in range(len(word) - 1):
-                    pair = word[offset : offset + 2]
-                    yield pair, position, start + offset, start + offset + 2
-                    position += 1
+                    yield word[offset : offset + 2], start + offset, start + offset + 2
+                continue
+            if could is not None and word.isascii() and could.fullmatch(word.lower()) is None:
                 continue
             term = self.term(word)
             if term is not None:
-                yield term, position, start, found.end()
-                position += 1
+                yield term, start, found.end()
 
 
 def word_start(term: str, stemmed: bool) -> str:
