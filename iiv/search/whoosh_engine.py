@@ -185,23 +185,38 @@ class WhooshEngine:
                 self._give_back(ix, searcher)
 
     def _borrow(self) -> tuple[Any, Any]:
-        stale, found = [], None
-        with self._swap:
-            ix = self._require()
-            while self._idle and found is None:
-                owner, searcher = self._idle.pop()
-                if owner is ix:
-                    found = searcher
-                else:
-                    stale.append(searcher)
-        _close_all(stale)
-        if found is None:
-            return ix, ix.searcher()
+        """The current index and a searcher of it. A rebuild swapping its folder in while the
+        searcher is opened (outside the lock) makes the open fail: then again, with the new
+        index; a failure without a swap is the index's."""
+        for attempt in range(1, OPEN_ATTEMPTS + 1):
+            stale, found = [], None
+            with self._swap:
+                ix = self._require()
+                while self._idle and found is None:
+                    owner, searcher = self._idle.pop()
+                    if owner is ix:
+                        found = searcher
+                    else:
+                        stale.append(searcher)
+            _close_all(stale)
+            try:
+                return ix, self._opened(ix, found)
+            except Exception:
+                with self._swap:
+                    swapped = self._ix is not ix and self._ix is not None
+                if not swapped or attempt == OPEN_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _opened(self, ix: Any, idle: Any | None) -> Any:
+        """A searcher of `ix`'s latest commit: `idle` renewed, or a new one."""
+        if idle is None:
+            return ix.searcher()
         try:
-            return ix, self.layer.renew(ix, found)
+            return self.layer.renew(ix, idle)
         except Exception:  # whoosh's own way, which retries when a commit deletes files
-            _close_all([found])
-            return ix, ix.searcher()
+            _close_all([idle])
+            return ix.searcher()
 
     def _give_back(self, ix: Any, searcher: Any) -> None:
         with self._swap:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -105,6 +106,48 @@ def test_a_failure_with_no_commit_meanwhile_is_damage(
     monkeypatch.setattr(iiv.search.whoosh_engine, "_check", failing_check)
     reader = open_engine(tmp_path / "index", engine_name)
     assert reader.reason == "index unreadable (gone.seg is missing)"
+
+
+def test_a_search_opening_while_a_rebuild_swaps_the_folders_uses_the_new_index(
+    index: SearchEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search takes the index under the engine's lock and opens a searcher of it outside:
+    a rebuild may have renamed the folder away meanwhile. The search then opens the new
+    index; nothing is damaged."""
+    import iiv.search.whoosh_engine
+    from iiv.search import folders
+
+    moved_away, tried = threading.Event(), threading.Event()
+    swap_in, opened = folders.swap_in, iiv.search.whoosh_engine.WhooshEngine._opened
+
+    def pausing_swap_in(fresh: Path, folder: Path, old: Path) -> None:
+        folder.rename(old)  # the index has no folder until the new one is renamed in
+        moved_away.set()
+        assert tried.wait(10)
+        swap_in(fresh, folder, old)
+
+    def racing_opened(engine: SearchEngine, ix: object, idle: object | None) -> object:
+        if moved_away.is_set():
+            return opened(engine, ix, idle)
+        rebuilding.start()
+        assert moved_away.wait(10)
+        try:
+            return opened(engine, ix, idle)  # the folder is gone: this fails
+        finally:
+            tried.set()
+
+    more = {**NOTES, "notes/New.md": "A note about looms.\n"}
+    rebuilding = threading.Thread(target=index.rebuild, args=(entries(more),))
+    monkeypatch.setattr(folders, "swap_in", pausing_swap_in)
+    monkeypatch.setattr(iiv.search.whoosh_engine.WhooshEngine, "_opened", racing_opened)
+    try:
+        assert found(index, "looms") == {"notes/New.md"}
+    finally:
+        moved_away.set()
+        tried.set()
+        if rebuilding.is_alive():
+            rebuilding.join()
+    assert tried.is_set() and not index.needs_rebuild
 
 
 def test_a_stale_write_lock_file_does_not_block_a_writer(tmp_path: Path, engine_name: str) -> None:
