@@ -16,6 +16,7 @@ folded ("José" is "jose").
 
 from __future__ import annotations
 
+import heapq
 import re
 import sys
 import unicodedata
@@ -47,7 +48,6 @@ CJK_RE = re.compile(f"[{CJK}]")
 # not) has the words of this far cheaper pattern (see `ascii_words`)
 ASCII_WORD_RE = re.compile(r"[A-Za-z0-9]+")
 NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
-ASCII_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 CACHE_LIMIT = 500_000  # words remembered by each analysis before it starts over
 # Porter's stem of a word is the word, lower-cased, with its end rewritten; where the stem's
 # letters differ from the word's, they are e, i or l (happy → happi, stability → stabl), two
@@ -157,26 +157,63 @@ class Analysis:
         `spans` filtered, found faster.
 
         Only the words that can give the terms (starting as their words do: `word_start`)
-        are analysed; in a text of ASCII words, one regular expression finds them, and a note
-        of 2 KB is read in a few hundredths of a millisecond rather than a tenth or more.
+        are analysed: one regular expression finds the ASCII ones in a lower-cased copy of the
+        text, and a note of 2 KB is read in a few hundredths of a millisecond rather than a
+        tenth or more. A word with a letter or mark beyond ASCII ("José") is read whole, with
+        its neighbours up to the nearest character that is none of those.
         """
         could = _candidates(terms, self.stemmed)
-        if not ascii_words(text):
+        lowered = text.lower()
+        if ascii_words(text):
+            # beyond ASCII, `text` holds no letter, digit or mark, and lower-casing the rest
+            # changes no length and makes no ASCII (tests/search/test_words.py checks it)
+            yield from self._ascii_matching(text, lowered, terms, could)
+        elif len(lowered) != len(text):  # a letter whose lower case is longer ("İ")
             for term, start, end in self._unicode_terms(text, could):
                 if term in terms:
                     yield term, start, end
-            return
-        # beyond ASCII, `text` holds no letter, digit or mark, and lower-casing the rest
-        # changes no length and makes no ASCII (tests/search/test_words.py checks it)
-        lowered = text.lower()
-        analyze = self.term
+        else:
+            ascii_found = self._ascii_matching(text, lowered, terms, could)
+            beyond = self._beyond_ascii_matching(text, terms, could)
+            yield from heapq.merge(ascii_found, beyond, key=_start)
+
+    def _ascii_matching(
+        self, text: str, lowered: str, terms: frozenset[str], could: re.Pattern[str]
+    ) -> Iterator[tuple[str, int, int]]:
+        """`matching` of the words of ASCII letters and digits between characters that are
+        no letter, digit or mark (`lowered` is `text` lower-cased, as long)."""
+        analyze, end_of_text = self.term, len(text)
         for found in could.finditer(lowered):
             start, end = found.span()
-            if start and lowered[start - 1] in ASCII_WORD_CHARS:  # inside a word
+            if start and _in_word(text[start - 1]):  # inside a word (the pattern's scan
+                continue  # has no look-behind: it would cost the scan its speed)
+            if end < end_of_text and _in_word(text[end]):  # "Josés": read whole elsewhere
                 continue
-            word_term = analyze(text[start:end])
+            word = text[start:end]
+            if not word.isascii():  # the Kelvin sign's lower case is k
+                continue
+            word_term = analyze(word)
             if word_term in terms:
                 yield word_term, start, end
+
+    def _beyond_ascii_matching(
+        self, text: str, terms: frozenset[str], could: re.Pattern[str]
+    ) -> Iterator[tuple[str, int, int]]:
+        """`matching` of the words in each run of letters, digits and marks holding one
+        beyond ASCII: no word goes past such a run, so its words are `word_re`'s there."""
+        run_end = 0
+        for found in NON_ASCII_RE.finditer(text):
+            at = found.start()
+            if at < run_end or not _in_word(text[at]):
+                continue
+            run_start, run_end = at, at + 1
+            while run_start and _in_word(text[run_start - 1]):
+                run_start -= 1
+            while run_end < len(text) and _in_word(text[run_end]):
+                run_end += 1
+            for term, start, end in self._unicode_terms(text, could, run_start, run_end):
+                if term in terms:
+                    yield term, start, end
 
     def spans(self, text: str) -> Iterator[tuple[str, int, int, int]]:
         """(term, position, start, end) of each term of `text`, in order.
@@ -196,12 +233,12 @@ class Analysis:
             yield term, position, start, end
 
     def _unicode_terms(
-        self, text: str, could: re.Pattern[str] | None = None
+        self, text: str, could: re.Pattern[str] | None = None, start: int = 0, end: int = -1
     ) -> Iterator[tuple[str, int, int]]:
-        """(term, start, end) of each term of `text` by the Unicode word pattern: a CJK run
-        gives its pairs. With `could`, an ASCII word it does not match is passed over unread
-        (`matching`: it cannot give the terms looked for)."""
-        for found in word_re().finditer(text):
+        """(term, start, end) of each term of `text` (from `start` to `end`) by the Unicode
+        word pattern: a CJK run gives its pairs. With `could`, an ASCII word it does not match
+        is passed over unread (`matching`: it cannot give the terms looked for)."""
+        for found in word_re().finditer(text, start, len(text) if end < 0 else end):
             word, start = found.group(), found.start()
             if len(word) > 1 and CJK_RE.match(word):
                 for offset in range(len(word) - 1):
@@ -212,6 +249,16 @@ class Analysis:
             term = self.term(word)
             if term is not None:
                 yield term, start, found.end()
+
+
+def _in_word(char: str) -> bool:
+    """Whether a character may be in a word: a letter, digit or combining mark (all the
+    Unicode word pattern's characters, and a few more: marks beyond the Basic Plane)."""
+    return char.isalnum() or (not char.isascii() and unicodedata.category(char)[0] == "M")
+
+
+def _start(found: tuple[str, int, int]) -> int:
+    return found[1]
 
 
 def word_start(term: str, stemmed: bool) -> str:

@@ -24,16 +24,23 @@ COMMENT_RE = re.compile(r"%%.*?%%|<!--.*?-->", re.DOTALL)
 RULE_RE = re.compile(r"^ {0,3}(?:(?:\*\s*){3,}|(?:-\s*){3,}|(?:_\s*){3,})$", re.MULTILINE)
 TABLE_RULE_RE = re.compile(r"^\s*\|?(?:\s*:?-+:?\s*\|)+\s*:?-*:?\s*$", re.MULTILINE)
 # at a line's start: quote marks, then a heading's hashes or a list item's marker and task box
-LINE_START_RE = re.compile(
-    r"^[ \t]*(?:>[ \t]?)*[ \t]*(?:#{1,6}(?=[ \t]|$)|(?:[-*+]|\d{1,9}[.)])(?=[ \t]|$)"
-    r"(?:[ \t]+\[.\](?=[ \t]|$))?)?[ \t]*",
-    re.MULTILINE,
+LINE_START = (
+    r"[ \t]*(?:>[ \t]?)*[ \t]*(?:#{1,6}(?=[ \t]|$)|(?:[-*+]|\d{1,9}[.)])(?=[ \t]|$)"
+    r"(?:[ \t]+\[.\](?=[ \t]|$))?)?[ \t]*"
 )
-HEADING_END_RE = re.compile(r"[ \t]+#+[ \t]*$", re.MULTILINE)
+FIRST_LINE_START_RE = re.compile(r"\A" + LINE_START, re.MULTILINE)
+# the other lines' starts, from the newline before them (a pattern starting with a character
+# is looked for by a fast scan; one starting with `^` is tried at every position of the text),
+# and only a line starting with a space, tab or mark: the pattern matches nothing in others
+NEXT_LINE_START_RE = re.compile(r"\n(?=[ \t>#*+\-0-9])" + LINE_START, re.MULTILINE)
+# the closing hashes of a heading (`## Notes ##`), when a space or tab is before them: the
+# space is left, as all whitespace is made one space in the end
+HEADING_END_RE = re.compile(r"##*(?=[ \t]*$)", re.MULTILINE)
 # No `[` inside a label or target: on a line of unclosed `![` each would scan to the line's end
-# (quadratic: 100 KB of them took minutes to index)
-IMAGE_OR_LINK_RE = re.compile(r"!?\[([^\[\]\n]*)\](?:\([^)\n]*\)|\[[^\[\]\n]*\])")
-WIKILINK_RE = re.compile(r"!?\[\[([^\[\]|\n]*?)(?:\|([^\[\]\n]*))?\]\]")
+# (quadratic: 100 KB of them took minutes to index). `(?:!\[|\[)` is `!?\[` in a form whose
+# first character is looked for by a fast scan, as is `##*` for `#+` (three times faster).
+IMAGE_OR_LINK_RE = re.compile(r"(?:!\[|\[)([^\[\]\n]*)\](?:\([^)\n]*\)|\[[^\[\]\n]*\])")
+WIKILINK_RE = re.compile(r"(?:!\[|\[)\[([^\[\]|\n]*?)(?:\|([^\[\]\n]*))?\]\]")
 AUTOLINK_RE = re.compile(r"<((?:https?|mailto):[^>\s]*)>")
 FOOTNOTE_RE = re.compile(r"\[\^[^\[\]\s]+\]:?")
 BLOCK_ID_RE = re.compile(r"[ \t]\^[A-Za-z0-9-]+[ \t]*$", re.MULTILINE)
@@ -45,12 +52,12 @@ def plain(markdown: str) -> str:
     """The text of a note's Markdown body as a reader sees it, on one line.
 
     Each step runs only on text holding what it looks for (a quick test for a character or
-    two): most notes have no comment, fence, table, rule or footnote.
+    two): most notes have no comment, fence, table, rule or footnote. A note of 2 KB takes
+    about 40 µs.
     """
     text = markdown
-    present = set(text)
     for needed, pattern, replacement in STEPS:
-        if needed(text, present):
+        if needed(text):
             text = pattern.sub(replacement, text)
     return " ".join(text.split())
 
@@ -83,19 +90,23 @@ def _wikilink_text(found: re.Match[str]) -> str:
 
 
 Replacement = str | Callable[[re.Match[str]], str]
-LINE_MARK_RE = re.compile(r"^[ \t]*(?:[#>*+-]|\d{1,9}[.)])", re.MULTILINE)
-
-
-Needed = Callable[[str, set[str]], bool]
+Needed = Callable[[str], bool]
 
 
 def _holding(*marks: str) -> Needed:
-    """Whether the text (whose set of characters is given) holds one of the marks."""
-    return lambda text, present: any(m[0] in present and m in text for m in marks)
+    """Whether the text holds one of the marks: first its first character (found many times
+    faster than a string of two or more)."""
+    return lambda text: any(mark[0] in text and mark in text for mark in marks)
 
 
-def _line_marks(text: str, present: set[str]) -> bool:
-    return not present.isdisjoint("#>*+-.)") and LINE_MARK_RE.search(text) is not None
+def _always(text: str) -> bool:
+    return True
+
+
+def _heading_end(found: re.Match[str]) -> str:
+    """Nothing for a heading's closing hashes after a space or tab; the hashes otherwise."""
+    start = found.start()
+    return "" if start and found.string[start - 1] in " \t" else found.group()
 
 
 STEPS: tuple[tuple[Needed, re.Pattern[str], Replacement], ...] = (
@@ -103,8 +114,9 @@ STEPS: tuple[tuple[Needed, re.Pattern[str], Replacement], ...] = (
     (_holding("```", "~~~"), FENCE_RE, ""),
     (_holding("---", "***", "___", "- -", "* *", "_ _"), RULE_RE, ""),
     (_holding("|"), TABLE_RULE_RE, ""),
-    (_line_marks, LINE_START_RE, ""),
-    (_holding("#"), HEADING_END_RE, ""),
+    (_always, FIRST_LINE_START_RE, ""),
+    (_holding("\n"), NEXT_LINE_START_RE, "\n"),  # the newline it was found by stays
+    (_holding("#"), HEADING_END_RE, _heading_end),
     (_holding("^"), BLOCK_ID_RE, ""),
     (_holding("[["), WIKILINK_RE, _wikilink_text),
     (_holding("](", "]["), IMAGE_OR_LINK_RE, r"\1"),
