@@ -26,7 +26,9 @@ from iiv.vault import FileStat
 LOCK_TIMEOUT = 10.0  # seconds to wait for another writer before saying the index is busy
 DEFAULT_ENGINE = "whoosh"
 BUSY = "the index is busy (another iiv is writing); try again"
-WARM_UP_QUERY = "note"  # any word: what the first search readies does not depend on it
+# a word, then a phrase and a filter (the query parser's way): what the first searches ready
+# does not depend on the words
+WARM_UP_QUERIES = ("note", '"note taking" OR tag:note')
 
 
 class SearchEngine(Protocol):
@@ -162,12 +164,13 @@ def open_engine(
 
 def warm_up(engine: SearchEngine) -> None:
     """Do once what a process's first search would do, so that the user's first search answers
-    as fast as the next: compile the pattern of Unicode words (10 to 15 ms) and search once
-    (the engine's searcher, the query parser, the snippets' code)."""
+    as fast as the next: compile the pattern of Unicode words (10 to 15 ms) and search (the
+    engine's searcher, the query parser, the snippets' code)."""
     from iiv.search.analysis import word_re  # imports Whoosh's word lists: not before it is used
 
     word_re()
-    engine.search(WARM_UP_QUERY)
+    for text in WARM_UP_QUERIES:
+        engine.search(text)
 
 
 def _spec(name: str) -> EngineSpec:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from iiv.search import SearchEngine, SearchResult
+from iiv.search import SearchEngine, SearchResult, queries
 from tests.search.notes import entry, found
 
 
@@ -182,3 +185,21 @@ def test_each_word_is_found_as_a_query_analyzes_it(index: SearchEngine) -> None:
         if word.lower() not in ("the", "of"):
             assert "words.md" in found(index, word), word
     assert found(index, '"lighthouse kayak keeper"') == {"words.md"}  # stop words take no place
+
+
+def _tree(made: Any) -> list[tuple[object, ...]]:
+    """A query as its nodes, with what "did you mean" reads of them (where each came from)."""
+    node = (type(made).__name__, getattr(made, "fieldname", None), getattr(made, "text", None))
+    place = (made.boost, getattr(made, "startchar", None), getattr(made, "endchar", None))
+    return [node + place, *(part for child in made.children() for part in _tree(child))]
+
+
+PLAIN_WORDS = ["team", "Product", "ROSA", "the", "a", "and", "or", "not", "to", "2026", "x"]
+PLAIN_WORDS += ["AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE", "TO", "running", "José"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(words=st.lists(st.sampled_from(PLAIN_WORDS), min_size=1, max_size=6))
+def test_a_query_of_plain_words_is_what_whoosh_s_parser_makes_of_it(words: list[str]) -> None:
+    text = " ".join(words)
+    assert _tree(queries.parse(text)) == _tree(queries.parse_by_whoosh(text))
