@@ -16,7 +16,7 @@ from pathlib import Path
 
 from iiv.errors import IivError
 
-INDEX_VERSION = 4  # of the documents and their analysis, whatever the engine
+INDEX_VERSION = 5  # of the documents and their analysis, whatever the engine
 RECORD = "iiv-index.json"
 log = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ from whoosh import query
 
 from iiv.search.analysis import BODY, TEXT
 from iiv.search.schema import SCHEMA
+from iiv.search.snippets import plain
 
 SPELLING_NOTES = 3  # notes a close stem's spellings are read from
 
@@ -31,7 +32,8 @@ class Lexicon(Protocol):
         ...
 
     def texts(self, field: str, term: str, notes: int) -> Iterable[str]:
-        """The stored text of `field` in the best `notes` notes holding `term`."""
+        """The stored text of `field` in the best `notes` notes holding `term`, as a hit shows
+        it (without its Markdown, for the body)."""
         ...
 
     def finds(self, text: str) -> bool:
@@ -126,7 +128,7 @@ class _WhooshLexicon:
 
     def texts(self, field: str, term: str, notes: int) -> Iterator[str]:
         for hit in self.searcher.search(query.Term(field, term), limit=notes):
-            yield hit.get(field, "")
+            yield plain(hit.get(field, "")) if field == "body" else hit.get(field, "")
 
     def finds(self, text: str) -> bool:
         return not self.searcher.search(self.parse(text), limit=1).is_empty()

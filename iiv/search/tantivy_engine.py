@@ -46,7 +46,7 @@ from iiv.note import DEFAULT_KINDS, Kinds, Note
 from iiv.search import folders, processes, queries
 from iiv.search.engine import BUSY, LOCK_TIMEOUT
 from iiv.search.results import Hit, SearchResult, notice_of
-from iiv.search.snippets import plain, shown
+from iiv.search.snippets import shown
 from iiv.search.suggestions import suggest
 from iiv.search.tantivy_fields import (
     HAS,
@@ -73,7 +73,7 @@ BUILD_THREADS = 2
 PROGRESS_EVERY = 500
 OPEN_ATTEMPTS = 5  # reads of an index that another process keeps committing to
 SPELLING_DISTANCE = 2
-SHOWN_KEPT = 2048  # notes whose text without Markdown is kept for the next searches
+SHOWN_KEPT = 2048  # notes whose stored fields are kept for the next searches
 PARSED_KEPT = 256  # query texts whose parse (and plan, in each generation) is kept
 
 
@@ -490,7 +490,7 @@ def _read_stored(stored: tantivy.Document) -> _Stored:
         path=str(stored.get_first("path")),
         kind=bytes(stored.get_first("shown_kind") or b"note").decode("utf-8"),
         title=bytes(stored.get_first("shown_title") or b"").decode("utf-8"),
-        text=_plain(bytes(stored.get_first("shown_text") or b"").decode("utf-8")),
+        text=bytes(stored.get_first("shown_text") or b"").decode("utf-8"),
     )
 
 
@@ -504,13 +504,6 @@ def _parse(text: str) -> Any:
     quarter of a millisecond, and nothing here changes the query it gives (Whoosh's `accept`
     copies what it changes)."""
     return queries.parse(text)
-
-
-@lru_cache(maxsize=SHOWN_KEPT)
-def _plain(markdown: str) -> str:
-    """A hit's text without its Markdown, made when the hit is shown (as Whoosh's engine
-    does), not for every note indexed; kept for the notes shown most recently."""
-    return plain(markdown)
 
 
 class _Lexicon:
@@ -543,7 +536,7 @@ class _Lexicon:
         found = self.searcher.search(Query.term_query(SCHEMA, field, term), notes, count=False)
         for _, address in found.hits:
             stored = self.searcher.doc(address).get_first("shown_text")
-            yield bytes(stored or b"").decode("utf-8")  # as stored, as Whoosh reads it
+            yield bytes(stored or b"").decode("utf-8")  # without its Markdown, as Whoosh gives it
 
     def finds(self, text: str) -> bool:
         try:

@@ -22,6 +22,7 @@ from whoosh.util.times import datetime_to_long
 from iiv.note import Note
 from iiv.search.analysis import ASCII_WORD_RE, BODY, CJK_RE, TEXT, Analysis, ascii_words, word_re
 from iiv.search.schema import MAX_STORED_BODY, SCHEMA, document
+from iiv.search.snippets import plain
 from iiv.vault import FileStat
 
 # Fields split into iiv's terms (the `terms` tokenizer splits them again on spaces), and boosts
@@ -29,7 +30,7 @@ TEXT_FIELDS = {"title": 3.0, "names": 4.0, "company": 1.0, "role": 1.0, "people"
 # Fields whose every value is a term (Whoosh's ID and KEYWORD fields)
 TERM_FIELDS = ("path", "kind", "tags", "status", "medium")
 NUMBER_FIELDS = ("date", "due", "size", "mtime_ns")
-SHOWN = ("kind", "title", "text")  # stored only, for a hit: the start of the body, as Markdown
+SHOWN = ("kind", "title", "text")  # stored only, for a hit: the text, without its Markdown
 HAS = "has"  # which fields a note has terms in: what Whoosh's `Every(field)` matches
 TOKENIZER = "terms"
 
@@ -59,7 +60,9 @@ def values(note: Note, stat: FileStat) -> Values:
     found[HAS] = sorted(set(found) - {"size", "mtime_ns"})
     found["shown_kind"] = [made.get("kind", "note").encode("utf-8")]
     found["shown_title"] = [made.get("title", "").encode("utf-8")]
-    found["shown_text"] = [note.body[:MAX_STORED_BODY].encode("utf-8")]  # as Whoosh stores it
+    # the text a hit shows, made here, in the build's processes, rather than at each first
+    # search: from the start of the body Whoosh stores, the same text its hits show
+    found["shown_text"] = [plain(note.body[:MAX_STORED_BODY]).encode("utf-8")]
     return found
 
 
