@@ -30,6 +30,7 @@ from iiv.worker import Worker
 log = logging.getLogger(__name__)
 LOCK_WAIT = 30.0  # seconds `iiv serve` waits for another iiv to finish writing the index
 LOOPBACK_BINDS = ("127.0.0.1", "localhost", "::1")
+UNWOKEN_TURNS = 50  # tenths of a second a loop that cannot be woken is given to end
 
 
 @dataclass(frozen=True)
@@ -141,18 +142,36 @@ class Server:
 
     def _stop_loop(self, server: BaseWSGIServer) -> None:
         """Have the serving thread close the sockets, and wait for it: closed from another
-        thread, a socket would vanish under the loop's select(). A trigger that can no longer
-        be pulled (its pipe closed under it) leaves the closing to this thread: the loop then
-        ends at its next turn, within a second."""
+        thread, a socket would vanish under the loop's select()."""
         assert self._thread is not None
         try:
             server.trigger.pull_trigger(self._close_sockets)
         except OSError as error:
-            log.warning("the server's loop could not be woken (%s): closing it from here", error)
-            self._close_sockets()
-            with suppress(OSError):  # the pipe's end the loop read, if the loop left it open
-                server.trigger.socket.close()
+            log.warning("the server's loop could not be woken (%s): stopping it from here", error)
+            self._stop_unwoken(server)
+            return
         self._thread.join(timeout=5)
+
+    def _stop_unwoken(self, server: BaseWSGIServer) -> None:
+        """Stop a loop whose trigger can no longer be pulled (its pipe closed under it): with
+        its channels taken out of its map, it ends at its next turn (a second at most), and
+        they are closed once it has. The trigger's closed end is not closed again: its
+        number may be another file's by now."""
+        assert self._thread is not None
+        channels: list[Any] = []
+        for _ in range(UNWOKEN_TURNS):  # a client accepted meanwhile is taken out in turn
+            channels += [one for one in self._sockets.values() if one is not server.trigger]
+            self._sockets.clear()
+            self._thread.join(timeout=0.1)
+            if not self._thread.is_alive():
+                break
+        for channel in channels:
+            with suppress(OSError):
+                channel.close()
+        readable = server.trigger.socket  # the end the loop read: None if the loop closed it
+        if readable is not None:  # (its wrapper closes its descriptor once)
+            with suppress(OSError):
+                readable.close()
 
     def _close_sockets(self) -> None:
         """Close the listening socket, the loop's trigger and the keep-alive clients' sockets,
