@@ -202,13 +202,15 @@ class Library:
     def search(self, query: str, limit: int = 20, page: int = 1) -> SearchResult:
         return self.index.search(query, limit=limit, page=page)
 
-    def warm_up(self) -> None:
-        """Ready the full-text search for its first user (`iiv.search.warm_up`); a failure is
-        left to the next search to show."""
+    def warm_up(self) -> bool:
+        """Ready the full-text search for its first user (`iiv.search.warm_up`); False when
+        its searches failed (no index yet, or a damaged one: the next search shows it)."""
         try:
             warm_up(self.index)
         except Exception as error:  # a damaged index: the worker's reconcile deals with it
             log.debug("warming up the search failed: %s", error)
+            return False
+        return True
 
     def due(self, today: date, within: int) -> list[FollowUp]:
         return self.store.due(today, within)

@@ -97,6 +97,9 @@ class Worker:
 
     def _run(self) -> None:
         last_full = 0.0
+        # Before the first sync, whose end a client may take for the moment to search: from a
+        # warm start the index is there already. Else again once the first sync built it.
+        warmed = self.library.warm_up()
         while True:
             batch, full = self._next_batch(last_full)
             if batch is None:
@@ -137,7 +140,7 @@ class Worker:
                     self._pending = len(self._paths)
             if first:  # ready once `pending` no longer counts the first sync
                 self.ready.set()
-                self.library.warm_up()
+                warmed = warmed or self.library.warm_up()
 
     def _applied(self, changed: bool) -> None:
         if changed and not self._untidy:

@@ -144,7 +144,8 @@ def test_a_server_whose_wake_up_pipe_was_closed_still_stops(tmp_path: Path) -> N
 
 def test_the_search_is_warmed_up_once_the_first_sync_is_done(tmp_path: Path) -> None:
     """The first search of a server answers as fast as the next: what only a first search
-    would do (the Unicode word pattern, 10 to 15 ms to compile) is done after the first sync."""
+    would do (the Unicode word pattern, 10 to 15 ms to compile) is done by the first sync's
+    end, on a vault with no index yet."""
     from iiv.search.analysis import word_re
 
     vault = tmp_path / "vault"  # ASCII words only: indexing them needs no Unicode pattern
@@ -153,6 +154,35 @@ def test_the_search_is_warmed_up_once_the_first_sync_is_done(tmp_path: Path) -> 
     word_re.cache_clear()
     with serving(vault, tmp_path / "index", watch=False):
         wait_until(lambda: word_re.cache_info().currsize == 1, 5, "the search to be warmed up")
+
+
+def test_a_warm_start_warms_up_the_search_before_its_first_sync(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From a warm start, the index is there before the first sync: the search is warmed up
+    then, once, so that a client taking the sync's end for the moment to search finds it
+    warm."""
+    from iiv.library import Library
+
+    vault = copy_example(tmp_path)
+    with serving(vault, tmp_path / "index", watch=False):
+        pass
+    calls: list[str] = []
+    warm_up, sync = Library.warm_up, Library.sync
+
+    def counted_warm_up(library: Library) -> bool:
+        calls.append("warm up")
+        return warm_up(library)
+
+    def counted_sync(library: Library, *args: Any, **kwargs: Any) -> Any:
+        calls.append("sync")
+        return sync(library, *args, **kwargs)
+
+    monkeypatch.setattr(Library, "warm_up", counted_warm_up)
+    monkeypatch.setattr(Library, "sync", counted_sync)
+    with serving(vault, tmp_path / "index", watch=False):
+        pass
+    assert calls[:2] == ["warm up", "sync"] and calls.count("warm up") == 1
 
 
 def test_the_first_sync_is_no_longer_pending_once_the_server_is_ready(
@@ -166,9 +196,9 @@ def test_the_first_sync_is_no_longer_pending_once_the_server_is_ready(
 
     warm_up = Library.warm_up
 
-    def slow_warm_up(library: Library) -> None:
+    def slow_warm_up(library: Library) -> bool:
         time.sleep(0.5)
-        warm_up(library)
+        return warm_up(library)
 
     monkeypatch.setattr(Library, "warm_up", slow_warm_up)
     with serving(copy_example(tmp_path), tmp_path / "index", watch=False) as running:
