@@ -58,6 +58,7 @@ def test_the_benchmark_runs_on_a_thousand_notes_and_writes_its_page(tmp_path: Pa
         "warm start, nothing changed: `iiv index`",
         "save → searchable (atomic rename), p95",
         "/api/search p95, query mix with snippets",
+        "/api/search already made, right after rg (what a request costs then), slowest query",
         "Today page p95",
         "60-note git checkout → index consistent",
         "peak RSS of `iiv serve`",
