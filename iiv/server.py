@@ -148,14 +148,17 @@ class Server:
             server.trigger.pull_trigger(self._close_sockets)
         except OSError as error:
             log.warning("the server's loop could not be woken (%s): stopping it from here", error)
-            self._stop_unwoken(server)
-            return
-        self._thread.join(timeout=5)
+        else:
+            self._thread.join(timeout=5)
+            if not self._thread.is_alive():
+                return
+            log.warning("the server's loop did not stop when asked: stopping it from here")
+        self._stop_unwoken(server)
 
     def _stop_unwoken(self, server: BaseWSGIServer) -> None:
-        """Stop a loop whose trigger can no longer be pulled (its pipe closed under it): with
-        its channels taken out of its map, it ends at its next turn (a second at most), and
-        they are closed once it has. The trigger's closed end is not closed again: its
+        """Stop a loop whose trigger did not work (its pipe closed under it): with its
+        channels taken out of its map, it ends at its next turn (a second at most), and they
+        are closed once it has. The trigger's closed end is not closed again: its
         number may be another file's by now."""
         assert self._thread is not None
         channels: list[Any] = []
@@ -165,7 +168,7 @@ class Server:
             self._thread.join(timeout=0.1)
             if not self._thread.is_alive():
                 break
-        for channel in channels:
+        for channel in [*channels, server]:  # the listening socket, even out of the map
             with suppress(OSError):
                 channel.close()
         readable = server.trigger.socket  # the end the loop read: None if the loop closed it
